@@ -1,0 +1,253 @@
+"""Deltas into parts: the one place where streamed fragments become a complete message.
+
+Every provider feeds its events through :class:`TurnAccumulator`. Text and thinking fragments
+are appended to the current part of their kind; tool-call argument fragments are keyed by
+the vendor's index (or id) with the repair rules real streams need:
+
+- a fragment without index or id continues the most recent call;
+- a fragment that repeats an index but brings a new id starts a new call (servers that
+  number every parallel call 0);
+- a call that never got an id gets a stable one (``call_<turn>_<n>``);
+- arguments that are empty mean ``{}``; arguments that are not a JSON object are kept raw with
+  an ``arguments_error`` so the run can tell the model, never crash.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from contextlib import aclosing
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from agenticraft.core.messages import (
+    Message,
+    Part,
+    TextPart,
+    ThinkingPart,
+    ToolCall,
+    ToolCallPart,
+    Usage,
+)
+from agenticraft.core.streaming import (
+    ProviderEvent,
+    StreamChunk,
+    TextChunk,
+    ThinkingChunk,
+    ToolCallChunk,
+    ToolCallDeltaChunk,
+    ToolCallStartChunk,
+    TurnEndChunk,
+    UsageChunk,
+)
+
+if TYPE_CHECKING:
+    from agenticraft.core.streaming import ModelRequest, StreamingProvider
+
+__all__ = ["ModelTurn", "TurnAccumulator", "drain_turn", "parse_arguments"]
+
+
+@dataclass(slots=True)
+class ModelTurn:
+    """One complete model turn."""
+
+    message: Message
+    usage: Usage = field(default_factory=Usage)
+    stop_reason: str = "end_turn"
+    raw_stop_reason: str | None = None
+    model: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.message.text
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        return self.message.tool_calls
+
+
+@dataclass(slots=True)
+class _PendingCall:
+    index: int | None
+    id: str
+    name: str
+    fragments: list[str]
+    part_position: int
+
+
+def parse_arguments(raw: str) -> tuple[dict[str, object], str | None]:
+    """Parse a tool call's argument JSON: (arguments, error or None)."""
+    if not raw.strip():
+        return {}, None
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        return {}, f"arguments are not valid JSON ({exc}): {raw[:200]}"
+    if not isinstance(value, dict):
+        return {}, f"arguments must be a JSON object, got {type(value).__name__}: {raw[:200]}"
+    return value, None
+
+
+class TurnAccumulator:
+    """Folds one model turn's provider events into a :class:`ModelTurn`.
+
+    ``feed`` returns the events to pass on to the user (text and thinking pass through
+    unchanged; tool-call fragments come back with ``id`` and ``name`` filled, preceded by a
+    ``tool_call_start`` the first time a call is seen). ``finish`` returns the complete
+    ``tool_call`` events and the turn.
+    """
+
+    def __init__(self, provider_name: str = "", turn: int = 0) -> None:
+        self.provider_name = provider_name
+        self.turn = turn
+        self.parts: list[Part] = []
+        self._text: list[str] | None = None  # fragments of the open text part
+        self._thinking: list[str] | None = None
+        self._signature: list[str] | None = None
+        self._calls: list[_PendingCall] = []
+        self.usage = Usage()
+        self.stop_reason: str | None = None
+        self.raw_stop_reason: str | None = None
+        self.model = ""
+        self._redacted = False
+
+    # -- hot path -----------------------------------------------------------------------
+    def add_text(self, text: str) -> None:
+        if self._text is None:
+            self._close_open()
+            self._text = [text]
+        else:
+            self._text.append(text)
+
+    def feed(self, event: ProviderEvent) -> Iterable[StreamChunk]:
+        if isinstance(event, TextChunk):
+            self.add_text(event.content)
+            return (event,)
+        if isinstance(event, ThinkingChunk):
+            self._add_thinking(event)
+            return (event,)
+        if isinstance(event, ToolCallDeltaChunk):
+            return self._add_call_fragment(event)
+        if isinstance(event, UsageChunk):
+            self.usage = event.usage
+            return ()
+        if isinstance(event, TurnEndChunk):
+            self.stop_reason = event.stop_reason
+            self.raw_stop_reason = event.raw_stop_reason
+            if event.model:
+                self.model = event.model
+            if event.usage.total_tokens:
+                self.usage = event.usage
+            return ()
+        raise TypeError(f"not a provider event: {event!r}")
+
+    # -- parts --------------------------------------------------------------------------
+    def _open_parts(self) -> list[Part]:
+        """The parts still being streamed, as they stand."""
+        parts: list[Part] = []
+        if self._text is not None:
+            parts.append(TextPart("".join(self._text)))
+        if self._thinking is not None:
+            signature = "".join(self._signature) if self._signature is not None else None
+            parts.append(
+                ThinkingPart("".join(self._thinking), signature, self.provider_name or None, self._redacted)
+            )
+        return parts
+
+    def _close_open(self) -> None:
+        if self._text is not None or self._thinking is not None:
+            self.parts.extend(self._open_parts())
+            self._text = None
+            self._thinking = None
+            self._signature = None
+
+    def _add_thinking(self, event: ThinkingChunk) -> None:
+        if self._thinking is None or (event.redacted and not self._redacted):
+            self._close_open()
+            self._thinking = []
+            self._redacted = event.redacted
+        if event.thinking:
+            self._thinking.append(event.thinking)
+        if event.signature is not None:
+            if self._signature is None:
+                self._signature = []
+            self._signature.append(event.signature)
+
+    def _find_call(self, event: ToolCallDeltaChunk) -> _PendingCall | None:
+        if event.index is None and event.id is None:
+            return self._calls[-1] if self._calls else None
+        for call in reversed(self._calls):
+            if event.id is not None and call.id == event.id:
+                return call
+            if event.index is not None and call.index == event.index:
+                # same index with a different, real id: a new call reusing the index
+                if event.id is not None and event.id != call.id and not call.id.startswith("call_ac_"):
+                    return None
+                return call
+        return None
+
+    def _add_call_fragment(self, event: ToolCallDeltaChunk) -> list[StreamChunk]:
+        call = self._find_call(event)
+        out: list[StreamChunk] = []
+        if call is None:
+            self._close_open()
+            index = event.index if event.index is not None else len(self._calls)
+            call_id = event.id or f"call_ac_{self.turn}_{len(self._calls)}"
+            call = _PendingCall(index, call_id, event.name or "", [], len(self.parts))
+            self._calls.append(call)
+            self.parts.append(ToolCallPart(ToolCall(call.name, id=call.id)))  # placeholder, filled in finish
+            out.append(ToolCallStartChunk(call.id, call.name, index))
+        else:
+            if event.id and call.id.startswith("call_ac_"):
+                call.id = event.id
+            if event.name and not call.name:
+                call.name = event.name
+        if event.arguments_delta:
+            call.fragments.append(event.arguments_delta)
+            out.append(ToolCallDeltaChunk(event.arguments_delta, call.index, call.id, call.name))
+        return out
+
+    # -- end of turn --------------------------------------------------------------------
+    def finish(self, *, interrupted: bool = False) -> tuple[list[StreamChunk], ModelTurn]:
+        """Close the turn: the complete tool-call events, and the turn itself.
+
+        With ``interrupted``, only what was really received is kept: text and signed (or
+        redacted) thinking; unfinished tool calls are dropped. An interrupted finish changes
+        nothing, so it can be asked for while the turn is still streaming.
+        """
+        if interrupted:
+            received = self.parts + self._open_parts()
+        else:
+            self._close_open()
+            received = self.parts
+        events: list[StreamChunk] = []
+        parts: list[Part] = []
+        calls_by_position = {c.part_position: c for c in self._calls}
+        for position, part in enumerate(received):
+            pending = calls_by_position.get(position)
+            if pending is None:
+                if interrupted and isinstance(part, ThinkingPart) and part.signature is None:
+                    continue
+                parts.append(part)
+                continue
+            if interrupted:
+                continue
+            raw = "".join(pending.fragments)
+            arguments, error = parse_arguments(raw)
+            call = ToolCall(pending.name, arguments, pending.id, raw, error)
+            parts.append(ToolCallPart(call))
+            events.append(ToolCallChunk(call.id, call.name, arguments, error, raw))
+        stop = self.stop_reason or ("tool_use" if events else "end_turn")
+        if interrupted:
+            stop = "interrupted"
+        message = Message("assistant", parts, interrupted=interrupted)
+        return events, ModelTurn(message, self.usage, stop, self.raw_stop_reason, self.model)
+
+
+async def drain_turn(provider: StreamingProvider, request: ModelRequest) -> ModelTurn:
+    """One model turn, not streamed: the provider's stream drained through the accumulator."""
+    acc = TurnAccumulator(provider.name)
+    async with aclosing(provider.stream_turn(request)) as events:
+        async for event in events:
+            acc.feed(event)
+    return acc.finish()[1]

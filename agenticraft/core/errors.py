@@ -1,0 +1,229 @@
+"""The one error tree of AgentiCraft.
+
+Every error the framework raises on purpose derives from :class:`AgentiCraftError`::
+
+    AgentiCraftError
+    ├── ConfigurationError            bad arguments, unknown model string, missing key
+    │   └── RealProviderCallBlocked   a real provider was called while the test guard is on
+    ├── ProviderError                 anything a model provider did wrong (provider, status_code, body)
+    │   ├── AuthenticationError       401
+    │   ├── PermissionDeniedError     403
+    │   ├── NotFoundError             404 (unknown model, wrong base URL)
+    │   ├── RateLimitError            429 (retry_after)
+    │   ├── BadRequestError           400, 413, 422 and other 4xx
+    │   ├── ServerError               5xx
+    │   │   └── OverloadedError       529 or an "overloaded" error event
+    │   ├── ProviderTimeoutError      connect, first-token or between-chunk timeout
+    │   ├── ProviderConnectionError   refused, reset or cut-off connection
+    │   └── StreamProtocolError       bytes on the wire that break the protocol
+    ├── StreamInterruptedError        the run was cancelled by ``cancel()``; keeps the partial response
+    ├── ToolError                     a tool could not be defined or kept failing
+    │   ├── ToolDefinitionError       a function that cannot become a tool
+    │   └── ToolRetriesExceededError  a tool failed more often than its ``max_retries``
+    └── MaxTurnsExceededError         the model kept calling tools past ``max_turns``
+
+Provider errors raised after some output arrived carry it as ``partial_response``, so nothing
+that was received is lost. ``asyncio.CancelledError`` is never wrapped: it always propagates
+unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agenticraft.core.response import AgentResponse
+
+__all__ = [
+    "AgentiCraftError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "MaxTurnsExceededError",
+    "NotFoundError",
+    "OverloadedError",
+    "PermissionDeniedError",
+    "ProviderConnectionError",
+    "ProviderError",
+    "ProviderTimeoutError",
+    "RateLimitError",
+    "RealProviderCallBlocked",
+    "ServerError",
+    "StreamInterruptedError",
+    "StreamProtocolError",
+    "ToolDefinitionError",
+    "ToolError",
+    "ToolRetriesExceededError",
+    "error_for_status",
+]
+
+
+class AgentiCraftError(Exception):
+    """Base class of every error AgentiCraft raises on purpose."""
+
+
+class ConfigurationError(AgentiCraftError):
+    """The agent or provider was configured in a way that cannot work."""
+
+
+class RealProviderCallBlocked(ConfigurationError):
+    """A request to a real (non-loopback) provider was made while the test guard is on."""
+
+
+class ProviderError(AgentiCraftError):
+    """A model provider failed.
+
+    Attributes:
+        provider: the provider name, e.g. ``"openai"``.
+        status_code: the HTTP status, or ``None`` when no response arrived.
+        body: the raw response body (or error event payload) when there was one.
+        partial_response: what the run had received before the failure, when anything.
+        retryable: whether trying the same request again may succeed.
+    """
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        status_code: int | None = None,
+        body: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.status_code = status_code
+        self.body = body
+        self.retry_after = retry_after
+        self.partial_response: AgentResponse | None = None
+
+    @property
+    def partial_text(self) -> str:
+        """The text received before the failure ("" when none)."""
+        return self.partial_response.content if self.partial_response is not None else ""
+
+    def __str__(self) -> str:
+        where = self.provider or "provider"
+        status = f" {self.status_code}" if self.status_code is not None else ""
+        return f"{where}{status}: {self.message}"
+
+
+class AuthenticationError(ProviderError):
+    """The API key is missing, wrong or revoked (401)."""
+
+
+class PermissionDeniedError(ProviderError):
+    """The key is valid but may not use this resource (403)."""
+
+
+class NotFoundError(ProviderError):
+    """The model or endpoint does not exist (404)."""
+
+
+class RateLimitError(ProviderError):
+    """Too many requests (429); ``retry_after`` holds the server's hint in seconds."""
+
+    retryable = True
+
+
+class BadRequestError(ProviderError):
+    """The provider rejected the request as malformed (400, 422 and other 4xx)."""
+
+
+class ServerError(ProviderError):
+    """The provider failed on its side (5xx)."""
+
+    retryable = True
+
+
+class OverloadedError(ServerError):
+    """The provider is overloaded (Anthropic 529 or an ``overloaded_error`` event)."""
+
+
+class ProviderTimeoutError(ProviderError):
+    """Connecting, the first token, or the gap between two chunks took too long."""
+
+    retryable = True
+
+
+class ProviderConnectionError(ProviderError):
+    """The connection was refused, reset, or cut off midway."""
+
+    retryable = True
+
+
+class StreamProtocolError(ProviderError):
+    """The provider sent bytes that do not follow its own protocol."""
+
+
+class StreamInterruptedError(AgentiCraftError):
+    """The run was interrupted by ``cancel()`` before it finished.
+
+    ``partial_response`` holds everything received until then (``interrupted`` is true).
+    """
+
+    def __init__(self, message: str, partial_response: AgentResponse) -> None:
+        super().__init__(message)
+        self.partial_response = partial_response
+
+    @property
+    def partial_text(self) -> str:
+        return self.partial_response.content
+
+
+class ToolError(AgentiCraftError):
+    """A tool could not be defined, or failed beyond what the model may retry."""
+
+
+class ToolDefinitionError(ToolError):
+    """A function cannot be turned into a tool (for example ``*args`` parameters)."""
+
+
+class ToolRetriesExceededError(ToolError):
+    """A tool failed more times in one run than its ``max_retries`` allows."""
+
+    def __init__(self, tool_name: str, max_retries: int, last_error: str) -> None:
+        super().__init__(
+            f"tool {tool_name!r} failed {max_retries + 1} times in this run; last error: {last_error}"
+        )
+        self.tool_name = tool_name
+        self.max_retries = max_retries
+        self.last_error = last_error
+
+
+class MaxTurnsExceededError(AgentiCraftError):
+    """The model was still calling tools when ``max_turns`` model turns had been used."""
+
+    def __init__(self, max_turns: int) -> None:
+        super().__init__(
+            f"the model was still calling tools after max_turns={max_turns} model turns; "
+            "raise Agent(max_turns=...) if the task needs more"
+        )
+        self.max_turns = max_turns
+        self.partial_response: AgentResponse | None = None
+
+
+_STATUS_ERRORS: dict[int, type[ProviderError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    408: ProviderTimeoutError,
+    422: BadRequestError,
+    429: RateLimitError,
+    529: OverloadedError,
+}
+
+
+def error_for_status(status_code: int) -> type[ProviderError]:
+    """The error class for an HTTP status code."""
+    if status_code in _STATUS_ERRORS:
+        return _STATUS_ERRORS[status_code]
+    if status_code >= 500:
+        return ServerError
+    if status_code >= 400:
+        return BadRequestError
+    return ProviderError

@@ -1,0 +1,249 @@
+"""The canonical conversation model: messages, their parts, tool calls and usage.
+
+These types are ours and provider-neutral. Provider adapters translate between them and their
+wire formats; nothing else in the package knows a wire format. Every type round-trips through
+plain JSON with :func:`message_to_dict` / :func:`message_from_dict`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+__all__ = [
+    "Message",
+    "Part",
+    "Role",
+    "TextPart",
+    "ThinkingPart",
+    "ToolCall",
+    "ToolCallPart",
+    "ToolResult",
+    "ToolResultPart",
+    "Usage",
+    "message_from_dict",
+    "message_to_dict",
+    "messages_from_json",
+    "messages_to_json",
+]
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(slots=True)
+class Usage:
+    """Token counts of one model turn or of a whole run."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(self.input_tokens + other.input_tokens, self.output_tokens + other.output_tokens)
+
+    def to_dict(self) -> dict[str, int]:
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+@dataclass(slots=True)
+class ToolCall:
+    """A complete tool call requested by the model.
+
+    ``arguments`` is the parsed JSON object. When the model sent arguments that are not a JSON
+    object, ``arguments`` is empty, ``raw_arguments`` keeps what was sent and
+    ``arguments_error`` says what was wrong, so the run can report it to the model.
+    """
+
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    id: str = ""
+    raw_arguments: str | None = None
+    arguments_error: str | None = None
+
+
+@dataclass(slots=True)
+class ToolResult:
+    """The outcome of one tool call, as sent back to the model."""
+
+    tool_call_id: str
+    name: str
+    content: str
+    is_error: bool = False
+
+
+@dataclass(slots=True)
+class TextPart:
+    text: str
+    kind: Literal["text"] = "text"
+
+
+@dataclass(slots=True)
+class ThinkingPart:
+    """The model's own reasoning.
+
+    ``signature`` (Anthropic) must go back byte-exact with the next turn; ``provider`` says who
+    produced it, so adapters of other providers can leave it out. ``redacted`` marks an
+    encrypted block whose data is in ``signature``.
+    """
+
+    text: str
+    signature: str | None = None
+    provider: str | None = None
+    redacted: bool = False
+    kind: Literal["thinking"] = "thinking"
+
+
+@dataclass(slots=True)
+class ToolCallPart:
+    call: ToolCall
+    kind: Literal["tool_call"] = "tool_call"
+
+
+@dataclass(slots=True)
+class ToolResultPart:
+    result: ToolResult
+    kind: Literal["tool_result"] = "tool_result"
+
+
+Part = TextPart | ThinkingPart | ToolCallPart | ToolResultPart
+
+
+@dataclass(slots=True)
+class Message:
+    """One message of a conversation.
+
+    ``system`` and ``user`` messages hold text parts, ``assistant`` messages hold text,
+    thinking and tool-call parts, and ``tool`` messages hold the results of the previous
+    assistant message's tool calls. ``interrupted`` marks an assistant message that was cut
+    off (it holds only what was really received).
+    """
+
+    role: Role
+    parts: list[Part] = field(default_factory=list)
+    interrupted: bool = False
+
+    @classmethod
+    def system(cls, text: str) -> Message:
+        return cls("system", [TextPart(text)])
+
+    @classmethod
+    def user(cls, text: str) -> Message:
+        return cls("user", [TextPart(text)])
+
+    @classmethod
+    def assistant(cls, text: str = "", tool_calls: list[ToolCall] | None = None) -> Message:
+        parts: list[Part] = [TextPart(text)] if text else []
+        parts.extend(ToolCallPart(c) for c in tool_calls or ())
+        return cls("assistant", parts)
+
+    @classmethod
+    def tool_results(cls, results: list[ToolResult]) -> Message:
+        return cls("tool", [ToolResultPart(r) for r in results])
+
+    @property
+    def text(self) -> str:
+        """All text parts joined."""
+        return "".join(p.text for p in self.parts if isinstance(p, TextPart))
+
+    @property
+    def thinking(self) -> str:
+        return "".join(p.text for p in self.parts if isinstance(p, ThinkingPart))
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        return [p.call for p in self.parts if isinstance(p, ToolCallPart)]
+
+    @property
+    def results(self) -> list[ToolResult]:
+        return [p.result for p in self.parts if isinstance(p, ToolResultPart)]
+
+
+def _part_to_dict(part: Part) -> dict[str, Any]:
+    if isinstance(part, TextPart):
+        return {"kind": "text", "text": part.text}
+    if isinstance(part, ThinkingPart):
+        return {
+            "kind": "thinking",
+            "text": part.text,
+            "signature": part.signature,
+            "provider": part.provider,
+            "redacted": part.redacted,
+        }
+    if isinstance(part, ToolCallPart):
+        c = part.call
+        return {
+            "kind": "tool_call",
+            "id": c.id,
+            "name": c.name,
+            "arguments": c.arguments,
+            "raw_arguments": c.raw_arguments,
+            "arguments_error": c.arguments_error,
+        }
+    r = part.result
+    return {
+        "kind": "tool_result",
+        "tool_call_id": r.tool_call_id,
+        "name": r.name,
+        "content": r.content,
+        "is_error": r.is_error,
+    }
+
+
+def _part_from_dict(data: dict[str, Any]) -> Part:
+    kind = data.get("kind")
+    if kind == "text":
+        return TextPart(data["text"])
+    if kind == "thinking":
+        return ThinkingPart(
+            data["text"], data.get("signature"), data.get("provider"), bool(data.get("redacted"))
+        )
+    if kind == "tool_call":
+        return ToolCallPart(
+            ToolCall(
+                name=data["name"],
+                arguments=dict(data.get("arguments") or {}),
+                id=data.get("id", ""),
+                raw_arguments=data.get("raw_arguments"),
+                arguments_error=data.get("arguments_error"),
+            )
+        )
+    if kind == "tool_result":
+        return ToolResultPart(
+            ToolResult(data["tool_call_id"], data["name"], data["content"], bool(data.get("is_error")))
+        )
+    raise ValueError(f"unknown message part kind: {kind!r}")
+
+
+def message_to_dict(message: Message) -> dict[str, Any]:
+    """A JSON-ready dict of ``message``."""
+    out: dict[str, Any] = {"role": message.role, "parts": [_part_to_dict(p) for p in message.parts]}
+    if message.interrupted:
+        out["interrupted"] = True
+    return out
+
+
+def message_from_dict(data: dict[str, Any]) -> Message:
+    """The message that :func:`message_to_dict` produced."""
+    role = data["role"]
+    if role not in ("system", "user", "assistant", "tool"):
+        raise ValueError(f"unknown message role: {role!r}")
+    return Message(role, [_part_from_dict(p) for p in data["parts"]], bool(data.get("interrupted")))
+
+
+def messages_to_json(messages: list[Message]) -> str:
+    import json
+
+    return json.dumps([message_to_dict(m) for m in messages])
+
+
+def messages_from_json(text: str) -> list[Message]:
+    import json
+
+    return [message_from_dict(d) for d in json.loads(text)]

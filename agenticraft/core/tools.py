@@ -1,0 +1,303 @@
+"""Tools: ``@tool`` turns a typed function into something a model can call.
+
+The JSON schema comes from the signature (through pydantic, imported only when a schema or
+validation is first needed) and the per-parameter descriptions from the docstring (Google
+``Args:``, Sphinx ``:param x:`` or NumPy ``Parameters`` style). Execution validates the
+arguments, runs sync functions in a worker thread (never on the event loop), applies the
+timeout, and turns every failure into an error text the model can read and act on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, is_dataclass
+from typing import Any, TypeVar, overload
+
+from agenticraft.core.errors import ToolDefinitionError
+from agenticraft.core.streaming import ToolDefinition
+
+__all__ = ["Tool", "ToolOutcome", "parse_docstring", "tool"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_SECTION = re.compile(
+    r"^\s*(Args|Arguments|Parameters|Params|Returns?|Yields?|Raises|Examples?|Notes?)\s*:?\s*$"
+)
+_GOOGLE_ARG = re.compile(r"^\s*(\*{0,2}\w+)\s*(?:\(([^)]*)\))?\s*:\s*(.*)$")
+_SPHINX_ARG = re.compile(r"^\s*:param\s+(?:[^:]*\s)?(\w+)\s*:\s*(.*)$")
+
+
+def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
+    """Split a docstring into its description and per-parameter descriptions."""
+    if not doc:
+        return "", {}
+    lines = inspect.cleandoc(doc).splitlines()
+    summary: list[str] = []
+    params: dict[str, str] = {}
+    section: str | None = None
+    current: str | None = None
+    for line in lines:
+        sphinx = _SPHINX_ARG.match(line)
+        if sphinx:
+            current, section = sphinx.group(1), "args"
+            params[current] = sphinx.group(2).strip()
+            continue
+        if line.strip().startswith(":"):
+            section, current = "other", None
+            continue
+        heading = _SECTION.match(line)
+        if heading:
+            name = heading.group(1).lower()
+            section = "args" if name.startswith(("arg", "param")) else "other"
+            current = None
+            continue
+        if section is None:
+            summary.append(line)
+            continue
+        if section != "args" or set(line.strip()) == {"-"}:
+            continue
+        indent = len(line) - len(line.lstrip())
+        google = _GOOGLE_ARG.match(line)
+        if google and indent <= 4:
+            current = google.group(1).lstrip("*")
+            params[current] = google.group(3).strip()
+        elif current is not None and line.strip():
+            numpy_head = re.match(r"^(\w+)\s*:\s*\S.*$", line)
+            if numpy_head and indent == 0:
+                current = numpy_head.group(1)
+                params[current] = ""
+            else:
+                params[current] = (params[current] + " " + line.strip()).strip()
+        elif line.strip():
+            numpy_head = re.match(r"^(\w+)\s*(?::.*)?$", line)
+            if numpy_head:
+                current = numpy_head.group(1)
+                params[current] = ""
+    return "\n".join(summary).strip(), params
+
+
+class ToolOutcome:
+    """What one call produced: the text for the model, and whether it is an error."""
+
+    __slots__ = ("error", "output")
+
+    def __init__(self, output: str | None, error: str | None) -> None:
+        self.output = output
+        self.error = error
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    dump = getattr(value, "model_dump_json", None)
+    if callable(dump):
+        return str(dump())
+    if is_dataclass(value) and not isinstance(value, type):
+        value = asdict(value)
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+class Tool:
+    """A callable the model may use.
+
+    Build one with :func:`tool`; a plain function in ``Agent(tools=[...])`` is wrapped the same
+    way. ``sequential=True`` makes the tool run alone instead of alongside the other calls of
+    the same turn; ``timeout`` (seconds) bounds one call; ``max_retries`` bounds how many
+    failed calls the model may retry in one run.
+    """
+
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        timeout: float | None = None,
+        sequential: bool = False,
+        max_retries: int = 3,
+    ) -> None:
+        if not callable(function):
+            raise ToolDefinitionError(f"a tool must be callable, got {function!r}")
+        self.function = function
+        self.name: str = name or str(getattr(function, "__name__", "tool"))
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.name):
+            raise ToolDefinitionError(f"tool name {self.name!r} must be 1-64 letters, digits, '_' or '-'")
+        doc_description, self.param_docs = parse_docstring(inspect.getdoc(function))
+        self.description = description if description is not None else doc_description
+        self.timeout = timeout
+        self.sequential = sequential
+        self.max_retries = max_retries
+        self.is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
+            type(function).__call__
+        )
+        self._signature = inspect.signature(function)
+        for p in self._signature.parameters.values():
+            if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+                raise ToolDefinitionError(
+                    f"tool {self.name!r}: *args and **kwargs cannot be described to a model"
+                )
+        self._validator: Any = None
+        self._schema: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"Tool({self.name!r})"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the underlying function directly."""
+        return self.function(*args, **kwargs)
+
+    # -- schema -------------------------------------------------------------------------
+    def _build(self) -> None:
+        from typing import get_type_hints
+
+        from pydantic import ConfigDict, Field, create_model
+
+        try:
+            hints = get_type_hints(self.function)
+        except Exception:  # unresolvable forward references: fall back to raw annotations
+            hints = {}
+        fields: dict[str, Any] = {}
+        for pname, p in self._signature.parameters.items():
+            annotation = hints.get(pname, p.annotation)
+            if annotation is inspect.Parameter.empty:
+                annotation = Any
+            default = ... if p.default is inspect.Parameter.empty else p.default
+            fields[pname] = (annotation, Field(default, description=self.param_docs.get(pname)))
+        model = create_model(
+            f"{self.name}_arguments",
+            __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
+            **fields,
+        )
+        schema = model.model_json_schema()
+        _strip_titles(schema)
+        schema.setdefault("properties", {})
+        schema["type"] = "object"
+        self._validator = model
+        self._schema = schema
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """The JSON schema of the arguments."""
+        if self._schema is None:
+            self._build()
+        assert self._schema is not None
+        return self._schema
+
+    def definition(self) -> ToolDefinition:
+        return ToolDefinition(self.name, self.description, self.parameters)
+
+    # -- execution ----------------------------------------------------------------------
+    def validate(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The arguments converted to the function's types; raises pydantic's ValidationError."""
+        if self._validator is None:
+            self._build()
+        validated = self._validator.model_validate(arguments)
+        return {name: getattr(validated, name) for name in self._signature.parameters}
+
+    async def execute(self, arguments: dict[str, Any], timeout: float | None = None) -> ToolOutcome:
+        """Run the tool. Never raises for a tool failure: the failure becomes the outcome's
+        ``error``, worded for the model. ``asyncio.CancelledError`` propagates."""
+        from pydantic import ValidationError
+
+        try:
+            kwargs = self.validate(arguments)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()
+            )
+            return ToolOutcome(
+                None,
+                f"Invalid arguments for tool {self.name!r}: {problems}. "
+                "Correct them and call the tool again.",
+            )
+        limit = self.timeout if self.timeout is not None else timeout
+        try:
+            if self.is_async:
+                call: Awaitable[Any] = self.function(**kwargs)
+            else:
+                call = asyncio.to_thread(self.function, **kwargs)
+            value = await (asyncio.wait_for(call, limit) if limit is not None else call)
+        except TimeoutError:
+            return ToolOutcome(None, f"Tool {self.name!r} timed out after {limit:g} s.")
+        except Exception as exc:  # a failing tool is reported to the model, not raised
+            return ToolOutcome(None, f"Tool {self.name!r} raised {type(exc).__name__}: {exc}")
+        try:
+            return ToolOutcome(_to_text(value), None)
+        except (TypeError, ValueError) as exc:
+            return ToolOutcome(None, f"Tool {self.name!r} returned a value that is not JSON: {exc}")
+
+
+def _strip_titles(schema: Any) -> None:
+    """Drop pydantic's generated titles: they cost prompt tokens and tell the model nothing."""
+    if isinstance(schema, dict):
+        schema.pop("title", None)
+        for key, value in schema.items():
+            if key == "properties" and isinstance(value, dict):
+                for prop in value.values():
+                    _strip_titles(prop)
+            else:
+                _strip_titles(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            _strip_titles(item)
+
+
+@overload
+def tool(function: F, /) -> Tool: ...
+
+
+@overload
+def tool(
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    timeout: float | None = None,
+    sequential: bool = False,
+    max_retries: int = 3,
+) -> Callable[[F], Tool]: ...
+
+
+def tool(
+    function: F | None = None,
+    /,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    timeout: float | None = None,
+    sequential: bool = False,
+    max_retries: int = 3,
+) -> Tool | Callable[[F], Tool]:
+    """Make a function a tool, with or without options::
+
+    @tool
+    def get_weather(city: str) -> str:
+        '''Current weather for a city.
+
+        Args:
+            city: City name.
+        '''
+
+    @tool(timeout=5, sequential=True)
+    async def book(seat: str) -> str: ...
+    """
+
+    def wrap(fn: F) -> Tool:
+        return Tool(
+            fn,
+            name=name,
+            description=description,
+            timeout=timeout,
+            sequential=sequential,
+            max_retries=max_retries,
+        )
+
+    return wrap(function) if function is not None else wrap
+
+
+def as_tool(obj: Tool | Callable[..., Any]) -> Tool:
+    """A :class:`Tool` for a tool or a plain function."""
+    return obj if isinstance(obj, Tool) else Tool(obj)

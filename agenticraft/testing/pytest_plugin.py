@@ -1,0 +1,38 @@
+"""pytest plugin (registered through the ``pytest11`` entry point).
+
+Fixture ``block_real_providers``: any request to a non-loopback provider raises
+:class:`~agenticraft.core.errors.RealProviderCallBlocked` during the test. Run pytest with
+``--agenticraft-block-real-providers`` to apply it to every test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from agenticraft.core import network_guard
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--agenticraft-block-real-providers",
+        action="store_true",
+        default=False,
+        help="make any real (non-loopback) model provider request fail",
+    )
+
+
+@pytest.fixture(name="block_real_providers")
+def _block_real_providers_fixture() -> Iterator[None]:
+    with network_guard.block_real_providers():
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _agenticraft_block_all(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.config.getoption("--agenticraft-block-real-providers"):
+        with network_guard.block_real_providers():
+            yield
+    else:
+        yield
