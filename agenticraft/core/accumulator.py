@@ -5,8 +5,8 @@ are appended to the current part of their kind; tool-call argument fragments are
 the vendor's index (or id) with the repair rules real streams need:
 
 - a fragment without index or id continues the most recent call;
-- a fragment that repeats an index but brings a new id starts a new call (servers that
-  number every parallel call 0);
+- a fragment that repeats an index but brings a new id and a name starts a new call (servers
+  that number every parallel call 0);
 - a call that never got an id gets a stable one (``call_<turn>_<n>``);
 - arguments that are empty mean ``{}``; arguments that are not a JSON object are kept raw with
   an ``arguments_error`` so the run can tell the model, never crash.
@@ -180,8 +180,10 @@ class TurnAccumulator:
             if event.id is not None and call.id == event.id:
                 return call
             if event.index is not None and call.index == event.index:
-                # same index with a different, real id: a new call reusing the index
-                if event.id is not None and event.id != call.id and not call.id.startswith("call_ac_"):
+                # a new id with a name starts a new call that reuses the index; a bare id
+                # names a call that arrived without one
+                renamed = event.id is not None and event.id != call.id
+                if renamed and (event.name is not None or not call.id.startswith("call_ac_")):
                     return None
                 return call
         return None

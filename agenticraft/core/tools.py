@@ -25,58 +25,62 @@ __all__ = ["Tool", "ToolOutcome", "parse_docstring", "tool"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _SECTION = re.compile(
-    r"^\s*(Args|Arguments|Parameters|Params|Returns?|Yields?|Raises|Examples?|Notes?)\s*:?\s*$"
+    r"^(Args|Arguments|Parameters|Params|Returns?|Yields?|Raises|Examples?|Notes?|See Also)\s*:?$"
 )
-_GOOGLE_ARG = re.compile(r"^\s*(\*{0,2}\w+)\s*(?:\(([^)]*)\))?\s*:\s*(.*)$")
-_SPHINX_ARG = re.compile(r"^\s*:param\s+(?:[^:]*\s)?(\w+)\s*:\s*(.*)$")
+_GOOGLE_ITEM = re.compile(r"^\*{0,2}(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
+_NUMPY_ITEM = re.compile(r"^(\w+)\s*(?::.*)?$")
+_SPHINX_ITEM = re.compile(r"^:param\s+(?:[^:]*\s)?(\w+)\s*:\s*(.*)$")
 
 
 def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
-    """Split a docstring into its description and per-parameter descriptions."""
+    """Split a docstring into its description and per-parameter descriptions.
+
+    Understands Google (``Args:``), Sphinx (``:param x:``) and NumPy (``Parameters`` with an
+    underline) styles.
+    """
     if not doc:
         return "", {}
     lines = inspect.cleandoc(doc).splitlines()
     summary: list[str] = []
     params: dict[str, str] = {}
-    section: str | None = None
+    section: str | None = None  # None: still in the summary
+    numpy = False
+    base_indent = -1
     current: str | None = None
-    for line in lines:
-        sphinx = _SPHINX_ARG.match(line)
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        underlined = i + 1 < len(lines) and set(lines[i + 1].strip()) == {"-"}
+        heading = _SECTION.match(stripped) if indent == 0 else None
+        if heading:
+            section = "args" if heading.group(1).startswith(("Arg", "Param")) else "other"
+            numpy, base_indent, current = underlined, -1, None
+            continue
+        sphinx = _SPHINX_ITEM.match(stripped)
         if sphinx:
-            current, section = sphinx.group(1), "args"
+            section, current = "sphinx", sphinx.group(1)
             params[current] = sphinx.group(2).strip()
             continue
-        if line.strip().startswith(":"):
+        if stripped.startswith(":"):
             section, current = "other", None
-            continue
-        heading = _SECTION.match(line)
-        if heading:
-            name = heading.group(1).lower()
-            section = "args" if name.startswith(("arg", "param")) else "other"
-            current = None
             continue
         if section is None:
             summary.append(line)
             continue
-        if section != "args" or set(line.strip()) == {"-"}:
+        if section == "other" or not stripped or set(stripped) == {"-"}:
             continue
-        indent = len(line) - len(line.lstrip())
-        google = _GOOGLE_ARG.match(line)
-        if google and indent <= 4:
-            current = google.group(1).lstrip("*")
-            params[current] = google.group(3).strip()
-        elif current is not None and line.strip():
-            numpy_head = re.match(r"^(\w+)\s*:\s*\S.*$", line)
-            if numpy_head and indent == 0:
-                current = numpy_head.group(1)
-                params[current] = ""
-            else:
-                params[current] = (params[current] + " " + line.strip()).strip()
-        elif line.strip():
-            numpy_head = re.match(r"^(\w+)\s*(?::.*)?$", line)
-            if numpy_head:
-                current = numpy_head.group(1)
-                params[current] = ""
+        if section == "sphinx":
+            if current is not None:
+                params[current] = f"{params[current]} {stripped}".strip()
+            continue
+        if base_indent < 0:
+            base_indent = indent
+        item = (_NUMPY_ITEM if numpy else _GOOGLE_ITEM).match(stripped) if indent == base_indent else None
+        if item:
+            current = item.group(1)
+            params[current] = "" if numpy else item.group(2).strip()
+        elif current is not None:
+            params[current] = f"{params[current]} {stripped}".strip()
     return "\n".join(summary).strip(), params
 
 

@@ -1,0 +1,113 @@
+from agenticraft.core.accumulator import TurnAccumulator, parse_arguments
+from agenticraft.core.messages import TextPart, ThinkingPart, ToolCallPart, Usage
+from agenticraft.core.streaming import (
+    TextChunk,
+    ThinkingChunk,
+    ToolCallChunk,
+    ToolCallDeltaChunk,
+    ToolCallStartChunk,
+    TurnEndChunk,
+    UsageChunk,
+)
+
+
+def feed_all(acc: TurnAccumulator, events: list) -> list:
+    out = []
+    for e in events:
+        out.extend(acc.feed(e))
+    return out
+
+
+def test_tool_call_fragments_assemble_by_index_with_id_and_name_only_first() -> None:
+    acc = TurnAccumulator("openai", turn=1)
+    out = feed_all(
+        acc,
+        [
+            TextChunk("Let me "),
+            TextChunk("check."),
+            ToolCallDeltaChunk('{"ci', index=0, id="call_a", name="weather"),
+            ToolCallDeltaChunk('{"q":', index=1, id="call_b", name="search"),
+            ToolCallDeltaChunk('ty": "Pa', index=0),
+            ToolCallDeltaChunk('"x"}', index=1),
+            ToolCallDeltaChunk('ris"}', index=0),
+            TurnEndChunk("tool_use"),
+        ],
+    )
+    starts = [e for e in out if isinstance(e, ToolCallStartChunk)]
+    assert [(s.id, s.name) for s in starts] == [("call_a", "weather"), ("call_b", "search")]
+    deltas = [e for e in out if isinstance(e, ToolCallDeltaChunk)]
+    assert all(d.id and d.name for d in deltas)  # filled in for the user
+    calls, turn = acc.finish()
+    assert [(c.id, c.name, c.arguments) for c in calls if isinstance(c, ToolCallChunk)] == [
+        ("call_a", "weather", {"city": "Paris"}),
+        ("call_b", "search", {"q": "x"}),
+    ]
+    kinds = [type(p) for p in turn.message.parts]
+    assert kinds == [TextPart, ToolCallPart, ToolCallPart]
+    assert turn.text == "Let me check."
+    assert turn.stop_reason == "tool_use"
+
+
+def test_repair_rules_missing_id_repeated_index_and_no_index() -> None:
+    acc = TurnAccumulator("x", turn=3)
+    feed_all(
+        acc,
+        [
+            ToolCallDeltaChunk('{"a":', index=0, name="f"),  # no id at all
+            ToolCallDeltaChunk("1}"),  # neither index nor id: continues the last call
+            ToolCallDeltaChunk("{}", index=0, id="real_2", name="g"),  # index 0 reused with a new id
+        ],
+    )
+    calls, _ = acc.finish()
+    assert [(c.name, c.arguments) for c in calls] == [("f", {"a": 1}), ("g", {})]
+    assert calls[0].id == "call_ac_3_0"  # stable generated id
+    assert calls[1].id == "real_2"
+
+
+def test_malformed_and_non_object_arguments_are_kept_not_raised() -> None:
+    assert parse_arguments("") == ({}, None)
+    args, error = parse_arguments('{"city": "Par')
+    assert args == {} and error is not None and "not valid JSON" in error
+    args, error = parse_arguments("[1, 2]")
+    assert args == {} and error is not None and "JSON object" in error
+    acc = TurnAccumulator()
+    feed_all(acc, [ToolCallDeltaChunk("{oops", index=0, id="c", name="f")])
+    calls, turn = acc.finish()
+    assert calls[0].arguments_error is not None
+    assert turn.tool_calls[0].raw_arguments == "{oops"
+
+
+def test_thinking_signature_and_usage_latest_wins() -> None:
+    acc = TurnAccumulator("anthropic")
+    feed_all(
+        acc,
+        [
+            UsageChunk(Usage(10, 1)),
+            ThinkingChunk("hmm "),
+            ThinkingChunk("ok"),
+            ThinkingChunk("", signature="EqQBCgIYAh"),
+            ThinkingChunk("", signature="=="),
+            TextChunk("Answer"),
+            UsageChunk(Usage(10, 7)),
+        ],
+    )
+    _, turn = acc.finish()
+    thinking = turn.message.parts[0]
+    assert isinstance(thinking, ThinkingPart)
+    assert (thinking.text, thinking.signature, thinking.provider) == ("hmm ok", "EqQBCgIYAh==", "anthropic")
+    assert turn.usage == Usage(10, 7)
+    assert turn.stop_reason == "end_turn"
+
+
+def test_interrupted_finish_keeps_text_drops_open_calls_and_changes_nothing() -> None:
+    acc = TurnAccumulator()
+    feed_all(
+        acc, [ThinkingChunk("unsigned"), TextChunk("partial "), ToolCallDeltaChunk('{"a"', index=0, name="f")]
+    )
+    _, cut = acc.finish(interrupted=True)
+    assert cut.message.interrupted and cut.stop_reason == "interrupted"
+    assert [type(p) for p in cut.message.parts] == [TextPart]
+    acc.feed(ToolCallDeltaChunk(": 1}", index=0))
+    calls, full = acc.finish()
+    assert calls[0].arguments == {"a": 1}
+    assert full.text == "partial "
