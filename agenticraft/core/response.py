@@ -107,7 +107,8 @@ class ReasoningTrace:
 
 @dataclass(slots=True)
 class StreamMetrics:
-    """Timing of a run. Not part of equality: two identical runs differ only here."""
+    """Timing of a run (``chunk_count`` counts the events before ``done``). Not part of equality:
+    two identical runs differ only here."""
 
     chunk_count: int = 0
     time_to_first_token: float | None = None

@@ -1,0 +1,44 @@
+from agenticraft import Agent
+from agenticraft.core.memory import ConversationMemory, InMemoryConversation
+from agenticraft.core.messages import Message, ToolCall, ToolResult
+from agenticraft.testing import FunctionModel
+
+
+def test_window_cuts_at_a_user_message_so_tool_pairs_stay_together() -> None:
+    memory = InMemoryConversation(max_messages=3)
+    memory.append([Message.user("a"), Message.assistant("A")])
+    memory.append(
+        [
+            Message.user("b"),
+            Message.assistant("", [ToolCall("f", id="1")]),
+            Message.tool_results([ToolResult("1", "f", "r")]),
+            Message.assistant("B"),
+        ]
+    )
+    # the last 3 would start at a tool message; the cut moves forward to the next user message
+    assert memory.load() == []
+    memory.append([Message.user("c"), Message.assistant("C")])
+    assert [m.text for m in memory.load()] == ["c", "C"]
+    assert len(memory) == 2
+
+
+def test_a_custom_memory_plugs_in() -> None:
+    class Recorder:
+        def __init__(self) -> None:
+            self.appended: list[list[Message]] = []
+
+        def load(self) -> list[Message]:
+            return [m for batch in self.appended for m in batch]
+
+        def append(self, messages: list[Message]) -> None:
+            self.appended.append(list(messages))
+
+        def clear(self) -> None:
+            self.appended.clear()
+
+    memory = Recorder()
+    assert isinstance(memory, ConversationMemory)
+    agent = Agent(model=FunctionModel(lambda m, t: "ok"), memory=memory)
+    agent.run("one")
+    agent.run("two")
+    assert [len(batch) for batch in memory.appended] == [2, 2]  # one commit per run
