@@ -184,7 +184,7 @@ async def test_unknown_tool_is_reported_with_the_available_ones() -> None:
     model = ScriptedModel([[ToolCall("nope", {})], "fine"])
     response = await make_agent(model).arun("x")
     assert response.tool_results[0].is_error
-    assert "Unknown tool 'nope'. Available tools: get_weather." == response.tool_results[0].content
+    assert response.tool_results[0].content == "Unknown tool 'nope'. Available tools: get_weather."
 
 
 async def test_tool_retries_are_bounded() -> None:

@@ -64,14 +64,16 @@ async def test_cancel_from_another_task_ends_the_stream_quietly() -> None:
     agent = Agent(model=model)
     stream = agent.stream("Tell me")
     received = []
+    three = asyncio.Event()
 
     async def consume() -> None:
         async for chunk in stream:
             received.append(chunk.content)
+            if len(received) == 3:
+                three.set()
 
     consumer = asyncio.create_task(consume())
-    while len(received) < 3:
-        await asyncio.sleep(0.005)
+    await asyncio.wait_for(three.wait(), 5)
     stream.cancel()
     await asyncio.wait_for(consumer, 5)  # no CancelledError leaks out of the consumer
     assert not consumer.cancelled()

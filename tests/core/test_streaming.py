@@ -106,7 +106,7 @@ def test_guard_blocks_real_hosts_and_allows_loopback() -> None:
     )
     with block_real_providers():
         check_request_allowed("http://127.0.0.1:9/v1/chat/completions")
-        with pytest.raises(RealProviderCallBlocked, match="api.openai.com"):
+        with pytest.raises(RealProviderCallBlocked, match=r"api\.openai\.com"):
             check_request_allowed("https://api.openai.com/v1/chat/completions", "openai")
 
 
@@ -118,7 +118,7 @@ def test_guard_is_on_for_this_test_suite() -> None:
 def test_scripted_model_refuses_to_run_past_its_script() -> None:
     agent = Agent(model=ScriptedModel(["only one"]))
     assert agent.run("a").content == "only one"
-    with pytest.raises(AssertionError, match="called 2 times but has 1 turns"):
+    with pytest.raises(AssertionError, match=r"called 2 times but has 1 turns"):
         agent.run("b")
 
 
