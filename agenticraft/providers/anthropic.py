@@ -1,0 +1,351 @@
+"""Anthropic Messages API, spoken directly: request bodies from our messages, and the SSE stream
+(``event:`` lines) folded into our provider events.
+
+What the wire needs that our model does not say:
+
+- ``system`` is a top-level field, not a message; every system message's text goes there.
+- Tool results go back as ``tool_result`` blocks of a *user* message, and the API wants roles to
+  alternate, so consecutive messages of the same role are merged into one.
+- ``max_tokens`` is required. Without ``ModelSettings.max_tokens`` we send
+  :data:`DEFAULT_MAX_TOKENS` (4096, which every Claude model accepts), plus the thinking budget
+  when extended thinking is asked for (the budget counts against ``max_tokens``).
+- Extended thinking comes back signed. The signature (and a ``redacted_thinking`` block's data)
+  goes back byte-exact in the next turn, because Anthropic rejects a tool-use turn whose thinking
+  was altered; thinking from other providers carries no valid signature and is left out.
+- Usage in ``message_start`` and ``message_delta`` is cumulative: each value replaces the last.
+  Our ``input_tokens`` counts the whole prompt (``input_tokens`` plus cache reads and writes),
+  so it compares with other providers' prompt token counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from agenticraft.core.errors import (
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    OverloadedError,
+    PermissionDeniedError,
+    ProviderError,
+    ProviderTimeoutError,
+    RateLimitError,
+    ServerError,
+    StreamProtocolError,
+)
+from agenticraft.core.messages import (
+    Message,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    ToolResultPart,
+    Usage,
+)
+from agenticraft.core.streaming import (
+    ModelRequest,
+    ProviderEvent,
+    TextChunk,
+    ThinkingChunk,
+    ToolCallDeltaChunk,
+    ToolDefinition,
+    TurnEndChunk,
+    UsageChunk,
+)
+
+__all__ = [
+    "API_VERSION",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_TOKENS",
+    "AnthropicStreamParser",
+    "build_request_body",
+    "error_from_payload",
+    "to_anthropic_messages",
+]
+
+DEFAULT_BASE_URL = "https://api.anthropic.com"
+API_VERSION = "2023-06-01"
+DEFAULT_MAX_TOKENS = 4096
+PROVIDER = "anthropic"
+
+#: Anthropic's stop reasons -> ours (``raw_stop_reason`` keeps theirs)
+_STOP_REASONS = {
+    "end_turn": "end_turn",
+    "tool_use": "tool_use",
+    "max_tokens": "max_tokens",
+    "stop_sequence": "stop_sequence",
+    "refusal": "refusal",
+    "pause_turn": "end_turn",
+    "model_context_window_exceeded": "max_tokens",
+}
+
+#: the ``error.type`` of an error body or event -> our error class
+_ERROR_TYPES: dict[str, type[ProviderError]] = {
+    "invalid_request_error": BadRequestError,
+    "request_too_large": BadRequestError,
+    "authentication_error": AuthenticationError,
+    "permission_error": PermissionDeniedError,
+    "billing_error": PermissionDeniedError,
+    "not_found_error": NotFoundError,
+    "rate_limit_error": RateLimitError,
+    "api_error": ServerError,
+    "timeout_error": ProviderTimeoutError,
+    "overloaded_error": OverloadedError,
+}
+
+
+# -- request ----------------------------------------------------------------------------------
+
+
+def _assistant_blocks(message: Message) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    for part in message.parts:
+        if isinstance(part, TextPart):
+            if part.text:  # the API rejects empty text blocks
+                blocks.append({"type": "text", "text": part.text})
+        elif isinstance(part, ThinkingPart):
+            # only our own, signed thinking can go back; anything else would be rejected
+            if part.provider != PROVIDER or part.signature is None:
+                continue
+            if part.redacted:
+                blocks.append({"type": "redacted_thinking", "data": part.signature})
+            else:
+                blocks.append({"type": "thinking", "thinking": part.text, "signature": part.signature})
+        elif isinstance(part, ToolCallPart):
+            call = part.call
+            blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments})
+    return blocks
+
+
+def _user_blocks(message: Message) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    for part in message.parts:
+        if isinstance(part, ToolResultPart):
+            result = part.result
+            block: dict[str, Any] = {
+                "type": "tool_result",
+                "tool_use_id": result.tool_call_id,
+                "content": result.content,
+            }
+            if result.is_error:
+                block["is_error"] = True
+            blocks.append(block)
+        elif isinstance(part, TextPart) and part.text:
+            blocks.append({"type": "text", "text": part.text})
+    return blocks
+
+
+def to_anthropic_messages(messages: Iterable[Message]) -> tuple[str | None, list[dict[str, Any]]]:
+    """Our conversation as Anthropic's ``(system, messages)``.
+
+    Tool results become user ``tool_result`` blocks; messages left without content are dropped
+    and consecutive messages of the same role merged, so roles alternate as the API requires.
+    """
+    system: list[str] = []
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        if message.role == "system":
+            if message.text:
+                system.append(message.text)
+            continue
+        if message.role == "assistant":
+            role, blocks = "assistant", _assistant_blocks(message)
+        else:  # user and tool messages are both the user's side of the conversation
+            role, blocks = "user", _user_blocks(message)
+        if not blocks:
+            continue
+        if out and out[-1]["role"] == role:
+            out[-1]["content"].extend(blocks)
+        else:
+            out.append({"role": role, "content": blocks})
+    return ("\n\n".join(system) if system else None), out
+
+
+def _tool_definitions(tools: Sequence[ToolDefinition]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for t in tools:
+        spec: dict[str, Any] = {"name": t.name, "input_schema": t.parameters or {"type": "object"}}
+        if t.description:
+            spec["description"] = t.description
+        out.append(spec)
+    return out
+
+
+def build_request_body(request: ModelRequest, model: str, *, stream: bool = True) -> dict[str, Any]:
+    """The JSON body of a ``POST /v1/messages`` for one model turn."""
+    system, messages = to_anthropic_messages(request.messages)
+    settings = request.settings
+    budget = settings.thinking_budget
+    max_tokens = settings.max_tokens
+    if max_tokens is None:
+        max_tokens = DEFAULT_MAX_TOKENS + (budget or 0)
+    body: dict[str, Any] = {"model": model, "max_tokens": max_tokens, "messages": messages}
+    if system is not None:
+        body["system"] = system
+    if request.tools:
+        body["tools"] = _tool_definitions(request.tools)
+    if budget:
+        body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    if settings.temperature is not None:
+        body["temperature"] = settings.temperature
+    if settings.top_p is not None:
+        body["top_p"] = settings.top_p
+    if settings.stop:
+        body["stop_sequences"] = list(settings.stop)
+    if stream:
+        body["stream"] = True
+    if settings.extra_body:
+        body.update(settings.extra_body)
+    return body
+
+
+def api_key_from_env(api_key: str | None) -> str | None:
+    """The key to use: the argument, else ``ANTHROPIC_API_KEY``."""
+    return api_key if api_key is not None else os.environ.get("ANTHROPIC_API_KEY")
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+def error_from_payload(
+    payload: Any, *, status_code: int | None = None, default: type[ProviderError] | None = None
+) -> ProviderError:
+    """The typed error for an Anthropic error body or ``error`` event:
+    ``{"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}``."""
+    error = payload.get("error") if isinstance(payload, dict) else None
+    kind = message = None
+    if isinstance(error, dict):
+        kind = error.get("type")
+        message = error.get("message")
+    cls = _ERROR_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        cls = default or ServerError
+    text = message if isinstance(message, str) and message else (kind or "error reported by the provider")
+    return cls(str(text), provider=PROVIDER, status_code=status_code, body=payload)
+
+
+# -- stream -----------------------------------------------------------------------------------
+
+
+class AnthropicStreamParser:
+    """Folds Anthropic's stream events into provider events, one SSE event at a time.
+
+    Content blocks are keyed by their ``index``: text and thinking deltas pass straight on,
+    ``tool_use`` blocks become :class:`ToolCallDeltaChunk` fragments keyed by that index, and
+    usage is re-emitted whole each time it changes (latest wins). ``ping`` and unknown event
+    or block types are ignored, as the API's versioning policy asks of clients.
+    """
+
+    __slots__ = (
+        "_blocks",
+        "_cache_create",
+        "_cache_read",
+        "_input",
+        "_output",
+        "_start_inputs",
+        "_stop",
+        "done",
+        "model",
+    )
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, str] = {}  # index -> block type
+        self._start_inputs: dict[int, Any] = {}  # tool_use input given whole at block start
+        self._input = 0
+        self._cache_create = 0
+        self._cache_read = 0
+        self._output = 0
+        self._stop: str | None = None
+        self.model = ""
+        self.done = False
+
+    def feed(self, data: str) -> Sequence[ProviderEvent]:
+        """The provider events of one SSE event's ``data``.
+
+        The event name is not needed: every payload carries its own ``type``, which is what
+        the API documents as authoritative.
+        """
+        try:
+            payload = json.loads(data)
+            kind = payload["type"]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise StreamProtocolError(
+                f"malformed event in the stream: {data[:200]!r}", provider=PROVIDER, body=data
+            ) from exc
+        if kind == "content_block_delta":  # the hot path: one per token
+            delta = payload["delta"]
+            dtype = delta["type"]
+            if dtype == "text_delta":
+                return (TextChunk(delta["text"]),)
+            if dtype == "input_json_delta":
+                index = payload["index"]
+                self._start_inputs.pop(index, None)
+                return (ToolCallDeltaChunk(delta["partial_json"], index),)
+            if dtype == "thinking_delta":
+                return (ThinkingChunk(delta["thinking"]),)
+            if dtype == "signature_delta":
+                return (ThinkingChunk("", delta["signature"]),)
+            return ()  # citations_delta and future delta types
+        if kind == "content_block_start":
+            return self._block_start(payload["index"], payload["content_block"])
+        if kind == "content_block_stop":
+            index = payload["index"]
+            start_input = self._start_inputs.pop(index, None)
+            if start_input:  # a tool_use given whole at its start, never as fragments
+                return (ToolCallDeltaChunk(json.dumps(start_input), index),)
+            return ()
+        if kind == "message_start":
+            message = payload["message"]
+            self.model = message.get("model") or ""
+            return self._usage(message.get("usage"))
+        if kind == "message_delta":
+            self._stop = payload.get("delta", {}).get("stop_reason") or self._stop
+            return self._usage(payload.get("usage"))
+        if kind == "message_stop":
+            self.done = True
+            raw = self._stop
+            stop = _STOP_REASONS.get(raw, "end_turn") if raw else "end_turn"
+            return (TurnEndChunk(stop, raw, model=self.model, usage=self._current_usage()),)
+        if kind == "error":
+            raise error_from_payload(payload)
+        return ()  # ping, and event types added after this was written
+
+    def _block_start(self, index: int, block: dict[str, Any]) -> Sequence[ProviderEvent]:
+        btype = block.get("type")
+        self._blocks[index] = btype or ""
+        if btype == "text":
+            text = block.get("text")
+            return (TextChunk(text),) if text else ()
+        if btype == "tool_use":
+            if block.get("input"):
+                self._start_inputs[index] = block["input"]
+            return (ToolCallDeltaChunk("", index, block.get("id") or None, block.get("name") or None),)
+        if btype == "thinking":
+            # a block with nothing but a signature (thinking display omitted) must still open
+            return (ThinkingChunk(block.get("thinking") or "", block.get("signature") or None),)
+        if btype == "redacted_thinking":
+            return (ThinkingChunk("", block.get("data", ""), redacted=True),)
+        return ()  # server tool blocks and future block types
+
+    def _usage(self, usage: Any) -> Sequence[ProviderEvent]:
+        if not isinstance(usage, dict):
+            return ()
+        # cumulative totals: a value present replaces the last one, an absent one stays
+        value = usage.get("input_tokens")
+        if value is not None:
+            self._input = value
+        value = usage.get("cache_creation_input_tokens")
+        if value is not None:
+            self._cache_create = value
+        value = usage.get("cache_read_input_tokens")
+        if value is not None:
+            self._cache_read = value
+        value = usage.get("output_tokens")
+        if value is not None:
+            self._output = value
+        return (UsageChunk(self._current_usage()),)
+
+    def _current_usage(self) -> Usage:
+        return Usage(self._input + self._cache_create + self._cache_read, self._output)

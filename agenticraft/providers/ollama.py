@@ -1,0 +1,248 @@
+"""Ollama's native chat API (``POST /api/chat``), spoken directly: request bodies from our
+messages, and the NDJSON stream folded into our provider events.
+
+What the wire needs that our model does not say:
+
+- Tool calls arrive whole (``arguments`` is an object, not JSON text), usually without an id.
+  We make ids that are stable for a conversation: ``call_<n>_<k>``, the k-th call of the n-th
+  assistant turn, so the same request always yields the same ids and ids never repeat within
+  a conversation.
+- Tool results go back as ``tool`` messages with ``tool_name`` (Ollama matches results to calls
+  by name and order); we also send the call's id as ``tool_call_id``, which servers that know
+  it use and older ones ignore.
+- ``done_reason`` is ``stop`` even when the model called tools, so a turn with tool calls ends
+  as ``tool_use``.
+- Thinking is asked for with ``think: true``; only thinking Ollama produced goes back (as the
+  assistant message's ``thinking``), never another provider's signed or redacted reasoning.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from agenticraft.core.errors import NotFoundError, ProviderError, StreamProtocolError
+from agenticraft.core.messages import Message, TextPart, ThinkingPart, ToolCallPart, ToolResultPart, Usage
+from agenticraft.core.streaming import (
+    ModelRequest,
+    ProviderEvent,
+    TextChunk,
+    ThinkingChunk,
+    ToolCallDeltaChunk,
+    ToolDefinition,
+    TurnEndChunk,
+    UsageChunk,
+)
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "OllamaStreamParser",
+    "build_request_body",
+    "error_from_payload",
+    "resolve_base_url",
+    "to_ollama_messages",
+]
+
+DEFAULT_BASE_URL = "http://localhost:11434"
+PROVIDER = "ollama"
+
+_STOP_REASONS = {"stop": "end_turn", "length": "max_tokens"}
+
+
+def resolve_base_url(base_url: str | None = None) -> str:
+    """The server to talk to: the argument, else ``OLLAMA_HOST``, else localhost:11434.
+
+    ``OLLAMA_HOST`` is often written the way ``ollama serve`` reads it (``0.0.0.0``,
+    ``myhost:11434``), so a missing scheme becomes ``http://`` and a missing port ``11434``.
+    """
+    raw = (base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_BASE_URL).strip().rstrip("/")
+    if "://" not in raw:
+        raw = "http://" + raw
+    scheme, _, rest = raw.partition("://")
+    host, slash, path = rest.partition("/")
+    # an IPv6 literal has colons of its own: its port follows the closing bracket
+    has_port = "]:" in host if host.startswith("[") else ":" in host
+    if not has_port:
+        host += ":443" if scheme == "https" else ":11434"
+    return f"{scheme}://{host}{slash}{path}"
+
+
+# -- request ----------------------------------------------------------------------------------
+
+
+def _assistant_message(message: Message) -> dict[str, Any]:
+    out: dict[str, Any] = {"role": "assistant", "content": message.text}
+    thinking = "".join(
+        p.text for p in message.parts if isinstance(p, ThinkingPart) and p.provider == PROVIDER and p.text
+    )
+    if thinking:
+        out["thinking"] = thinking
+    calls = [p.call for p in message.parts if isinstance(p, ToolCallPart)]
+    if calls:
+        out["tool_calls"] = [
+            {"id": c.id, "function": {"index": i, "name": c.name, "arguments": c.arguments}}
+            for i, c in enumerate(calls)
+        ]
+    return out
+
+
+def to_ollama_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
+    """Our conversation as Ollama chat messages (one ``tool`` message per tool result)."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        role = message.role
+        if role == "assistant":
+            out.append(_assistant_message(message))
+        elif role == "tool":
+            for part in message.parts:
+                if isinstance(part, ToolResultPart):
+                    r = part.result
+                    out.append(
+                        {
+                            "role": "tool",
+                            "content": r.content,
+                            "tool_name": r.name,
+                            "tool_call_id": r.tool_call_id,
+                        }
+                    )
+        else:
+            out.append(
+                {"role": role, "content": "".join(p.text for p in message.parts if isinstance(p, TextPart))}
+            )
+    return out
+
+
+def _tool_definitions(tools: Sequence[ToolDefinition]) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "function",
+            "function": {
+                "name": t.name,
+                "description": t.description,
+                "parameters": t.parameters or {"type": "object", "properties": {}},
+            },
+        }
+        for t in tools
+    ]
+
+
+def build_request_body(request: ModelRequest, model: str, *, stream: bool = True) -> dict[str, Any]:
+    """The JSON body of a ``POST /api/chat`` for one model turn."""
+    settings = request.settings
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": to_ollama_messages(request.messages),
+        "stream": stream,
+    }
+    if request.tools:
+        body["tools"] = _tool_definitions(request.tools)
+    if settings.thinking_budget:
+        body["think"] = True  # Ollama has no budget, only on or off
+    options: dict[str, Any] = {}
+    if settings.temperature is not None:
+        options["temperature"] = settings.temperature
+    if settings.top_p is not None:
+        options["top_p"] = settings.top_p
+    if settings.max_tokens is not None:
+        options["num_predict"] = settings.max_tokens
+    if settings.stop:
+        options["stop"] = list(settings.stop)
+    if options:
+        body["options"] = options
+    if settings.extra_body:
+        body.update(settings.extra_body)
+    return body
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+def error_message(payload: Any) -> str | None:
+    """The message of an Ollama error body ``{"error": "..."}``."""
+    if isinstance(payload, dict):
+        error = payload.get("error")
+        if isinstance(error, str):
+            return error
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            return str(error["message"])
+    return None
+
+
+def error_from_payload(payload: Any, *, status_code: int | None = None) -> ProviderError:
+    """The typed error for an ``{"error": ...}`` line in the middle of a stream."""
+    message = error_message(payload) or "error reported by the provider"
+    cls: type[ProviderError] = ProviderError
+    lowered = message.lower()
+    if "not found" in lowered:  # "model 'x' not found": Ollama's commonest mid-request failure
+        cls = NotFoundError
+    return cls(message, provider=PROVIDER, status_code=status_code, body=payload)
+
+
+# -- stream -----------------------------------------------------------------------------------
+
+
+class OllamaStreamParser:
+    """Folds Ollama's NDJSON chat stream into provider events, one line at a time.
+
+    ``turn`` is the number of this assistant turn in the conversation (1 for the first); it
+    makes the ids of tool calls that arrive without one.
+    """
+
+    __slots__ = ("_calls", "done", "model", "turn")
+
+    def __init__(self, turn: int = 1) -> None:
+        self.turn = turn
+        self._calls = 0
+        self.model = ""
+        self.done = False
+
+    def feed(self, line: str) -> Sequence[ProviderEvent]:
+        """The provider events of one complete line."""
+        try:
+            obj = json.loads(line)
+            message = obj.get("message")
+        except (ValueError, AttributeError) as exc:
+            raise StreamProtocolError(
+                f"malformed line in the stream: {line[:200]!r}", provider=PROVIDER, body=line
+            ) from exc
+        if "error" in obj:
+            raise error_from_payload(obj)
+        events: list[ProviderEvent] = []
+        if message:
+            thinking = message.get("thinking")
+            if thinking:
+                events.append(ThinkingChunk(thinking))
+            content = message.get("content")
+            if content:
+                events.append(TextChunk(content))
+            calls = message.get("tool_calls")
+            if calls:
+                self._add_calls(calls, events)
+        if obj.get("done"):
+            self.done = True
+            self.model = obj.get("model") or self.model
+            usage = Usage(obj.get("prompt_eval_count") or 0, obj.get("eval_count") or 0)
+            raw = obj.get("done_reason")
+            stop = _STOP_REASONS.get(raw, "end_turn") if raw else "end_turn"
+            if self._calls:
+                stop = "tool_use"
+            events.append(UsageChunk(usage))
+            events.append(TurnEndChunk(stop, raw, model=self.model, usage=usage))
+        return events
+
+    def _add_calls(self, calls: Any, events: list[ProviderEvent]) -> None:
+        for call in calls:
+            function = call.get("function") or {}
+            arguments = function.get("arguments")
+            if arguments is None:
+                raw = ""
+            elif isinstance(arguments, str):  # some compatible servers send JSON text
+                raw = arguments
+            else:
+                raw = json.dumps(arguments, ensure_ascii=False)
+            position = self._calls
+            self._calls += 1
+            call_id = call.get("id") or f"call_{self.turn}_{position}"
+            events.append(ToolCallDeltaChunk(raw, position, call_id, function.get("name") or ""))
