@@ -162,7 +162,14 @@ class TurnAccumulator:
             self._signature = None
 
     def _add_thinking(self, event: ThinkingChunk) -> None:
-        if self._thinking is None or (event.redacted and not self._redacted):
+        # A signature ends a block: new thinking text (or a redacted block) after it is the next
+        # block. Anthropic sends adjacent thinking / redacted_thinking blocks, and each must go
+        # back separately and unaltered.
+        if (
+            self._thinking is None
+            or event.redacted != self._redacted
+            or (self._signature is not None and (event.thinking or event.redacted))
+        ):
             self._close_open()
             self._thinking = []
             self._redacted = event.redacted
