@@ -1,0 +1,394 @@
+"""The HTTP transport every wire-protocol provider shares.
+
+:class:`HTTPProvider` sends one streamed POST per model turn and turns the body into provider
+events through a :class:`StreamParser` the subclass supplies. Everything that is not about one
+vendor's format lives here, once:
+
+- one pooled ``httpx2.AsyncClient`` per (endpoint, event loop), shared by every provider and
+  agent that talks to that endpoint (clients are bound to a loop, and ``Agent.run`` starts a
+  new loop per call); closed when its loop shuts down. A user-supplied ``http_client`` is used
+  as is and never closed by us;
+- the test guard (:func:`~agenticraft.core.network_guard.check_request_allowed`);
+- HTTP error statuses translated into our error tree, with the body's own message;
+- retries with exponential backoff and jitter, honouring ``Retry-After``, on 408/409/429/5xx,
+  connection errors and timeouts, but only before the first event: once output has reached
+  the caller, repeating the request would duplicate it;
+- timeouts: connect, first token (from sending to the first event) and between chunks;
+- the response is closed in a ``finally``, so ``break``, ``aclose()`` or cancellation closes
+  the connection at once; httpcore never pools a connection whose body was not read to the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import os
+import random
+import time
+import weakref
+from abc import abstractmethod
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol
+
+import httpx2
+
+from agenticraft.core.errors import (
+    ConfigurationError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderTimeoutError,
+    error_for_status,
+)
+from agenticraft.core.network_guard import check_request_allowed
+from agenticraft.core.streaming import ModelRequest, ProviderEvent, StreamingProvider
+
+__all__ = [
+    "HTTPProvider",
+    "RetryPolicy",
+    "StreamParser",
+    "Timeouts",
+    "close_shared_clients",
+    "shared_client",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds to wait (``None``: forever).
+
+    ``first_token`` runs from sending the request to the first event; ``between_chunks``
+    bounds every read of the socket, including those before the first token, so keep it at
+    least as long as ``first_token`` for models that think silently before answering.
+    """
+
+    connect: float | None = 10.0
+    first_token: float | None = 120.0
+    between_chunks: float | None = 120.0
+    write: float | None = 30.0
+
+    def for_httpx(self) -> httpx2.Timeout:
+        return httpx2.Timeout(
+            connect=self.connect, read=self.between_chunks, write=self.write, pool=self.connect
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RetryAttempt:
+    """Passed to ``RetryPolicy.on_retry`` before each new attempt."""
+
+    attempt: int  # 1 for the first retry
+    error: ProviderError
+    delay: float
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When and how often a request that failed before its first event is sent again.
+
+    The n-th retry waits ``initial_delay * multiplier**(n-1)`` seconds (at most ``max_delay``),
+    scaled by a random factor in ``[1 - jitter, 1]``, unless the server said ``Retry-After``
+    (honoured up to ``max_retry_after`` seconds). ``on_retry`` is told of every retry.
+    """
+
+    max_retries: int = 2
+    initial_delay: float = 0.5
+    multiplier: float = 2.0
+    max_delay: float = 8.0
+    jitter: float = 0.25
+    max_retry_after: float = 60.0
+    on_retry: Callable[[RetryAttempt], None] | None = None
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based)."""
+        if retry_after is not None and 0 <= retry_after <= self.max_retry_after:
+            return retry_after
+        base = min(self.max_delay, self.initial_delay * self.multiplier ** (attempt - 1))
+        return base * (1.0 - self.jitter * random.random())
+
+
+NO_RETRY = RetryPolicy(max_retries=0)
+
+
+class StreamParser(Protocol):
+    """Turns one response body into provider events. One parser per response.
+
+    ``feed`` gets the raw bytes as they arrive and returns the events they completed; it raises
+    a :class:`ProviderError` for an error reported inside the stream. ``close`` is called when
+    the body ended and returns any last events, or raises :class:`ProviderConnectionError`
+    when the stream stopped before the protocol said it was done.
+    """
+
+    def feed(self, data: bytes) -> list[ProviderEvent]: ...
+
+    def close(self) -> list[ProviderEvent]: ...
+
+
+# -- the shared pools ----------------------------------------------------------------------
+
+_POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx2.AsyncClient]] = (
+    weakref.WeakKeyDictionary()
+)
+# the closer generators must stay referenced: the loop only holds them weakly
+_CLOSERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def _pool_closer(clients: dict[str, httpx2.AsyncClient]) -> AsyncGenerator[None, None]:
+    # An async generator, not a task: ``asyncio.run`` (and every asyncio.Runner) calls
+    # ``shutdown_asyncgens`` as the loop ends, which closes us, which closes the pools. A task
+    # would show up as pending in every test that counts tasks.
+    try:
+        yield
+    finally:
+        for client in list(clients.values()):
+            await client.aclose()
+        clients.clear()
+
+
+def _endpoint(url: str) -> str:
+    parsed = httpx2.URL(url)
+    return f"{parsed.scheme}://{parsed.host}:{parsed.port or ''}"
+
+
+async def shared_client(url: str) -> httpx2.AsyncClient:
+    """The pooled client for ``url``'s endpoint on the running event loop."""
+    loop = asyncio.get_running_loop()
+    clients = _POOLS.get(loop)
+    if clients is None:
+        clients = _POOLS[loop] = {}
+        closer = _CLOSERS[loop] = _pool_closer(clients)
+        await closer.asend(None)  # first iteration: the loop now knows the generator
+    key = _endpoint(url)
+    client = clients.get(key)
+    if client is None or client.is_closed:
+        client = clients[key] = httpx2.AsyncClient(
+            timeout=None,  # each request brings its own
+            limits=httpx2.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=30.0),
+            trust_env=True,
+        )
+    return client
+
+
+async def close_shared_clients() -> None:
+    """Close the pooled clients of the running loop now (they also close when it ends)."""
+    clients = _POOLS.pop(asyncio.get_running_loop(), None)
+    if clients is not None:
+        for client in list(clients.values()):
+            await client.aclose()
+        clients.clear()
+
+
+# -- errors --------------------------------------------------------------------------------
+
+
+def _retry_after(headers: httpx2.Headers) -> float | None:
+    ms = headers.get("retry-after-ms")
+    if ms is not None:
+        try:
+            return float(ms) / 1000.0
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value) if value.strip() else None
+        return None if when is None else max(0.0, when.timestamp() - time.time())
+
+
+def _transport_error(exc: BaseException, provider: str) -> ProviderError:
+    if isinstance(exc, httpx2.TimeoutException):
+        kind = type(exc).__name__
+        error: ProviderError = ProviderTimeoutError(f"{kind}: {exc or 'timed out'}", provider=provider)
+    else:
+        error = ProviderConnectionError(
+            f"{type(exc).__name__}: {exc or 'connection failed'}", provider=provider
+        )
+    error.__cause__ = exc
+    return error
+
+
+# -- the provider base ---------------------------------------------------------------------
+
+
+class HTTPProvider(StreamingProvider):
+    """Base of the wire-protocol providers: transport, retries, timeouts, errors.
+
+    Subclasses set ``name``, ``default_base_url``, ``path`` and ``api_key_env`` and implement
+    :meth:`build_body`, :meth:`new_parser` and, when their auth differs, :meth:`build_headers`
+    and :meth:`error_message`.
+    """
+
+    default_base_url: ClassVar[str] = ""
+    path: ClassVar[str] = ""
+    api_key_env: ClassVar[str | None] = None
+    #: whether a request to the default base URL needs a key (local servers never do)
+    key_required: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        http_client: httpx2.AsyncClient | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if not model:
+            raise ConfigurationError(f"the {self.name} provider needs a model name")
+        self.model = model
+        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        self.custom_base_url = base_url is not None
+        self.api_key = (
+            api_key if api_key is not None else os.environ.get(self.api_key_env or "", None) or None
+        )
+        self.http_client = http_client
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self.extra_headers = dict(headers or {})
+        self.url = self.base_url + self.path
+        self._httpx_timeout = self.timeouts.for_httpx()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.model!r}, base_url={self.base_url!r})"
+
+    # -- subclass hooks -------------------------------------------------------------------
+    @abstractmethod
+    def build_body(self, request: ModelRequest) -> dict[str, Any]:
+        """The JSON request body for one turn."""
+
+    @abstractmethod
+    def new_parser(self) -> StreamParser:
+        """A fresh parser for one response body."""
+
+    def build_headers(self) -> dict[str, str]:
+        """Request headers; the default sends the key as a bearer token."""
+        headers = {"content-type": "application/json", "accept": "text/event-stream"}
+        if self.api_key:
+            headers["authorization"] = f"Bearer {self.api_key}"
+        return headers
+
+    def error_message(self, body: Any) -> str | None:
+        """The human message inside an error body (``{"error": {"message": ...}}`` by default)."""
+        if isinstance(body, dict):
+            error = body.get("error")
+            if isinstance(error, dict) and isinstance(error.get("message"), str):
+                return str(error["message"])
+            if isinstance(error, str):
+                return error
+            if isinstance(body.get("message"), str):
+                return str(body["message"])
+        return None
+
+    def check_ready(self) -> None:
+        """Raise :class:`ConfigurationError` when a request cannot work (no key)."""
+        if self.key_required and not self.api_key and not self.custom_base_url:
+            env = f" or set {self.api_key_env}" if self.api_key_env else ""
+            raise ConfigurationError(f"no API key for {self.name}: pass api_key=...{env}")
+
+    # -- transport ------------------------------------------------------------------------
+    async def client(self) -> httpx2.AsyncClient:
+        """The client this provider sends with: the user's, or the endpoint's shared pool."""
+        return self.http_client if self.http_client is not None else await shared_client(self.url)
+
+    async def _status_error(self, response: httpx2.Response) -> ProviderError:
+        raw = await response.aread()
+        try:
+            body: Any = json.loads(raw)
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        message = self.error_message(body) or (body if isinstance(body, str) and body else None)
+        status = response.status_code
+        error_class = error_for_status(status)
+        return error_class(
+            message or f"HTTP {status} {response.reason_phrase}".strip(),
+            provider=self.name,
+            status_code=status,
+            body=body,
+            retry_after=_retry_after(response.headers),
+        )
+
+    def _retryable(self, error: ProviderError) -> bool:
+        status = error.status_code
+        if status is not None:
+            return status in (408, 409, 429) or status >= 500
+        return error.retryable
+
+    async def _open(
+        self, client: httpx2.AsyncClient, content: bytes, headers: dict[str, str]
+    ) -> tuple[httpx2.Response, AsyncGenerator[bytes, None], StreamParser, list[ProviderEvent], bool]:
+        """Send the request and read up to the first event. Nothing reaches the caller here,
+        so every failure in this phase may be retried."""
+        request = client.build_request(
+            "POST", self.url, content=content, headers=headers, timeout=self._httpx_timeout
+        )
+        response = await client.send(request, stream=True)
+        try:
+            if response.status_code >= 400:
+                raise await self._status_error(response)
+            encoding = response.headers.get("content-encoding", "identity").lower()
+            chunks = response.aiter_raw() if encoding == "identity" else response.aiter_bytes()
+            parser = self.new_parser()
+            async for data in chunks:
+                events = parser.feed(data)
+                if events:
+                    return response, chunks, parser, events, False
+            return response, chunks, parser, parser.close(), True
+        except BaseException:
+            await response.aclose()
+            raise
+
+    async def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
+        """Stream one model turn over HTTP."""
+        check_request_allowed(self.url, self.name)
+        self.check_ready()
+        content = json.dumps(self.build_body(request), separators=(",", ":"), ensure_ascii=False).encode()
+        headers = {**self.build_headers(), "accept-encoding": "identity", **self.extra_headers}
+        client = await self.client()
+        retry = self.retry
+        attempt = 0
+        while True:
+            try:
+                async with asyncio.timeout(self.timeouts.first_token):
+                    response, chunks, parser, events, ended = await self._open(client, content, headers)
+                break
+            except ProviderError as exc:
+                error = exc
+            except TimeoutError as exc:
+                error = ProviderTimeoutError(
+                    f"no first token within {self.timeouts.first_token} s", provider=self.name
+                )
+                error.__cause__ = exc
+            except httpx2.TransportError as exc:
+                error = _transport_error(exc, self.name)
+            if attempt >= retry.max_retries or not self._retryable(error):
+                raise error
+            attempt += 1
+            delay = retry.delay(attempt, error.retry_after)
+            if retry.on_retry is not None:
+                retry.on_retry(RetryAttempt(attempt, error, delay))
+            await asyncio.sleep(delay)
+
+        try:
+            for event in events:
+                yield event
+            if ended:
+                return
+            feed = parser.feed
+            async for data in chunks:
+                for event in feed(data):
+                    yield event
+            for event in parser.close():
+                yield event
+        except httpx2.TransportError as exc:
+            raise _transport_error(exc, self.name) from exc
+        finally:
+            await chunks.aclose()
+            await response.aclose()

@@ -1,0 +1,153 @@
+"""Incremental decoders for streamed HTTP bodies: Server-Sent Events and NDJSON.
+
+Both take the raw bytes exactly as the network delivers them, in pieces of any size: a piece
+may end inside a UTF-8 character, inside a line or inside a JSON string. Lines are split on the
+bytes ``\\n`` and ``\\r``, which never occur inside a multi-byte UTF-8 sequence, so a line is
+decoded only once it is complete and a split character can never be mangled.
+
+This is the per-chunk hot path of every provider, so it avoids per-line regexes and repeated
+string concatenation: a partial line is kept as a list of pieces and joined once.
+
+SSE follows the WHATWG rules (https://html.spec.whatwg.org/multipage/server-sent-events.html):
+``field: value`` with one optional space after the colon, ``data`` lines of one event joined by
+``"\\n"``, a blank line dispatches the event, lines starting with ``:`` are comments, ``id`` and
+``retry`` are ignored, CRLF, LF and CR all end a line, and a leading byte-order mark is dropped.
+"""
+
+from __future__ import annotations
+
+__all__ = ["NDJSONDecoder", "SSEDecoder", "SSEEvent"]
+
+SSEEvent = tuple[str, str]
+"""One dispatched event: (event name, data). The name is ``"message"`` when none was given."""
+
+_BOM = b"\xef\xbb\xbf"
+
+
+class _LineSplitter:
+    """Splits a byte stream into complete lines (without their line ends)."""
+
+    __slots__ = ("_cr_pending", "_partial", "_started")
+
+    def __init__(self) -> None:
+        self._partial: list[bytes] = []  # pieces of the line not yet ended
+        self._cr_pending = False  # the last piece ended in "\r": a "\n" next belongs to it
+        self._started = False
+
+    def split(self, data: bytes) -> list[bytes]:
+        if not self._started:
+            if not data:
+                return []
+            # the BOM may itself arrive split; wait until three bytes are here to decide
+            head = b"".join(self._partial) + data
+            if len(head) < 3 and _BOM.startswith(head):
+                self._partial = [head]
+                return []
+            self._started = True
+            self._partial = []
+            data = head[3:] if head.startswith(_BOM) else head
+        if self._cr_pending:
+            self._cr_pending = False
+            if data[:1] == b"\n":
+                data = data[1:]
+        if b"\r" in data:
+            if data[-1:] == b"\r":
+                self._cr_pending = True
+            data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        if b"\n" not in data:
+            if data:
+                self._partial.append(data)
+            return []
+        lines = data.split(b"\n")
+        if self._partial:
+            self._partial.append(lines[0])
+            lines[0] = b"".join(self._partial)
+            self._partial = []
+        last = lines.pop()
+        if last:
+            self._partial.append(last)
+        return lines
+
+    def rest(self) -> bytes:
+        """The unterminated last line (the stream ended without a line end)."""
+        rest = b"".join(self._partial)
+        self._partial = []
+        if not self._started and rest.startswith(_BOM):
+            rest = rest[3:]
+        return rest
+
+
+class SSEDecoder:
+    """Server-Sent Events from raw byte pieces.
+
+    >>> decoder = SSEDecoder()
+    >>> decoder.feed(b'event: ping\\ndata: {"a"')
+    []
+    >>> decoder.feed(b': 1}\\n\\n')
+    [('ping', '{"a": 1}')]
+    """
+
+    __slots__ = ("_data", "_event", "_lines")
+
+    def __init__(self) -> None:
+        self._lines = _LineSplitter()
+        self._data: list[bytes] = []
+        self._event = b""
+
+    def feed(self, data: bytes) -> list[SSEEvent]:
+        """Take the next piece of the body; return the events it completed."""
+        events: list[SSEEvent] = []
+        for line in self._lines.split(data):
+            if not line:
+                if self._data:
+                    payload = self._data[0] if len(self._data) == 1 else b"\n".join(self._data)
+                    name = self._event.decode("utf-8", "replace") if self._event else "message"
+                    events.append((name, payload.decode("utf-8", "replace")))
+                    self._data = []
+                self._event = b""
+            elif line.startswith(b"data:"):  # by far the most common line: test it first
+                value = line[5:]
+                self._data.append(value[1:] if value[:1] == b" " else value)
+            elif line[0] != 58:  # 58 is ":", a comment
+                name_, _, value = line.partition(b":")
+                if value[:1] == b" ":
+                    value = value[1:]
+                if name_ == b"event":
+                    self._event = value
+                elif name_ == b"data":  # "data" alone on its line: an empty data line
+                    self._data.append(value)
+                # id, retry and unknown fields are ignored
+        return events
+
+    def close(self) -> list[SSEEvent]:
+        """The stream ended. Per the standard, an event without its closing blank line is
+        dropped; nothing is returned for it."""
+        self._lines.rest()
+        self._data = []
+        self._event = b""
+        return []
+
+
+class NDJSONDecoder:
+    """Newline-delimited JSON: each complete, non-blank line, as text (not yet parsed).
+
+    >>> decoder = NDJSONDecoder()
+    >>> decoder.feed(b'{"a": 1}\\n{"b"')
+    ['{"a": 1}']
+    >>> decoder.close()
+    ['{"b"']
+    """
+
+    __slots__ = ("_lines",)
+
+    def __init__(self) -> None:
+        self._lines = _LineSplitter()
+
+    def feed(self, data: bytes) -> list[str]:
+        """Take the next piece of the body; return the lines it completed."""
+        return [line.decode("utf-8", "replace") for line in self._lines.split(data) if line.strip()]
+
+    def close(self) -> list[str]:
+        """The stream ended: a last line without its line end still counts."""
+        rest = self._lines.rest()
+        return [rest.decode("utf-8", "replace")] if rest.strip() else []

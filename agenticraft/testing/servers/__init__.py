@@ -1,0 +1,44 @@
+"""Local wire-protocol servers for testing agents and providers over real HTTP.
+
+Each server listens on 127.0.0.1 on an ephemeral port, plays scripted responses and records
+the requests it received. :class:`ScriptedServer` speaks plain HTTP; the dialect servers
+(:class:`OpenAIServer`, and the Anthropic and Ollama ones) turn a high-level script (text,
+tool calls, usage, an error event, a cut connection) into that service's exact bytes.
+See ``docs/testing-servers.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from agenticraft.testing.servers._base import (
+    Exchange,
+    RecordedRequest,
+    ScriptedResponse,
+    ScriptedServer,
+    split_bytes,
+)
+
+__all__ = [
+    "Exchange",
+    "OpenAIServer",
+    "RecordedRequest",
+    "ScriptedResponse",
+    "ScriptedServer",
+    "split_bytes",
+]
+
+# dialect servers load on first use; the Anthropic and Ollama ones join when they exist
+_LAZY = {
+    "OpenAIServer": "agenticraft.testing.servers.openai",
+    "AnthropicServer": "agenticraft.testing.servers.anthropic",
+    "OllamaServer": "agenticraft.testing.servers.ollama",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agenticraft.testing.servers' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,119 @@
+"""The SSE and NDJSON decoders: bytes in any pieces give the same events."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from agenticraft.providers._sse import NDJSONDecoder, SSEDecoder, SSEEvent
+
+# A stream that uses everything the standard allows, with a multi-byte character everywhere.
+SSE_BODY = (
+    "\ufeff: a comment first\r\n"
+    'data: {"text": "h\u00e9llo \U0001f600"}\r\n'
+    "\r\n"
+    "event: delta\n"
+    "data:no space after the colon\n"
+    "data:  two spaces keep one\n"
+    "id: 7\n"
+    "retry: 1000\n"
+    "\n"
+    "data\n"
+    "\n"
+    ":keepalive\n"
+    "event: only-a-name\n"
+    "\n"
+    "data: cr only \u4e2d\u6587\r\r"
+    "data: [DONE]\n\n"
+    "data: never dispatched"
+).encode()
+
+SSE_EXPECTED: list[SSEEvent] = [
+    ("message", '{"text": "h\u00e9llo \U0001f600"}'),
+    ("delta", "no space after the colon\n two spaces keep one"),
+    ("message", ""),
+    ("message", "cr only \u4e2d\u6587"),
+    ("message", "[DONE]"),
+]
+
+
+def _feed_all(decoder: SSEDecoder, pieces: list[bytes]) -> list[SSEEvent]:
+    events: list[SSEEvent] = []
+    for piece in pieces:
+        events.extend(decoder.feed(piece))
+    events.extend(decoder.close())
+    return events
+
+
+def test_whole_body_gives_the_standard_events() -> None:
+    assert _feed_all(SSEDecoder(), [SSE_BODY]) == SSE_EXPECTED
+
+
+@pytest.mark.parametrize("cut", range(1, len(SSE_BODY)))
+def test_split_at_every_position(cut: int) -> None:
+    assert _feed_all(SSEDecoder(), [SSE_BODY[:cut], SSE_BODY[cut:]]) == SSE_EXPECTED
+
+
+def test_one_byte_at_a_time() -> None:
+    pieces = [SSE_BODY[i : i + 1] for i in range(len(SSE_BODY))]
+    assert _feed_all(SSEDecoder(), pieces) == SSE_EXPECTED
+
+
+def test_random_pieces_and_empty_pieces() -> None:
+    rng = random.Random(1234)
+    for _ in range(200):
+        cuts = sorted(rng.sample(range(1, len(SSE_BODY)), rng.randint(1, 12)))
+        pieces = [SSE_BODY[a:b] for a, b in zip([0, *cuts], [*cuts, len(SSE_BODY)], strict=True)]
+        pieces.insert(rng.randrange(len(pieces)), b"")
+        assert _feed_all(SSEDecoder(), pieces) == SSE_EXPECTED
+
+
+def test_crlf_split_between_cr_and_lf_is_one_line_end() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: a\r") == []
+    assert decoder.feed(b"\n\r") == [("message", "a")]
+    # the "\r" that ended the blank line must not swallow a real line start
+    assert decoder.feed(b"\ndata: b\r\n\r\n") == [("message", "b")]
+
+
+def test_a_long_line_in_tiny_pieces_is_joined_once() -> None:
+    text = "x" * 50_000
+    body = f"data: {text}\n\n".encode()
+    decoder = SSEDecoder()
+    events: list[SSEEvent] = []
+    for i in range(0, len(body), 7):
+        events.extend(decoder.feed(body[i : i + 7]))
+    assert events == [("message", text)]
+
+
+def test_invalid_utf8_is_replaced_not_fatal() -> None:
+    assert SSEDecoder().feed(b"data: \xff\xfe ok\n\n") == [("message", "\ufffd\ufffd ok")]
+
+
+NDJSON_BODY = (
+    '{"message": {"content": "\u00e9t\u00e9 \U0001f600"}, "done": false}\n'
+    "\n"
+    '{"message": {"content": "b"}, "done": false}\r\n'
+    '{"done": true, "eval_count": 3}'
+).encode()
+NDJSON_EXPECTED = [
+    '{"message": {"content": "\u00e9t\u00e9 \U0001f600"}, "done": false}',
+    '{"message": {"content": "b"}, "done": false}',
+    '{"done": true, "eval_count": 3}',
+]
+
+
+@pytest.mark.parametrize("cut", range(1, len(NDJSON_BODY)))
+def test_ndjson_split_at_every_position(cut: int) -> None:
+    decoder = NDJSONDecoder()
+    lines = decoder.feed(NDJSON_BODY[:cut]) + decoder.feed(NDJSON_BODY[cut:]) + decoder.close()
+    assert lines == NDJSON_EXPECTED
+
+
+def test_ndjson_one_byte_at_a_time() -> None:
+    decoder = NDJSONDecoder()
+    lines: list[str] = []
+    for i in range(len(NDJSON_BODY)):
+        lines.extend(decoder.feed(NDJSON_BODY[i : i + 1]))
+    assert lines + decoder.close() == NDJSON_EXPECTED
