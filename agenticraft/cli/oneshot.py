@@ -1,0 +1,42 @@
+"""``agenticraft run "prompt"``: one answer, streamed, then exit.
+
+In a terminal the answer is rendered like in ``chat``; piped, the answer text goes to stdout
+and the rest to stderr; with ``--json`` every stream event is one JSON line on stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from agenticraft.core.agent import Agent
+
+from .render import JsonRenderer, PlainRenderer, Renderer
+from .session import EXIT_INTERRUPTED, EXIT_OK, stream_answer
+
+__all__ = ["run_once"]
+
+
+def _renderer(json_mode: bool, quiet: bool) -> Renderer:
+    if json_mode:
+        return JsonRenderer(sys.stdout)
+    if sys.stdout.isatty():
+        from rich.console import Console
+
+        from .render import RichRenderer
+
+        return RichRenderer(Console(highlight=False), show_stats=not quiet)
+    return PlainRenderer(sys.stdout, sys.stderr, show_stats=not quiet)
+
+
+async def _run(agent: Agent, prompt: str, renderer: Renderer) -> int:
+    try:
+        answer = await stream_answer(agent, prompt, renderer)
+    finally:
+        await agent.provider.aclose()
+    return EXIT_INTERRUPTED if answer.interrupted else EXIT_OK
+
+
+def run_once(agent: Agent, prompt: str, *, json_mode: bool = False, quiet: bool = False) -> int:
+    """Answer ``prompt`` once; returns the exit code (errors propagate to ``main``)."""
+    return asyncio.run(_run(agent, prompt, _renderer(json_mode, quiet)))

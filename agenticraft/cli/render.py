@@ -1,0 +1,229 @@
+"""Showing a run in the terminal: live Markdown, tool calls, dimmed thinking, usage and speed.
+
+Three renderers share one small interface (``chunk`` for every event, ``close`` at the end):
+
+- :class:`RichRenderer` for a terminal: the answer is re-rendered as Markdown while it
+  streams, thinking is dimmed, tool calls get a line when they start and when they finish;
+- :class:`PlainRenderer` when stdout is piped: the answer text goes to stdout untouched and
+  everything else to stderr, so ``agenticraft run "..." > answer.md`` keeps only the answer;
+- :class:`JsonRenderer` for ``--json``: every event as one JSON line.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
+
+from agenticraft.core.streaming import (
+    StreamChunk,
+    StreamingResponse,
+    TextChunk,
+    ThinkingChunk,
+    ToolCallChunk,
+    ToolCallStartChunk,
+    ToolResultChunk,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console, RenderableType
+    from rich.live import Live
+
+__all__ = ["JsonRenderer", "PlainRenderer", "Renderer", "RichRenderer", "format_stats", "preview"]
+
+#: at most this many Markdown re-renders a second; text arriving in between is not lost,
+#: the next render shows the whole buffer
+_REFRESH_INTERVAL = 1 / 20
+
+
+class Renderer(Protocol):
+    """Receives every event of a run, then ``close`` once (also after a failure)."""
+
+    def chunk(self, chunk: StreamChunk) -> None: ...
+
+    def close(self, folded: StreamingResponse | None, *, interrupted: bool) -> None: ...
+
+
+def preview(value: Any, limit: int = 60) -> str:
+    """A one-line, shortened repr-like text of a tool argument or result."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _call_text(name: str, arguments: dict[str, Any]) -> str:
+    args = ", ".join(f"{k}={preview(v, 30)}" for k, v in arguments.items())
+    return f"{name}({args})"
+
+
+def format_stats(folded: StreamingResponse, *, interrupted: bool) -> str:
+    """The line shown after an answer: tokens, time, speed, model."""
+    parts: list[str] = []
+    usage = folded.usage
+    if usage.total_tokens:
+        parts.append(f"{usage.input_tokens} in · {usage.output_tokens} out tokens")
+    parts.append(f"{folded.duration:.2f} s")
+    speed = folded.tokens_per_second
+    if speed is not None and usage.output_tokens and not interrupted:
+        parts.append(f"{speed:.1f} tok/s")
+    if folded.model:
+        parts.append(folded.model)
+    if interrupted:
+        parts.insert(0, f"interrupted after {len(folded.text)} characters (kept in the conversation)")
+    return " · ".join(parts)
+
+
+class RichRenderer:
+    """Live rendering for a terminal (rich must be installed: the ``cli`` extra)."""
+
+    def __init__(self, console: Console, *, show_stats: bool = True) -> None:
+        self.console = console
+        self.show_stats = show_stats
+        self._live: Live | None = None
+        self._kind: Literal["text", "thinking"] | None = None
+        self._buffer: list[str] = []
+        self._last_refresh = 0.0
+
+    # -- segments: one live region per run of text or of thinking -------------------------
+    def _renderable(self) -> RenderableType:
+        from rich.markdown import Markdown
+        from rich.text import Text
+
+        content = "".join(self._buffer)
+        if self._kind == "thinking":
+            return Text(content, style="dim italic")
+        return Markdown(content)
+
+    def _open(self, kind: Literal["text", "thinking"]) -> None:
+        from rich.live import Live
+
+        self._end_segment()
+        self._kind = kind
+        self._buffer = []
+        # auto_refresh off: we refresh from the event loop, so no thread races our updates
+        self._live = Live(console=self.console, auto_refresh=False, transient=False)
+        self._live.start()
+
+    def _append(self, kind: Literal["text", "thinking"], text: str) -> None:
+        if self._kind != kind or self._live is None:
+            self._open(kind)
+        assert self._live is not None
+        self._buffer.append(text)
+        now = time.perf_counter()
+        if now - self._last_refresh >= _REFRESH_INTERVAL:
+            self._last_refresh = now
+            self._live.update(self._renderable(), refresh=True)
+
+    def _end_segment(self) -> None:
+        if self._live is not None:
+            if "".join(self._buffer).strip():
+                self._live.update(self._renderable(), refresh=True)
+            else:
+                from rich.text import Text
+
+                self._live.update(Text(""), refresh=True)
+            self._live.stop()
+            if not self.console.is_terminal:  # rich ends the block with a newline only on terminals
+                self.console.line()
+        self._live = None
+        self._kind = None
+        self._buffer = []
+
+    # -- events ------------------------------------------------------------------------
+    def chunk(self, chunk: StreamChunk) -> None:
+        if isinstance(chunk, TextChunk):
+            if chunk.content:
+                self._append("text", chunk.content)
+        elif isinstance(chunk, ThinkingChunk):
+            if chunk.thinking:
+                self._append("thinking", chunk.thinking)
+        elif isinstance(chunk, ToolCallStartChunk):
+            self._end_segment()
+            self.console.print(f"[cyan]⚙ {chunk.name}[/cyan] [dim]started[/dim]", highlight=False)
+        elif isinstance(chunk, ToolCallChunk):
+            if chunk.arguments_error is not None:
+                self.console.print(
+                    f"[yellow]⚙ {chunk.name}: bad arguments ({chunk.arguments_error})[/yellow]",
+                    highlight=False,
+                    markup=True,
+                )
+        elif isinstance(chunk, ToolResultChunk):
+            self._end_segment()
+            self._print_tool_result(chunk)
+
+    def _print_tool_result(self, chunk: ToolResultChunk) -> None:
+        from rich.text import Text
+
+        line = Text()
+        millis = chunk.duration * 1000
+        if chunk.error is None:
+            line.append("✓ ", style="green")
+            line.append(_call_text(chunk.name, chunk.arguments), style="cyan")
+            line.append(f" → {preview(chunk.result or '')}")
+        else:
+            line.append("✗ ", style="red")
+            line.append(_call_text(chunk.name, chunk.arguments), style="cyan")
+            line.append(f" failed: {preview(chunk.error, 100)}", style="red")
+        line.append(f"  ({millis:.0f} ms)", style="dim")
+        self.console.print(line)
+
+    def close(self, folded: StreamingResponse | None, *, interrupted: bool) -> None:
+        self._end_segment()
+        if interrupted:
+            self.console.print("[yellow]⏹ interrupted[/yellow]", highlight=False)
+        if self.show_stats and folded is not None:
+            self.console.print(format_stats(folded, interrupted=interrupted), style="dim", highlight=False)
+
+
+class PlainRenderer:
+    """For pipes: answer text to ``out`` as it arrives; tools, thinking and stats to ``info``."""
+
+    def __init__(self, out: IO[str], info: IO[str], *, show_stats: bool = True) -> None:
+        self.out = out
+        self.info = info
+        self.show_stats = show_stats
+        self._thinking = False
+
+    def chunk(self, chunk: StreamChunk) -> None:
+        if isinstance(chunk, TextChunk):
+            if self._thinking:
+                self.info.write("\n")
+                self._thinking = False
+            self.out.write(chunk.content)
+            self.out.flush()
+        elif isinstance(chunk, ThinkingChunk):
+            if chunk.thinking:
+                self._thinking = True
+                self.info.write(chunk.thinking)
+                self.info.flush()
+        elif isinstance(chunk, ToolCallStartChunk):
+            self.info.write(f"[tool {chunk.name} started]\n")
+        elif isinstance(chunk, ToolResultChunk):
+            call = _call_text(chunk.name, chunk.arguments)
+            if chunk.error is None:
+                self.info.write(f"[tool {call} -> {preview(chunk.result or '')}]\n")
+            else:
+                self.info.write(f"[tool {call} failed: {preview(chunk.error, 100)}]\n")
+            self.info.flush()
+
+    def close(self, folded: StreamingResponse | None, *, interrupted: bool) -> None:
+        if folded is not None and folded.text and not folded.text.endswith("\n"):
+            self.out.write("\n")
+        self.out.flush()
+        if self.show_stats and folded is not None:
+            self.info.write(format_stats(folded, interrupted=interrupted) + "\n")
+        self.info.flush()
+
+
+class JsonRenderer:
+    """``--json``: each event as ``json.dumps(chunk.to_dict())`` on its own line, flushed."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+
+    def chunk(self, chunk: StreamChunk) -> None:
+        self.out.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def close(self, folded: StreamingResponse | None, *, interrupted: bool) -> None:
+        self.out.flush()
