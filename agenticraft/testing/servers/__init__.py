@@ -10,7 +10,7 @@ See ``docs/testing-servers.md``.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agenticraft.testing.servers._base import (
     Exchange,
@@ -19,6 +19,9 @@ from agenticraft.testing.servers._base import (
     ScriptedServer,
     split_bytes,
 )
+
+if TYPE_CHECKING:
+    from agenticraft.testing.servers.openai import OpenAIServer
 
 __all__ = [
     "Exchange",

@@ -1,0 +1,296 @@
+"""OpenAI Chat Completions, spoken directly on the wire (SSE ``data:`` lines, ``[DONE]``).
+
+Works with OpenAI and with any OpenAI-compatible server (vLLM, LM Studio, llama.cpp, Ollama's
+``/v1``): pass ``base_url``. This module only translates: our messages into the request body,
+and stream chunks into provider events. The transport (pooling, retries, timeouts, errors on
+HTTP statuses) is :class:`~agenticraft.providers._http.HTTPProvider`'s.
+
+Decisions where the protocol leaves room:
+
+- ``refusal`` deltas are surfaced as text (the user sees why nothing else came) and the turn's
+  stop reason becomes ``refusal``;
+- ``reasoning_content`` / ``reasoning`` deltas (DeepSeek, vLLM, Ollama's ``/v1``) become
+  thinking; thinking is never sent back (the API has no field for it);
+- ``max_tokens`` goes out as ``max_completion_tokens`` to OpenAI itself (the o-series rejects
+  ``max_tokens``) and as ``max_tokens`` to a custom ``base_url`` (compatible servers know it);
+- a stream that ends without ``[DONE]`` but after a ``finish_reason`` is complete; one that
+  ends before any ``finish_reason`` raises :class:`ProviderConnectionError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from agenticraft.core.errors import (
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+    OverloadedError,
+    PermissionDeniedError,
+    ProviderConnectionError,
+    ProviderError,
+    RateLimitError,
+    ServerError,
+    StreamProtocolError,
+)
+from agenticraft.core.messages import Message, TextPart, ToolCallPart, ToolResultPart, Usage
+from agenticraft.core.streaming import (
+    ModelRequest,
+    ProviderEvent,
+    TextChunk,
+    ThinkingChunk,
+    ToolCallDeltaChunk,
+    ToolDefinition,
+    TurnEndChunk,
+    UsageChunk,
+)
+from agenticraft.providers._http import HTTPProvider
+from agenticraft.providers._sse import SSEDecoder
+
+__all__ = ["OpenAIProvider", "OpenAIStreamParser", "build_request_body", "to_openai_messages"]
+
+#: finish_reason -> our stop reason
+STOP_REASONS = {
+    "stop": "end_turn",
+    "tool_calls": "tool_use",
+    "function_call": "tool_use",
+    "length": "max_tokens",
+    "content_filter": "content_filter",
+}
+
+# error "type" / "code" inside a stream or body -> our error class
+_ERROR_TYPES: dict[str, type[ProviderError]] = {
+    "invalid_request_error": BadRequestError,
+    "BadRequestError": BadRequestError,
+    "authentication_error": AuthenticationError,
+    "invalid_api_key": AuthenticationError,
+    "permission_error": PermissionDeniedError,
+    "not_found_error": NotFoundError,
+    "model_not_found": NotFoundError,
+    "rate_limit_exceeded": RateLimitError,
+    "rate_limit_error": RateLimitError,
+    "insufficient_quota": RateLimitError,
+    "server_error": ServerError,
+    "api_error": ServerError,
+    "overloaded_error": OverloadedError,
+    "engine_overloaded": OverloadedError,
+}
+
+
+# -- request -------------------------------------------------------------------------------
+
+
+def _tool_call(call: Any) -> dict[str, Any]:
+    arguments = call.raw_arguments if call.arguments_error is not None else json.dumps(call.arguments)
+    return {
+        "id": call.id,
+        "type": "function",
+        "function": {"name": call.name, "arguments": arguments or "{}"},
+    }
+
+
+def to_openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    """Our messages as Chat Completions messages (thinking is left out: the API cannot take it)."""
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        role = message.role
+        if role == "tool":
+            for part in message.parts:
+                if isinstance(part, ToolResultPart):
+                    result = part.result
+                    out.append(
+                        {"role": "tool", "tool_call_id": result.tool_call_id, "content": result.content}
+                    )
+            continue
+        text = "".join(p.text for p in message.parts if isinstance(p, TextPart))
+        if role == "assistant":
+            calls = [_tool_call(p.call) for p in message.parts if isinstance(p, ToolCallPart)]
+            entry: dict[str, Any] = {"role": "assistant", "content": text or None}
+            if calls:
+                entry["tool_calls"] = calls
+            elif not text:
+                continue  # an empty assistant turn (only thinking): nothing the API accepts
+            out.append(entry)
+        else:
+            out.append({"role": role, "content": text})
+    return out
+
+
+def _tools(tools: Sequence[ToolDefinition]) -> list[dict[str, Any]]:
+    return [
+        {
+            "type": "function",
+            "function": {"name": t.name, "description": t.description, "parameters": t.parameters},
+        }
+        for t in tools
+    ]
+
+
+def build_request_body(
+    request: ModelRequest, model: str, *, max_tokens_field: str = "max_completion_tokens"
+) -> dict[str, Any]:
+    """The Chat Completions request body for one streamed turn."""
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": to_openai_messages(request.messages),
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+    if request.tools:
+        body["tools"] = _tools(request.tools)
+    s = request.settings
+    if s.temperature is not None:
+        body["temperature"] = s.temperature
+    if s.max_tokens is not None:
+        body[max_tokens_field] = s.max_tokens
+    if s.top_p is not None:
+        body["top_p"] = s.top_p
+    if s.stop:
+        body["stop"] = list(s.stop)
+    if s.extra_body:
+        body.update(s.extra_body)
+    return body
+
+
+# -- stream --------------------------------------------------------------------------------
+
+
+def error_from_payload(payload: dict[str, Any], provider: str = "openai") -> ProviderError:
+    """The typed error for an error object sent inside a stream."""
+    error = payload.get("error")
+    if error is None:  # vLLM: {"object": "error", "message": ..., "type": ...}
+        error = payload
+    elif not isinstance(error, dict):
+        error = {"message": str(error)}
+    message = str(error.get("message") or "the provider reported an error in the stream")
+    error_class: type[ProviderError] = ServerError
+    for key in ("code", "type"):
+        value = error.get(key)
+        if isinstance(value, str) and value in _ERROR_TYPES:
+            error_class = _ERROR_TYPES[value]
+            break
+    return error_class(message, provider=provider, body=payload)
+
+
+class OpenAIStreamParser:
+    """Chat Completions chunks into provider events."""
+
+    __slots__ = ("_decoder", "_done", "_finish", "_model", "_provider", "_refused", "_usage")
+
+    def __init__(self, provider: str = "openai") -> None:
+        self._decoder = SSEDecoder()
+        self._provider = provider
+        self._finish: str | None = None
+        self._refused = False
+        self._done = False
+        self._model = ""
+        self._usage: Usage | None = None
+
+    def feed(self, data: bytes) -> list[ProviderEvent]:
+        out: list[ProviderEvent] = []
+        loads = json.loads
+        for _, payload in self._decoder.feed(data):
+            if self._done:
+                continue  # nothing after [DONE] counts
+            if payload == "[DONE]":
+                self._done = True
+                out.append(self._turn_end())
+                continue
+            try:
+                chunk = loads(payload)
+            except ValueError as exc:
+                raise StreamProtocolError(
+                    f"a stream chunk is not JSON ({exc}): {payload[:200]!r}",
+                    provider=self._provider,
+                    body=payload,
+                ) from exc
+            if not isinstance(chunk, dict):
+                raise StreamProtocolError(
+                    f"a stream chunk is not a JSON object: {payload[:200]!r}", provider=self._provider
+                )
+            if ("error" in chunk and chunk["error"] is not None) or chunk.get("object") == "error":
+                raise error_from_payload(chunk, self._provider)
+            choices = chunk.get("choices")
+            if choices:
+                delta = choices[0].get("delta")
+                if delta:
+                    content = delta.get("content")
+                    if content:
+                        out.append(TextChunk(content))
+                    if len(delta) > 1 or content is None:  # anything besides text: the slow path
+                        self._other_delta(delta, out)
+                finish = choices[0].get("finish_reason")
+                if finish:
+                    self._finish = finish
+            usage = chunk.get("usage")
+            if usage:
+                self._usage = Usage(usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0)
+                out.append(UsageChunk(self._usage))
+            if not self._model:
+                self._model = chunk.get("model") or ""
+        return out
+
+    def _other_delta(self, delta: dict[str, Any], out: list[ProviderEvent]) -> None:
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        if reasoning:
+            out.append(ThinkingChunk(reasoning))
+        refusal = delta.get("refusal")
+        if refusal:
+            self._refused = True
+            out.append(TextChunk(refusal))
+        calls = delta.get("tool_calls")
+        if calls:
+            for call in calls:
+                function = call.get("function") or {}
+                out.append(
+                    ToolCallDeltaChunk(
+                        function.get("arguments") or "",
+                        call.get("index"),
+                        call.get("id") or None,
+                        function.get("name") or None,
+                    )
+                )
+
+    def _turn_end(self) -> TurnEndChunk:
+        raw = self._finish
+        stop = STOP_REASONS.get(raw or "", "end_turn")
+        if self._refused and stop == "end_turn":
+            stop = "refusal"
+        return TurnEndChunk(stop, raw, model=self._model, usage=self._usage or Usage())
+
+    def close(self) -> list[ProviderEvent]:
+        self._decoder.close()
+        if self._done:
+            return []
+        if self._finish is not None:
+            self._done = True
+            return [self._turn_end()]
+        raise ProviderConnectionError(
+            "the stream ended before the model finished its turn", provider=self._provider
+        )
+
+
+class OpenAIProvider(HTTPProvider):
+    """OpenAI Chat Completions, or any OpenAI-compatible server through ``base_url``.
+
+    >>> provider = OpenAIProvider("gpt-4o-mini", api_key="sk-...")  # doctest: +SKIP
+    >>> local = OpenAIProvider("llama3.2", base_url="http://localhost:11434/v1")  # doctest: +SKIP
+
+    The key comes from ``api_key`` or ``OPENAI_API_KEY``; a custom ``base_url`` needs none.
+    Other keyword arguments (``http_client``, ``timeouts``, ``retry``, ``headers``) are
+    :class:`~agenticraft.providers._http.HTTPProvider`'s.
+    """
+
+    name = "openai"
+    default_base_url = "https://api.openai.com/v1"
+    path = "/chat/completions"
+    api_key_env = "OPENAI_API_KEY"
+
+    def build_body(self, request: ModelRequest) -> dict[str, Any]:
+        field = "max_tokens" if self.custom_base_url else "max_completion_tokens"
+        return build_request_body(request, self.model, max_tokens_field=field)
+
+    def new_parser(self) -> OpenAIStreamParser:
+        return OpenAIStreamParser(self.name)

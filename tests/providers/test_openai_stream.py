@@ -1,0 +1,241 @@
+"""OpenAI Chat Completions streaming over real HTTP, with the official SDK as oracle.
+
+For every scripted stream, the same bytes are played once to our provider and once to
+``openai.AsyncOpenAI().chat.completions.stream(...)``; the assembled results must agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import openai
+import pytest
+
+from agenticraft.core.accumulator import ModelTurn, TurnAccumulator
+from agenticraft.core.errors import (
+    ProviderConnectionError,
+    RateLimitError,
+    ServerError,
+    StreamProtocolError,
+)
+from agenticraft.core.messages import Message
+from agenticraft.core.streaming import ModelRequest, TextChunk, ToolCallDeltaChunk
+from agenticraft.providers.openai import OpenAIProvider, OpenAIStreamParser
+from agenticraft.testing.servers import ScriptedResponse
+from agenticraft.testing.servers.openai import OpenAIServer, ScriptedToolCall, openai_stream_events
+
+
+@pytest.fixture
+def server() -> Iterator[OpenAIServer]:
+    with OpenAIServer() as s:
+        yield s
+
+
+def _provider(server: OpenAIServer, **kwargs: Any) -> OpenAIProvider:
+    return OpenAIProvider("gpt-4o-mini", base_url=server.base_url, api_key="sk-test", **kwargs)
+
+
+async def _ours(server: OpenAIServer, pieces: Sequence[bytes]) -> ModelTurn:
+    server.add(ScriptedResponse(200, {"content-type": "text/event-stream"}, pieces))
+    return await _provider(server).complete(ModelRequest([Message.user("hi")]))
+
+
+async def _sdk(server: OpenAIServer, pieces: Sequence[bytes]) -> Any:
+    server.add(ScriptedResponse(200, {"content-type": "text/event-stream"}, pieces))
+    client = openai.AsyncOpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+    try:
+        async with client.chat.completions.stream(
+            model="gpt-4o-mini",
+            messages=[{"role": "user", "content": "hi"}],
+            stream_options={"include_usage": True},
+        ) as stream:
+            async for _ in stream:
+                pass
+            return stream.current_completion_snapshot
+    finally:
+        await client.close()
+
+
+async def _agree(server: OpenAIServer, pieces: Sequence[bytes]) -> ModelTurn:
+    """Play ``pieces`` to us and to the SDK; assert both assembled the same turn."""
+    turn = await _ours(server, pieces)
+    final = await _sdk(server, pieces)
+    message = final.choices[0].message
+    assert turn.text == (message.content or "") + (message.refusal or "")
+    sdk_calls = [(c.id, c.function.name, c.function.arguments) for c in message.tool_calls or ()]
+    assert [(c.id, c.name, c.raw_arguments) for c in turn.tool_calls] == sdk_calls
+    assert (turn.usage.input_tokens, turn.usage.output_tokens) == (
+        final.usage.prompt_tokens,
+        final.usage.completion_tokens,
+    )
+    assert turn.raw_stop_reason == final.choices[0].finish_reason
+    assert turn.model == final.model
+    return turn
+
+
+async def test_text_stream_matches_the_sdk(server: OpenAIServer) -> None:
+    text = 'Hello, w\u00f6rld! \U0001f600 \u4e2d\u6587 and a "quoted" \\ backslash\nnew line.'
+    turn = await _agree(server, openai_stream_events(text, usage=(11, 7)))
+    assert turn.text == text
+    assert turn.stop_reason == "end_turn"
+    assert (turn.usage.input_tokens, turn.usage.output_tokens) == (11, 7)
+    assert turn.tool_calls == []
+
+
+async def test_request_asks_for_usage_and_carries_the_key(server: OpenAIServer) -> None:
+    await _ours(server, openai_stream_events("ok"))
+    request = server.requests[0]
+    assert (request.method, request.path) == ("POST", "/v1/chat/completions")
+    assert request.headers["authorization"] == "Bearer sk-test"
+    body = request.json()
+    assert body["stream"] is True
+    assert body["stream_options"] == {"include_usage": True}
+    assert body["model"] == "gpt-4o-mini"
+    assert body["messages"] == [{"role": "user", "content": "hi"}]
+
+
+async def test_parallel_tool_calls_after_text_match_the_sdk(server: OpenAIServer) -> None:
+    calls = [
+        ScriptedToolCall("get_weather", {"city": "Paris", "unit": "c\u00b0"}, "call_A", fragment_size=3),
+        ScriptedToolCall("get_time", {"zone": "Europe/Paris"}, "call_B", fragment_size=5),
+        ScriptedToolCall("noop", "", "call_C"),
+    ]
+    turn = await _agree(server, openai_stream_events("Let me check. ", tool_calls=calls))
+    assert turn.text == "Let me check. "
+    assert turn.stop_reason == "tool_use"
+    assert [(c.id, c.name, c.arguments) for c in turn.tool_calls] == [
+        ("call_A", "get_weather", {"city": "Paris", "unit": "c\u00b0"}),
+        ("call_B", "get_time", {"zone": "Europe/Paris"}),
+        ("call_C", "noop", {}),
+    ]
+
+
+async def test_interleaved_fragments_of_parallel_calls_match_the_sdk(server: OpenAIServer) -> None:
+    calls = [
+        ScriptedToolCall("a", {"x": "1234567890"}, "call_1", fragment_size=2),
+        ScriptedToolCall("b", {"y": [1, 2, 3]}, "call_2", fragment_size=2),
+    ]
+    turn = await _agree(server, openai_stream_events(tool_calls=calls, interleave_calls=True))
+    assert [c.arguments for c in turn.tool_calls] == [{"x": "1234567890"}, {"y": [1, 2, 3]}]
+
+
+@pytest.mark.parametrize(
+    ("finish", "stop"),
+    [
+        ("stop", "end_turn"),
+        ("length", "max_tokens"),
+        ("content_filter", "content_filter"),
+        ("tool_calls", "tool_use"),
+    ],
+)
+async def test_finish_reason_is_mapped(server: OpenAIServer, finish: str, stop: str) -> None:
+    turn = await _agree(server, openai_stream_events("some text", finish_reason=finish))
+    assert (turn.stop_reason, turn.raw_stop_reason) == (stop, finish)
+
+
+async def test_refusal_is_text_with_a_refusal_stop(server: OpenAIServer) -> None:
+    turn = await _agree(server, openai_stream_events(refusal="I can't help with that."))
+    assert turn.text == "I can't help with that."
+    assert turn.stop_reason == "refusal"
+
+
+async def test_usage_only_chunk_is_read_after_the_finish(server: OpenAIServer) -> None:
+    pieces = openai_stream_events("x", usage=(1234, 56))
+    assert b'"choices": []' in pieces[-2]
+    turn = await _ours(server, pieces)
+    assert (turn.usage.input_tokens, turn.usage.output_tokens) == (1234, 56)
+
+
+@pytest.mark.parametrize("seed", range(12))
+async def test_bytes_in_random_pieces_over_http(server: OpenAIServer, seed: int) -> None:
+    calls = [ScriptedToolCall("f", {"q": '\u00e9\u00e8 \U0001f600 \\"x\\"'}, "call_z", fragment_size=4)]
+    body = b"".join(openai_stream_events("d\u00e9j\u00e0 vu \U0001f600", tool_calls=calls))
+    from agenticraft.testing.servers import split_bytes
+
+    pieces = split_bytes(body, seed=seed, count=40)
+    whole = await _ours(server, [body])
+    split = await _agree(server, pieces)
+    assert (split.text, split.tool_calls, split.usage) == (whole.text, whole.tool_calls, whole.usage)
+
+
+def _parse(pieces: Sequence[bytes]) -> ModelTurn:
+    parser = OpenAIStreamParser()
+    acc = TurnAccumulator("openai")
+    for piece in pieces:
+        for event in parser.feed(piece):
+            acc.feed(event)
+    for event in parser.close():
+        acc.feed(event)
+    return acc.finish()[1]
+
+
+def test_parser_gives_the_same_turn_for_a_split_at_every_position() -> None:
+    calls = [ScriptedToolCall("f", {"k": "\u00fcber \U0001f600"}, "call_q", fragment_size=3)]
+    body = b"".join(openai_stream_events("\u00e9t\u00e9 \U0001f600!", tool_calls=calls))
+    whole = _parse([body])
+    assert whole.text == "\u00e9t\u00e9 \U0001f600!"
+    assert whole.tool_calls[0].arguments == {"k": "\u00fcber \U0001f600"}
+    for cut in range(1, len(body)):
+        assert _parse([body[:cut], body[cut:]]) == whole, cut
+
+
+def test_parser_events_carry_index_id_and_name_on_the_first_fragment() -> None:
+    calls = [ScriptedToolCall("f", {"a": 1}, "call_1", fragment_size=3)]
+    events = [e for p in openai_stream_events("hi", tool_calls=calls) for e in OpenAIStreamParser().feed(p)]
+    deltas = [e for e in events if isinstance(e, ToolCallDeltaChunk)]
+    assert (deltas[0].index, deltas[0].id, deltas[0].name) == (0, "call_1", "f")
+    assert all((d.index, d.id, d.name) == (0, None, None) for d in deltas[1:])
+    assert "".join(d.arguments_delta for d in deltas) == '{"a": 1}'
+    assert [e.content for e in events if isinstance(e, TextChunk)] == ["hi"]
+
+
+async def test_error_inside_the_stream_is_typed_and_keeps_the_partial_text(server: OpenAIServer) -> None:
+    from agenticraft import Agent
+
+    error = {"message": "The server had an error", "type": "server_error", "param": None, "code": None}
+    server.add_stream("partial answer", error=error)
+    agent = Agent(model=_provider(server))
+    with pytest.raises(ServerError) as info:
+        await agent.arun("hi")
+    assert info.value.message == "The server had an error"
+    assert info.value.provider == "openai"
+    assert info.value.partial_text == "partial answer"
+    assert len(server.requests) == 1  # after the first token: never retried
+
+
+async def test_rate_limit_error_event_maps_to_its_class(server: OpenAIServer) -> None:
+    server.add_stream("a", error={"message": "slow", "type": "requests", "code": "rate_limit_exceeded"})
+    with pytest.raises(RateLimitError):
+        await _provider(server).complete(ModelRequest([Message.user("hi")]))
+
+
+async def test_malformed_line_is_a_protocol_error_with_the_partial_text(server: OpenAIServer) -> None:
+    from agenticraft import Agent
+
+    server.add_stream("before the bad line", malformed=True)
+    with pytest.raises(StreamProtocolError) as info:
+        await Agent(model=_provider(server)).arun("hi")
+    assert info.value.partial_text == "before the bad line"
+
+
+async def test_stream_cut_before_the_finish_is_a_connection_error(server: OpenAIServer) -> None:
+    from agenticraft import Agent
+
+    pieces = server.add_stream("one two three four", cut_after=4)
+    assert len(pieces) > 4
+    with pytest.raises(ProviderConnectionError) as info:
+        await Agent(model=_provider(server)).arun("hi")
+    assert info.value.partial_text == "one two thre"  # the role chunk, then three 4-char pieces
+    assert len(server.requests) == 1
+
+
+async def test_stream_ending_cleanly_without_done_after_finish_is_complete(server: OpenAIServer) -> None:
+    turn = await _ours(server, openai_stream_events("fine", done=False))
+    assert (turn.text, turn.stop_reason) == ("fine", "end_turn")
+
+
+async def test_stream_ending_cleanly_before_any_finish_is_a_connection_error(server: OpenAIServer) -> None:
+    pieces = openai_stream_events("unfinished")[:2]
+    with pytest.raises(ProviderConnectionError):
+        await _ours(server, pieces)
