@@ -24,12 +24,15 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import httpx2
+
 from agenticraft.core.errors import (
     AuthenticationError,
     BadRequestError,
     NotFoundError,
     OverloadedError,
     PermissionDeniedError,
+    ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
     RateLimitError,
@@ -54,11 +57,14 @@ from agenticraft.core.streaming import (
     TurnEndChunk,
     UsageChunk,
 )
+from agenticraft.providers._http import HTTPProvider, RetryPolicy, Timeouts
+from agenticraft.providers._sse import SSEDecoder
 
 __all__ = [
     "API_VERSION",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_TOKENS",
+    "AnthropicProvider",
     "AnthropicStreamParser",
     "build_request_body",
     "error_from_payload",
@@ -201,11 +207,6 @@ def build_request_body(request: ModelRequest, model: str, *, stream: bool = True
     return body
 
 
-def api_key_from_env(api_key: str | None) -> str | None:
-    """The key to use: the argument, else ``ANTHROPIC_API_KEY``."""
-    return api_key if api_key is not None else os.environ.get("ANTHROPIC_API_KEY")
-
-
 # -- errors -----------------------------------------------------------------------------------
 
 
@@ -230,20 +231,21 @@ def error_from_payload(
 
 
 class AnthropicStreamParser:
-    """Folds Anthropic's stream events into provider events, one SSE event at a time.
+    """Folds Anthropic's SSE stream into provider events (the transport's ``StreamParser``).
 
     Content blocks are keyed by their ``index``: text and thinking deltas pass straight on,
     ``tool_use`` blocks become :class:`ToolCallDeltaChunk` fragments keyed by that index, and
-    usage is re-emitted whole each time it changes (latest wins). ``ping`` and unknown event
-    or block types are ignored, as the API's versioning policy asks of clients.
+    usage is re-emitted whole each time it changes (latest wins). ``ping`` and unknown event,
+    block or delta types are ignored, as the API's versioning policy asks of clients. The event
+    name is not needed: every payload carries its own ``type``.
     """
 
     __slots__ = (
-        "_blocks",
         "_cache_create",
         "_cache_read",
         "_input",
         "_output",
+        "_sse",
         "_start_inputs",
         "_stop",
         "done",
@@ -251,7 +253,7 @@ class AnthropicStreamParser:
     )
 
     def __init__(self) -> None:
-        self._blocks: dict[int, str] = {}  # index -> block type
+        self._sse = SSEDecoder()
         self._start_inputs: dict[int, Any] = {}  # tool_use input given whole at block start
         self._input = 0
         self._cache_create = 0
@@ -261,12 +263,27 @@ class AnthropicStreamParser:
         self.model = ""
         self.done = False
 
-    def feed(self, data: str) -> Sequence[ProviderEvent]:
-        """The provider events of one SSE event's ``data``.
+    def feed(self, data: bytes) -> list[ProviderEvent]:
+        """The events completed by the next piece of the body."""
+        out: list[ProviderEvent] = []
+        for _, payload in self._sse.feed(data):
+            self._event(payload, out)
+        return out
 
-        The event name is not needed: every payload carries its own ``type``, which is what
-        the API documents as authoritative.
-        """
+    def close(self) -> list[ProviderEvent]:
+        """The body ended: fine after ``message_stop``, a cut connection before it."""
+        self._sse.close()
+        if not self.done:
+            raise ProviderConnectionError("the stream ended before message_stop", provider=PROVIDER)
+        return []
+
+    def feed_data(self, data: str) -> list[ProviderEvent]:
+        """The events of one SSE event's ``data`` (for callers that decode SSE themselves)."""
+        out: list[ProviderEvent] = []
+        self._event(data, out)
+        return out
+
+    def _event(self, data: str, out: list[ProviderEvent]) -> None:
         try:
             payload = json.loads(data)
             kind = payload["type"]
@@ -278,60 +295,58 @@ class AnthropicStreamParser:
             delta = payload["delta"]
             dtype = delta["type"]
             if dtype == "text_delta":
-                return (TextChunk(delta["text"]),)
-            if dtype == "input_json_delta":
+                out.append(TextChunk(delta["text"]))
+            elif dtype == "input_json_delta":
                 index = payload["index"]
                 self._start_inputs.pop(index, None)
-                return (ToolCallDeltaChunk(delta["partial_json"], index),)
-            if dtype == "thinking_delta":
-                return (ThinkingChunk(delta["thinking"]),)
-            if dtype == "signature_delta":
-                return (ThinkingChunk("", delta["signature"]),)
-            return ()  # citations_delta and future delta types
-        if kind == "content_block_start":
-            return self._block_start(payload["index"], payload["content_block"])
-        if kind == "content_block_stop":
+                out.append(ToolCallDeltaChunk(delta["partial_json"], index))
+            elif dtype == "thinking_delta":
+                out.append(ThinkingChunk(delta["thinking"]))
+            elif dtype == "signature_delta":
+                out.append(ThinkingChunk("", delta["signature"]))
+            # citations_delta and future delta types carry nothing we keep
+        elif kind == "content_block_start":
+            self._block_start(payload["index"], payload["content_block"], out)
+        elif kind == "content_block_stop":
             index = payload["index"]
             start_input = self._start_inputs.pop(index, None)
             if start_input:  # a tool_use given whole at its start, never as fragments
-                return (ToolCallDeltaChunk(json.dumps(start_input), index),)
-            return ()
-        if kind == "message_start":
+                out.append(ToolCallDeltaChunk(json.dumps(start_input, ensure_ascii=False), index))
+        elif kind == "message_start":
             message = payload["message"]
             self.model = message.get("model") or ""
-            return self._usage(message.get("usage"))
-        if kind == "message_delta":
-            self._stop = payload.get("delta", {}).get("stop_reason") or self._stop
-            return self._usage(payload.get("usage"))
-        if kind == "message_stop":
+            self._usage(message.get("usage"), out)
+        elif kind == "message_delta":
+            self._stop = (payload.get("delta") or {}).get("stop_reason") or self._stop
+            self._usage(payload.get("usage"), out)
+        elif kind == "message_stop":
             self.done = True
             raw = self._stop
             stop = _STOP_REASONS.get(raw, "end_turn") if raw else "end_turn"
-            return (TurnEndChunk(stop, raw, model=self.model, usage=self._current_usage()),)
-        if kind == "error":
+            out.append(TurnEndChunk(stop, raw, model=self.model, usage=self._current_usage()))
+        elif kind == "error":
             raise error_from_payload(payload)
-        return ()  # ping, and event types added after this was written
+        # ping, and event types added after this was written
 
-    def _block_start(self, index: int, block: dict[str, Any]) -> Sequence[ProviderEvent]:
+    def _block_start(self, index: int, block: dict[str, Any], out: list[ProviderEvent]) -> None:
         btype = block.get("type")
-        self._blocks[index] = btype or ""
         if btype == "text":
-            text = block.get("text")
-            return (TextChunk(text),) if text else ()
-        if btype == "tool_use":
+            if block.get("text"):
+                out.append(TextChunk(block["text"]))
+        elif btype == "tool_use":
             if block.get("input"):
                 self._start_inputs[index] = block["input"]
-            return (ToolCallDeltaChunk("", index, block.get("id") or None, block.get("name") or None),)
-        if btype == "thinking":
+            out.append(ToolCallDeltaChunk("", index, block.get("id") or None, block.get("name") or None))
+        elif btype == "thinking":
             # a block with nothing but a signature (thinking display omitted) must still open
-            return (ThinkingChunk(block.get("thinking") or "", block.get("signature") or None),)
-        if btype == "redacted_thinking":
-            return (ThinkingChunk("", block.get("data", ""), redacted=True),)
-        return ()  # server tool blocks and future block types
+            out.append(ThinkingChunk(block.get("thinking") or "", block.get("signature") or None))
+        elif btype == "redacted_thinking":
+            out.append(ThinkingChunk("", block.get("data", ""), redacted=True))
+        # server tool blocks and future block types are not ours to run
 
-    def _usage(self, usage: Any) -> Sequence[ProviderEvent]:
+    def _usage(self, usage: Any, out: list[ProviderEvent]) -> None:
         if not isinstance(usage, dict):
-            return ()
+            return
         # cumulative totals: a value present replaces the last one, an absent one stays
         value = usage.get("input_tokens")
         if value is not None:
@@ -345,7 +360,71 @@ class AnthropicStreamParser:
         value = usage.get("output_tokens")
         if value is not None:
             self._output = value
-        return (UsageChunk(self._current_usage()),)
+        out.append(UsageChunk(self._current_usage()))
 
     def _current_usage(self) -> Usage:
         return Usage(self._input + self._cache_create + self._cache_read, self._output)
+
+
+# -- the provider -------------------------------------------------------------------------------
+
+
+class AnthropicProvider(HTTPProvider):
+    """Claude over the Anthropic Messages API, streamed.
+
+    >>> provider = AnthropicProvider("claude-sonnet-4-6", api_key="sk-ant-...")  # doctest: +SKIP
+
+    The key comes from ``api_key`` or ``ANTHROPIC_API_KEY``; the host from ``base_url``, else
+    ``ANTHROPIC_BASE_URL``, else https://api.anthropic.com (like the official SDK, without
+    ``/v1``; a trailing ``/v1`` is tolerated). ``api_version`` is the ``anthropic-version``
+    header. Transport options (``http_client``, ``timeouts``, ``retry``, ``headers``) are those
+    of :class:`~agenticraft.providers._http.HTTPProvider`.
+    """
+
+    name = PROVIDER
+    default_base_url = DEFAULT_BASE_URL
+    path = "/v1/messages"
+    api_key_env = "ANTHROPIC_API_KEY"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        http_client: httpx2.AsyncClient | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        headers: dict[str, str] | None = None,
+        api_version: str = API_VERSION,
+    ) -> None:
+        base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
+        if base_url is not None:
+            base_url = base_url.rstrip("/")
+            base_url = base_url.removesuffix("/v1")
+        super().__init__(
+            model,
+            base_url=base_url,
+            api_key=api_key,
+            http_client=http_client,
+            timeouts=timeouts,
+            retry=retry,
+            headers=headers,
+        )
+        self.api_version = api_version
+
+    def build_headers(self) -> dict[str, str]:
+        headers = {
+            "content-type": "application/json",
+            "accept": "text/event-stream",
+            "anthropic-version": self.api_version,
+        }
+        if self.api_key:
+            headers["x-api-key"] = self.api_key
+        return headers
+
+    def build_body(self, request: ModelRequest) -> dict[str, Any]:
+        return build_request_body(request, self.model)
+
+    def new_parser(self) -> AnthropicStreamParser:
+        return AnthropicStreamParser()

@@ -18,12 +18,15 @@ What the wire needs that our model does not say:
 
 from __future__ import annotations
 
+import copy
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncGenerator, Iterable, Sequence
 from typing import Any
 
-from agenticraft.core.errors import NotFoundError, ProviderError, StreamProtocolError
+import httpx2
+
+from agenticraft.core.errors import NotFoundError, ProviderConnectionError, ProviderError, StreamProtocolError
 from agenticraft.core.messages import Message, TextPart, ThinkingPart, ToolCallPart, ToolResultPart, Usage
 from agenticraft.core.streaming import (
     ModelRequest,
@@ -35,9 +38,12 @@ from agenticraft.core.streaming import (
     TurnEndChunk,
     UsageChunk,
 )
+from agenticraft.providers._http import HTTPProvider, RetryPolicy, Timeouts
+from agenticraft.providers._sse import NDJSONDecoder
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "OllamaProvider",
     "OllamaStreamParser",
     "build_request_body",
     "error_from_payload",
@@ -184,22 +190,45 @@ def error_from_payload(payload: Any, *, status_code: int | None = None) -> Provi
 
 
 class OllamaStreamParser:
-    """Folds Ollama's NDJSON chat stream into provider events, one line at a time.
+    """Folds Ollama's NDJSON chat stream into provider events (the transport's ``StreamParser``).
 
     ``turn`` is the number of this assistant turn in the conversation (1 for the first); it
     makes the ids of tool calls that arrive without one.
     """
 
-    __slots__ = ("_calls", "done", "model", "turn")
+    __slots__ = ("_calls", "_lines", "done", "model", "turn")
 
     def __init__(self, turn: int = 1) -> None:
         self.turn = turn
+        self._lines = NDJSONDecoder()
         self._calls = 0
         self.model = ""
         self.done = False
 
-    def feed(self, line: str) -> Sequence[ProviderEvent]:
-        """The provider events of one complete line."""
+    def feed(self, data: bytes) -> list[ProviderEvent]:
+        """The events completed by the next piece of the body."""
+        out: list[ProviderEvent] = []
+        for line in self._lines.feed(data):
+            self._line(line, out)
+        return out
+
+    def close(self) -> list[ProviderEvent]:
+        """The body ended: a last line without its line end still counts; ending before the
+        ``done`` line means the connection was cut."""
+        out: list[ProviderEvent] = []
+        for line in self._lines.close():
+            self._line(line, out)
+        if not self.done:
+            raise ProviderConnectionError("the stream ended before its done line", provider=PROVIDER)
+        return out
+
+    def feed_line(self, line: str) -> list[ProviderEvent]:
+        """The events of one complete line (for callers that split lines themselves)."""
+        out: list[ProviderEvent] = []
+        self._line(line, out)
+        return out
+
+    def _line(self, line: str, out: list[ProviderEvent]) -> None:
         try:
             obj = json.loads(line)
             message = obj.get("message")
@@ -209,17 +238,16 @@ class OllamaStreamParser:
             ) from exc
         if "error" in obj:
             raise error_from_payload(obj)
-        events: list[ProviderEvent] = []
         if message:
             thinking = message.get("thinking")
             if thinking:
-                events.append(ThinkingChunk(thinking))
+                out.append(ThinkingChunk(thinking))
             content = message.get("content")
             if content:
-                events.append(TextChunk(content))
+                out.append(TextChunk(content))
             calls = message.get("tool_calls")
             if calls:
-                self._add_calls(calls, events)
+                self._add_calls(calls, out)
         if obj.get("done"):
             self.done = True
             self.model = obj.get("model") or self.model
@@ -228,11 +256,10 @@ class OllamaStreamParser:
             stop = _STOP_REASONS.get(raw, "end_turn") if raw else "end_turn"
             if self._calls:
                 stop = "tool_use"
-            events.append(UsageChunk(usage))
-            events.append(TurnEndChunk(stop, raw, model=self.model, usage=usage))
-        return events
+            out.append(UsageChunk(usage))
+            out.append(TurnEndChunk(stop, raw, model=self.model, usage=usage))
 
-    def _add_calls(self, calls: Any, events: list[ProviderEvent]) -> None:
+    def _add_calls(self, calls: Any, out: list[ProviderEvent]) -> None:
         for call in calls:
             function = call.get("function") or {}
             arguments = function.get("arguments")
@@ -245,4 +272,68 @@ class OllamaStreamParser:
             position = self._calls
             self._calls += 1
             call_id = call.get("id") or f"call_{self.turn}_{position}"
-            events.append(ToolCallDeltaChunk(raw, position, call_id, function.get("name") or ""))
+            out.append(ToolCallDeltaChunk(raw, position, call_id, function.get("name") or ""))
+
+
+# -- the provider -------------------------------------------------------------------------------
+
+
+class OllamaProvider(HTTPProvider):
+    """A local (or remote) Ollama server over its native chat API, streamed.
+
+    >>> provider = OllamaProvider("llama3.2")  # http://localhost:11434 or OLLAMA_HOST
+
+    No key is needed; an ``api_key`` (for a server behind an authenticating proxy) is sent as
+    a bearer token. Transport options (``http_client``, ``timeouts``, ``retry``, ``headers``)
+    are those of :class:`~agenticraft.providers._http.HTTPProvider`.
+    """
+
+    name = PROVIDER
+    default_base_url = DEFAULT_BASE_URL
+    path = "/api/chat"
+    key_required = False
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        http_client: httpx2.AsyncClient | None = None,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            model,
+            base_url=resolve_base_url(base_url),
+            api_key=api_key,
+            http_client=http_client,
+            timeouts=timeouts,
+            retry=retry,
+            headers=headers,
+        )
+        self._turn = 1
+
+    def build_headers(self) -> dict[str, str]:
+        headers = super().build_headers()
+        headers["accept"] = "application/x-ndjson"
+        return headers
+
+    def build_body(self, request: ModelRequest) -> dict[str, Any]:
+        return build_request_body(request, self.model)
+
+    def new_parser(self) -> OllamaStreamParser:
+        return OllamaStreamParser(self._turn)
+
+    def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
+        """Stream one model turn.
+
+        The tool-call ids depend on the turn's place in the conversation, which only the
+        request knows, and the transport makes parsers without it; so each turn streams from
+        a shallow copy of this provider that knows its turn (nothing is added per chunk, and
+        concurrent turns on one provider cannot mix their numbers).
+        """
+        view = copy.copy(self)
+        view._turn = 1 + sum(1 for m in request.messages if m.role == "assistant")
+        return HTTPProvider.stream_turn(view, request)

@@ -154,7 +154,7 @@ def _ev(kind: str, **fields: Any) -> str:
 def _feed(parser: AnthropicStreamParser, events: list[str]) -> list[Any]:
     out: list[Any] = []
     for data in events:
-        out.extend(parser.feed(data))
+        out.extend(parser.feed_data(data))
     return out
 
 
@@ -225,11 +225,11 @@ def test_cache_tokens_count_as_input_and_absent_values_survive() -> None:
             )
         ],
     )
-    (usage,) = parser.feed(
+    (usage,) = parser.feed_data(
         _ev("message_delta", delta={"stop_reason": "max_tokens"}, usage={"output_tokens": 9})
     )
     assert isinstance(usage, UsageChunk) and usage.usage == Usage(112, 9)
-    (end,) = parser.feed(_ev("message_stop"))
+    (end,) = parser.feed_data(_ev("message_stop"))
     assert isinstance(end, TurnEndChunk) and end.stop_reason == "max_tokens"
 
 
@@ -301,13 +301,13 @@ def test_tool_use_given_whole_at_block_start_is_kept() -> None:
 def test_error_event_mid_stream_is_typed_and_malformed_data_is_a_protocol_error() -> None:
     parser = AnthropicStreamParser()
     with pytest.raises(OverloadedError) as info:
-        parser.feed(_ev("error", error={"type": "overloaded_error", "message": "Overloaded"}))
+        parser.feed_data(_ev("error", error={"type": "overloaded_error", "message": "Overloaded"}))
     assert info.value.message == "Overloaded" and info.value.provider == "anthropic"
     assert info.value.body["error"]["type"] == "overloaded_error"
     with pytest.raises(StreamProtocolError):
-        parser.feed('{"type": "content_block_delta", "index": 0, "delta": {"type": "text_de')
+        parser.feed_data('{"type": "content_block_delta", "index": 0, "delta": {"type": "text_de')
     with pytest.raises(StreamProtocolError):
-        parser.feed("[1, 2]")
+        parser.feed_data("[1, 2]")
 
 
 def test_error_bodies_map_by_type_then_by_fallback() -> None:

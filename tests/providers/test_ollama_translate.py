@@ -134,7 +134,7 @@ def test_text_thinking_tool_calls_usage_and_stop() -> None:
         _line({"content": ""}, done=True, done_reason="stop", prompt_eval_count=26, eval_count=30),
     ]
     parser = OllamaStreamParser(turn=3)
-    out = [event for line in lines for event in parser.feed(line)]
+    out = [event for line in lines for event in parser.feed_line(line)]
     assert [c.thinking for c in out if isinstance(c, ThinkingChunk)] == ["Hmm, ", "weather."]
     assert [c.content for c in out if isinstance(c, TextChunk)] == ["Checking"]
     assert out[-2] == UsageChunk(Usage(26, 30))
@@ -154,13 +154,13 @@ def test_text_thinking_tool_calls_usage_and_stop() -> None:
 
 def test_ids_are_stable_for_the_same_request() -> None:
     line = _line({"content": "", "tool_calls": [{"function": {"name": "f", "arguments": {}}}]})
-    first = OllamaStreamParser(turn=2).feed(line)
-    second = OllamaStreamParser(turn=2).feed(line)
+    first = OllamaStreamParser(turn=2).feed_line(line)
+    second = OllamaStreamParser(turn=2).feed_line(line)
     assert first == second and first[0].id == "call_2_0"  # type: ignore[union-attr]
 
 
 def test_length_maps_to_max_tokens() -> None:
-    (_, end) = OllamaStreamParser().feed(
+    (_, end) = OllamaStreamParser().feed_line(
         _line({"content": ""}, done=True, done_reason="length", eval_count=5)
     )
     assert isinstance(end, TurnEndChunk) and end.stop_reason == "max_tokens" and end.usage == Usage(0, 5)
@@ -169,9 +169,9 @@ def test_length_maps_to_max_tokens() -> None:
 def test_error_line_and_malformed_line() -> None:
     parser = OllamaStreamParser()
     with pytest.raises(ProviderError) as info:
-        parser.feed('{"error": "an error was encountered while running the model: unexpected EOF"}')
+        parser.feed_line('{"error": "an error was encountered while running the model: unexpected EOF"}')
     assert info.value.message.startswith("an error was encountered") and info.value.provider == "ollama"
     with pytest.raises(NotFoundError):
-        parser.feed('{"error": "model \\"nope\\" not found, try pulling it first"}')
+        parser.feed_line('{"error": "model \\"nope\\" not found, try pulling it first"}')
     with pytest.raises(StreamProtocolError):
-        parser.feed('{"model": "x", "message": {"content": "unterminated')
+        parser.feed_line('{"model": "x", "message": {"content": "unterminated')
