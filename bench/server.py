@@ -29,7 +29,6 @@ import time
 from collections.abc import Callable
 
 TOOL_MARKER = b"BENCH-TOOL-RESULT"
-TOKEN = " token"
 PLACEHOLDER = "@@TEXT@@"  # where a text delta goes in a pre-built event
 TOOL_NAME = "get_weather"
 TOOL_ARG_FRAGMENTS = ['{"ci', 'ty": "Par', 'is"}']
@@ -222,12 +221,15 @@ class BenchServer:
         body = self._cache.get(key)
         if body is None:
             head, template, tail = self._parts_for(key)
-            # text deltas go between head and tail; a tool-call turn carries none
-            delta = _chunked(template.replace(PLACEHOLDER.encode(), TOKEN.encode()))
+            # text deltas go between head and tail; a tool-call turn carries none. They differ
+            # from each other because LiteLLM aborts a stream that repeats one chunk too often.
+            deltas = b"".join(
+                _chunked(template.replace(PLACEHOLDER.encode(), b" w%d" % i)) for i in range(key[1])
+            )
             body = (
                 _headers(key[0])
                 + b"".join(_chunked(e) for e in head)
-                + (b"" if key[2] else delta * key[1])
+                + (b"" if key[2] else deltas)
                 + b"".join(_chunked(e) for e in tail)
                 + b"0\r\n\r\n"
             )
