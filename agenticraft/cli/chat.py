@@ -74,6 +74,8 @@ def run_chat(agent: Agent, *, model_source: str = "") -> int:
     finally:
         try:
             loop.run_until_complete(agent.provider.aclose())
+            # the providers' connection pools close with the loop's async generators
+            loop.run_until_complete(loop.shutdown_asyncgens())
         finally:
             loop.close()
     return EXIT_OK

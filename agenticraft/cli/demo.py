@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agenticraft.core.agent import Agent
-from agenticraft.core.messages import Message, ToolCall
+from agenticraft.core.messages import ToolCall
 from agenticraft.core.tools import tool
+from agenticraft.testing.servers import RecordedRequest, ScriptedResponse
+from agenticraft.testing.servers.openai import OpenAIServer, ScriptedToolCall, openai_stream_events
 
 from .session import EXIT_OK, Answer, stream_answer
 
@@ -104,40 +106,26 @@ def demo_reply(messages: Sequence[dict[str, Any]]) -> DemoTurn:
     return DemoTurn(text="I am the demo model: ask me about the weather, or for a story.")
 
 
-def _as_openai_dicts(messages: Sequence[Message]) -> list[dict[str, Any]]:
-    """Our messages as the OpenAI-style dicts :func:`demo_reply` reads."""
-    out: list[dict[str, Any]] = []
-    for m in messages:
-        if m.role == "tool":
-            out.extend(
-                {"role": "tool", "content": r.content, "tool_call_id": r.tool_call_id} for r in m.results
-            )
-            continue
-        item: dict[str, Any] = {"role": m.role, "content": m.text}
-        if m.tool_calls:
-            import json
-
-            item["tool_calls"] = [
-                {
-                    "id": c.id,
-                    "type": "function",
-                    "function": {"name": c.name, "arguments": json.dumps(c.arguments)},
-                }
-                for c in m.tool_calls
-            ]
-        out.append(item)
-    return out
+def _estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
 
 
-def _in_process_model(delay: float) -> Any:
-    """Interim transport: the demo script in a FunctionModel (no HTTP)."""
-    from agenticraft.testing.models import FunctionModel, ScriptedTurn
-
-    def play(messages: list[Message], tools: object) -> ScriptedTurn:
-        turn = demo_reply(_as_openai_dicts(messages))
-        return ScriptedTurn(text=turn.text, thinking=turn.thinking, tool_calls=turn.tool_calls)
-
-    return FunctionModel(play, chunk_size=6, delay=delay, model="demo")
+def _respond(request: RecordedRequest, delay: float) -> ScriptedResponse:
+    """The local server's answer: the demo script's turn, as OpenAI streaming bytes."""
+    messages = request.json()["messages"]
+    turn = demo_reply(messages)
+    calls = [ScriptedToolCall(c.name, c.arguments, c.id) for c in turn.tool_calls]
+    prompt_tokens = _estimate_tokens(" ".join(_text(m.get("content")) for m in messages))
+    output_tokens = _estimate_tokens(turn.text + turn.thinking) + 8 * len(calls)
+    events = openai_stream_events(
+        turn.text,
+        reasoning=turn.thinking or None,
+        tool_calls=calls,
+        usage=(prompt_tokens, output_tokens),
+        model="agenticraft-demo",
+        text_piece=6,
+    )
+    return ScriptedResponse(200, {"content-type": "text/event-stream"}, events, delay=delay)
 
 
 def run_demo(*, delay: float = 0.02) -> int:
@@ -149,17 +137,19 @@ def run_demo(*, delay: float = 0.02) -> int:
 
 
 async def _scenes(console: Any, delay: float) -> int:
+    import httpx2
     from rich.rule import Rule
+
+    from agenticraft.providers.openai import OpenAIProvider
 
     from .render import RichRenderer
 
-    agent = Agent(
-        name="demo",
-        instructions="You are a concise assistant.",
-        model=_in_process_model(delay),
-        tools=[get_weather],
-    )
-    where = "an in-process model (no HTTP)"
+    server = OpenAIServer(handler=lambda request: _respond(request, delay)).start()
+    # no proxy from the environment may stand between us and 127.0.0.1
+    http_client = httpx2.AsyncClient(trust_env=False, timeout=None)
+    model = OpenAIProvider("agenticraft-demo", base_url=server.base_url, http_client=http_client)
+    agent = Agent(name="demo", instructions="You are a concise assistant.", model=model, tools=[get_weather])
+    where = f"a local OpenAI-protocol server at {server.base_url} (real HTTP, SSE)"
 
     def scene(number: int, title: str, note: str) -> None:
         console.print()
@@ -170,7 +160,7 @@ async def _scenes(console: Any, delay: float) -> int:
         console.print(f"\n[bold green]you >[/bold green] {prompt}")
         return await stream_answer(agent, prompt, RichRenderer(console), **options)
 
-    console.print(f"[bold]AgentiCraft demo[/bold] · offline, no API key · model played by {where}")
+    console.print(f"[bold]AgentiCraft demo[/bold] · offline, no API key · model played by\n{where}")
     try:
         scene(
             1, "Streaming with a tool call", "The answer streams; the tool call shows as it starts and ends."
@@ -196,7 +186,9 @@ async def _scenes(console: Any, delay: float) -> int:
         )
         await ask("Please go on.")
     finally:
-        await agent.provider.aclose()
+        await http_client.aclose()
+        server.stop()
+    console.print(f"\n[dim]{len(server.requests)} requests went over HTTP to {server.base_url}[/dim]")
     console.print()
     console.print(Rule("[bold]next[/bold]", align="left"))
     console.print("agenticraft providers            which providers are configured here")

@@ -31,7 +31,7 @@ __all__ = [
 #: the model used for a provider when only the provider is known
 DEFAULT_MODELS: dict[str, str] = {
     "openai": "gpt-4o-mini",
-    "anthropic": "claude-sonnet-4-5",
+    "anthropic": "claude-sonnet-4-6",
     "ollama": "llama3.2",
 }
 

@@ -29,7 +29,7 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-m",
         "--model",
-        help="provider:model, e.g. openai:gpt-4o-mini, anthropic:claude-sonnet-4-5, ollama:llama3.2 "
+        help="provider:model, e.g. openai:gpt-4o-mini, anthropic:claude-sonnet-4-6, ollama:llama3.2 "
         "(default: AGENTICRAFT_MODEL, then the first provider with a key, then a local Ollama)",
     )
     parser.add_argument("--base-url", help="another server speaking the provider's protocol")

@@ -120,7 +120,9 @@ def build_agent(
         max_turns=max_turns,
         base_url=base_url,
     )
-    _ = agent.provider
+    check_ready = getattr(agent.provider, "check_ready", None)
+    if callable(check_ready):  # a missing key is known now, not after the first prompt
+        check_ready()
     return agent
 
 
