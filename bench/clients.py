@@ -68,8 +68,9 @@ _PATHS = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages", "ollama
 
 
 class Floor(Client):
-    """The physical floor: the HTTP client's byte stream, split into lines, one ``json.loads``
-    per event. No SSE object, no model object, no accumulation."""
+    """The physical floor: the HTTP client's raw byte stream (``aiter_raw``: no decoder layer;
+    the server sends no content encoding), split into lines, one ``json.loads`` per event. No
+    SSE object, no model object, no accumulation."""
 
     module = "httpx2"
 
@@ -97,7 +98,7 @@ class Floor(Client):
         sse = self.protocol != "ollama"
         async with self.http.stream("POST", self.url, json=body) as response:
             rest = b""
-            async for data in response.aiter_bytes():
+            async for data in response.aiter_raw():
                 lines = (rest + data).split(b"\n")
                 rest = lines.pop()
                 for line in lines:

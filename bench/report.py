@@ -359,7 +359,8 @@ def render_markdown(document: dict[str, Any]) -> str:
         "SDKs a hand-written one.",
         f"- Startup: `import <package>` and the first {start.get('chunks')}-chunk run "
         f"(import included), each in a fresh process, median of {start.get('processes')} processes.",
-        "- The floor: httpx2's byte stream split into lines, one `json.loads` per event, nothing else.",
+        "- The floor: httpx2's raw byte stream (`aiter_raw`) split into lines, one `json.loads` per event, "
+        "nothing else.",
         "",
     ]
     return "\n".join(out)
