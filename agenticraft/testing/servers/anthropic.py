@@ -189,7 +189,7 @@ def anthropic_stream(
             )
         else:
             tool_used = True
-            call_id = block.id or f"toolu_{index:02d}{message_id[-20:]}"
+            call_id = block.id or f"toolu_{message_id[4:]}{index:02d}"
             start = {"type": "tool_use", "id": call_id, "name": block.name, "input": {}}
             w.event(
                 "content_block_start", {"type": "content_block_start", "index": index, "content_block": start}
