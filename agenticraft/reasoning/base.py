@@ -1,0 +1,277 @@
+"""What every reasoning pattern shares: the context that makes model calls, the budget, the
+reasoning steps, and the response.
+
+A pattern never talks to a provider directly. Each of its model calls is a one-turn (or, for
+ReAct, multi-turn) run of the core run loop on a throwaway copy of the agent
+(:meth:`ReasoningContext.call`), so every call produces the same :class:`TurnStep` (and
+:class:`ToolStep`) entries as an ordinary run, and they land in the pattern's trace in the
+order they finish. Steps of the pattern itself are :class:`ReasoningStep` entries, emitted
+as :class:`ReasoningStepChunk` events the moment they happen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from agenticraft.core.agent import Agent
+from agenticraft.core.errors import AgentiCraftError
+from agenticraft.core.memory import InMemoryConversation
+from agenticraft.core.messages import ToolCall, ToolResult, Usage
+from agenticraft.core.response import AgentResponse, ReasoningStep, TraceStep, TurnStep
+from agenticraft.core.streaming import (
+    ModelSettings,
+    ReasoningStepChunk,
+    StreamChunk,
+    StreamingResponse,
+    ToolCallChunk,
+    ToolResultChunk,
+    TurnEndChunk,
+    UsageChunk,
+)
+
+if TYPE_CHECKING:
+    from agenticraft.reasoning.stream import ReasoningResponse, ReasoningStream
+
+__all__ = [
+    "BudgetExhaustedError",
+    "ModelCall",
+    "PatternResult",
+    "ReasoningContext",
+    "ReasoningPattern",
+    "Selection",
+]
+
+
+class BudgetExhaustedError(AgentiCraftError):
+    """A pattern asked for a model call beyond its ``max_model_calls`` budget."""
+
+
+@dataclass(slots=True)
+class ModelCall:
+    """One model call a pattern made: what for, what it asked, what came back."""
+
+    number: int
+    purpose: str
+    prompt: str
+    reply: str = ""
+    turns: int = 0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class PatternResult:
+    """What a pattern concluded. Subclasses add what is specific to the pattern (the tree, the
+    votes); ``solved`` is false when the pattern stopped without an answer it stands behind
+    (budget, step limit, no surviving branch)."""
+
+    answer: str
+    solved: bool = True
+    stop_reason: str = "end_turn"
+
+
+@dataclass(slots=True)
+class Selection:
+    """Which pattern ``auto`` chose, how (``"model"`` or ``"heuristic"``) and why."""
+
+    pattern: str
+    method: str
+    reason: str
+    model_reply: str | None = None
+    error: str | None = None
+
+
+class ReasoningContext:
+    """The model calls, budget, trace and events of one reasoning run.
+
+    ``max_model_calls`` bounds the model requests (model turns) of the run: a call reserves
+    its ``max_turns`` when it starts and gives back what it did not use when it ends. Patterns
+    ask :meth:`affordable` before a concurrent batch so a batch never overruns the budget.
+    """
+
+    def __init__(
+        self,
+        agent: Agent,
+        pattern: str,
+        *,
+        max_model_calls: int | None = None,
+        sink: Callable[[StreamChunk], None] | None = None,
+    ) -> None:
+        self.agent = agent
+        self.pattern = pattern
+        self.max_model_calls = max_model_calls
+        self.steps: list[TraceStep] = []
+        self.calls: list[ModelCall] = []
+        self.usage = Usage()
+        self.turns = 0
+        self.tool_calls: list[ToolCall] = []
+        self.tool_results: list[ToolResult] = []
+        self.selection: Selection | None = None
+        self._spent = 0  # model turns used by finished calls plus those reserved by running ones
+        self._sink = sink
+        self._step_number = 0
+
+    # -- budget ---------------------------------------------------------------------------
+    @property
+    def calls_made(self) -> int:
+        return len(self.calls)
+
+    @property
+    def spent(self) -> int:
+        """Model turns used so far (plus those reserved by calls still running)."""
+        return self._spent
+
+    @property
+    def remaining(self) -> int | None:
+        """Model calls left in the budget (``None``: unlimited)."""
+        if self.max_model_calls is None:
+            return None
+        return max(0, self.max_model_calls - self._spent)
+
+    def affordable(self, wanted: int) -> int:
+        """How many of ``wanted`` calls the budget still allows."""
+        remaining = self.remaining
+        return wanted if remaining is None else min(wanted, remaining)
+
+    # -- events -----------------------------------------------------------------------------
+    def emit(self, chunk: StreamChunk) -> None:
+        if self._sink is not None:
+            self._sink(chunk)
+
+    def step(
+        self, description: str, content: str = "", confidence: float | None = None, **data: Any
+    ) -> ReasoningStep:
+        """Record a reasoning step and stream it at once."""
+        self._step_number += 1
+        step = ReasoningStep(self._step_number, description, content, confidence, self.pattern, data)
+        self.steps.append(step)
+        self.emit(ReasoningStepChunk(step))
+        return step
+
+    # -- model calls ------------------------------------------------------------------------
+    def _system(self, system: str | None) -> str | None:
+        parts = [p for p in (self.agent.instructions, system) if p]
+        return "\n\n".join(parts) or None
+
+    async def call(
+        self,
+        prompt: str,
+        *,
+        purpose: str,
+        system: str | None = None,
+        use_tools: bool = False,
+        max_turns: int = 1,
+        settings: ModelSettings | None = None,
+        on_step: Callable[[TraceStep], None] | None = None,
+    ) -> AgentResponse:
+        """Run ``prompt`` through the core run loop on a throwaway copy of the agent.
+
+        The copy shares the provider, sees the agent's conversation so far (a copy: nothing is
+        written back) and has the agent's tools only with ``use_tools``. Its turn and tool
+        steps are added to this trace as they complete (``on_step`` sees each one) and its
+        tool and turn events are streamed. Raises :class:`BudgetExhaustedError` past the
+        budget; provider errors propagate after the call is recorded.
+        """
+        reserved = self.affordable(max_turns)
+        if reserved < 1:
+            raise BudgetExhaustedError(f"the budget of {self.max_model_calls} model calls is spent")
+        self._spent += reserved
+        record = ModelCall(len(self.calls) + 1, purpose, prompt)
+        self.calls.append(record)
+        agent = self.agent
+        sub = Agent(
+            name=f"{agent.name}:{purpose}",
+            instructions=self._system(system),
+            model=agent.provider,
+            tools=list(agent.tools.values()) if use_tools else (),
+            memory=InMemoryConversation(agent.memory.load()),
+            max_turns=reserved,
+            settings=settings or agent.settings,
+            tool_timeout=agent.tool_timeout,
+        )
+        fold = StreamingResponse()
+        moved = 0
+        try:
+            async with sub.stream(prompt) as handle:
+                async for chunk in handle:
+                    if isinstance(chunk, TurnEndChunk):
+                        # number turns across the whole reasoning run, one per model turn
+                        self.turns += 1
+                        record.turns += 1
+                        self.usage = self.usage + chunk.usage
+                        chunk = dataclasses.replace(chunk, turn=self.turns)
+                    fold.add(chunk)
+                    if isinstance(chunk, ToolCallChunk):
+                        self.tool_calls.append(chunk.call)
+                    elif isinstance(chunk, ToolResultChunk):
+                        self.tool_results.append(fold.tool_results[-1])
+                    if isinstance(chunk, ToolCallChunk | ToolResultChunk | UsageChunk | TurnEndChunk):
+                        self.emit(chunk)
+                    for trace_step in fold.trace.steps[moved:]:
+                        self.steps.append(trace_step)
+                        if on_step is not None:
+                            on_step(trace_step)
+                    moved = len(fold.trace.steps)
+        except BaseException as exc:
+            record.error = f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            record.reply = fold.text
+            self._spent -= reserved - record.turns
+        return handle.response
+
+    async def ask(self, prompt: str, *, purpose: str, system: str | None = None, **kw: Any) -> str:
+        """One model call without tools; its answer text."""
+        response = await self.call(prompt, purpose=purpose, system=system, **kw)
+        return response.content
+
+    def turn_steps(self) -> list[TurnStep]:
+        return [s for s in self.steps if isinstance(s, TurnStep)]
+
+
+class ReasoningPattern(ABC):
+    """A reasoning algorithm that drives an agent's model.
+
+    Use one on any agent::
+
+        result = await TreeOfThoughts(beam_width=2).run(agent, "Use 4 9 10 13 to make 24.")
+        async for chunk in ChainOfThought().stream(agent, "..."):
+            ...
+    """
+
+    name: ClassVar[str]
+    max_model_calls: int | None = None
+
+    @abstractmethod
+    async def reason(self, ctx: ReasoningContext, task: str) -> PatternResult:
+        """Work on ``task`` through ``ctx`` and return the conclusion."""
+
+    def stream(self, agent: Agent, task: str, *, remember: bool = True) -> ReasoningStream:
+        """Stream the reasoning: reasoning-step events as they happen, then the answer."""
+        from agenticraft.reasoning.stream import ReasoningStream
+
+        return ReasoningStream(
+            agent,
+            task,
+            self.reason,
+            pattern=self.name,
+            max_model_calls=self.max_model_calls,
+            remember=remember,
+        )
+
+    async def run(self, agent: Agent, task: str, *, remember: bool = True) -> ReasoningResponse:
+        """Reason to the end; the response holds the answer, the steps and the whole trace."""
+        async with self.stream(agent, task, remember=remember) as handle:
+            async for _ in handle:
+                pass
+        return handle.response
+
+
+def config_error(pattern: str, message: str) -> AgentiCraftError:
+    """A :class:`ConfigurationError` naming the pattern."""
+    from agenticraft.core.errors import ConfigurationError
+
+    return ConfigurationError(f"{pattern}: {message}")

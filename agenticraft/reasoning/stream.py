@@ -1,0 +1,179 @@
+"""Running a pattern as a stream: :class:`ReasoningStream` and :class:`ReasoningResponse`.
+
+The pattern runs in its own task (Tree of Thoughts makes concurrent calls, each of which emits
+events), and its events reach the consumer through a queue in the order they happen. The
+consumer sees, for every model call, its ``usage`` and ``turn_end`` events (ReAct adds
+``tool_call`` and ``tool_result``), a ``reasoning_step`` event for every step of the pattern,
+then the answer as ``text`` and a final ``done``. The model's intermediate text (proposals,
+evaluations, samples) is not streamed as ``text``: it is not the answer. It is in the
+reasoning steps and in the trace's turn steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from agenticraft.core.agent import Agent
+from agenticraft.core.errors import ProviderError
+from agenticraft.core.messages import Message
+from agenticraft.core.response import AgentResponse, ReasoningTrace, StreamMetrics
+from agenticraft.core.streaming import DoneChunk, StreamChunk, TextChunk
+from agenticraft.reasoning.base import ModelCall, PatternResult, ReasoningContext, Selection
+
+__all__ = ["Reasoner", "ReasoningResponse", "ReasoningStream"]
+
+Reasoner = Callable[[ReasoningContext, str], Awaitable[PatternResult]]
+
+
+@dataclass(slots=True)
+class ReasoningResponse(AgentResponse):
+    """An :class:`AgentResponse` with what the pattern found.
+
+    ``content`` is the answer; ``reasoning`` holds every model turn, tool execution and
+    reasoning step in order; ``result`` is the pattern's own result (the explored tree for Tree
+    of Thoughts, the vote for self-consistency); ``calls`` lists each model call and its
+    purpose; ``selection`` says what ``auto`` chose and why.
+    """
+
+    pattern: str = ""
+    result: PatternResult | None = None
+    selection: Selection | None = None
+    calls: list[ModelCall] = field(default_factory=list)
+
+
+class ReasoningStream:
+    """One streamed reasoning run: an async iterator of :class:`StreamChunk` and an async
+    context manager. ``response`` is the final :class:`ReasoningResponse` (partial while running
+    or after an interruption)."""
+
+    def __init__(
+        self,
+        agent: Agent,
+        task: str,
+        reasoner: Reasoner,
+        *,
+        pattern: str,
+        max_model_calls: int | None = None,
+        remember: bool = True,
+    ) -> None:
+        self.agent = agent
+        self.task = task
+        self._reasoner = reasoner
+        self._remember = remember
+        self._queue: asyncio.Queue[StreamChunk | None] = asyncio.Queue()
+        self.ctx = ReasoningContext(
+            agent, pattern, max_model_calls=max_model_calls, sink=self._queue.put_nowait
+        )
+        self._task: asyncio.Task[None] | None = None
+        self._final: ReasoningResponse | None = None
+        self._result: PatternResult | None = None
+        self._started = time.perf_counter()
+        self._chunks = 0
+        self._closed = False
+
+    # -- iteration ----------------------------------------------------------------------
+    def __aiter__(self) -> ReasoningStream:
+        return self
+
+    async def __anext__(self) -> StreamChunk:
+        if self._closed:
+            raise StopAsyncIteration
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._drive())
+        item = await self._queue.get()
+        if item is None:
+            self._closed = True
+            await self._task  # re-raises the pattern's error, if any
+            raise StopAsyncIteration
+        self._chunks += 1
+        return item
+
+    async def _drive(self) -> None:
+        try:
+            result = await self._reasoner(self.ctx, self.task)
+            self._result = result
+            if result.answer:
+                self.ctx.emit(TextChunk(result.answer))
+            response = self._build(result, interrupted=False)
+            if self._remember:
+                self.agent.memory.append(response.messages)
+            self._final = response
+            self.ctx.emit(DoneChunk(response))
+        except ProviderError as exc:
+            if exc.partial_response is None:
+                exc.partial_response = self.response
+            raise
+        finally:
+            self._queue.put_nowait(None)
+
+    async def __aenter__(self) -> ReasoningStream:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the run now (the model calls in flight are cancelled)."""
+        self._closed = True
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def cancel(self) -> None:
+        """Ask the run to stop; the iteration ends after the events already queued."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+    def __del__(self) -> None:
+        # abandoned without aclose(): do not let the pattern keep spending model calls
+        task = getattr(self, "_task", None)
+        if task is not None and not task.done():
+            with contextlib.suppress(RuntimeError):
+                task.cancel()
+
+    # -- results ------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        return self._final is not None
+
+    @property
+    def interrupted(self) -> bool:
+        return self._closed and self._final is None
+
+    @property
+    def response(self) -> ReasoningResponse:
+        """The final response, or what is known so far."""
+        if self._final is not None:
+            return self._final
+        return self._build(self._result, interrupted=True)
+
+    def _build(self, result: PatternResult | None, *, interrupted: bool) -> ReasoningResponse:
+        ctx = self.ctx
+        answer = result.answer if result is not None else ""
+        messages = [Message.user(self.task)] + ([Message.assistant(answer)] if answer else [])
+        duration = time.perf_counter() - self._started
+        return ReasoningResponse(
+            content=answer,
+            tool_calls=list(ctx.tool_calls),
+            tool_results=list(ctx.tool_results),
+            usage=ctx.usage,
+            stop_reason="interrupted" if interrupted else (result.stop_reason if result else "end_turn"),
+            reasoning=ReasoningTrace(list(ctx.steps)),
+            messages=messages if not interrupted else [],
+            model=self.agent.model_label,
+            interrupted=interrupted,
+            metrics=StreamMetrics(chunk_count=self._chunks, duration=duration),
+            pattern=ctx.pattern,
+            result=result,
+            selection=ctx.selection,
+            calls=list(ctx.calls),
+        )
