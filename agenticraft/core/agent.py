@@ -18,7 +18,8 @@ from agenticraft.core.tools import Tool, as_tool
 
 __all__ = ["Agent", "AgentStream"]
 
-ModelLike = str | StreamingProvider
+ModelLike = str | StreamingProvider | Sequence[str | StreamingProvider]
+"""A model string, a provider object, or an ordered fallback list of either."""
 
 
 class AgentStream:
@@ -120,6 +121,8 @@ class Agent:
     ``model`` is a model string (``"openai:gpt-4o-mini"``, ``"anthropic:claude-sonnet-4-6"``,
     ``"ollama:llama3.2"``, or a bare name detected by prefix) or a provider object.
     ``base_url`` and ``api_key`` apply to a model string (any OpenAI-compatible server).
+    A list of models is a fallback order: when a turn cannot start on one (connection error,
+    429, 5xx), the next is tried.
     """
 
     def __init__(
@@ -155,10 +158,12 @@ class Agent:
         self._model: ModelLike | None = model
         self._provider: StreamingProvider | None = model if isinstance(model, StreamingProvider) else None
         self._active: weakref.WeakSet[AgentStream] = weakref.WeakSet()
-        if isinstance(model, str):
+        if model is not None and not isinstance(model, StreamingProvider):
             from agenticraft.providers.registry import parse_model_string
 
-            parse_model_string(model)  # fail early on an unknown provider prefix
+            for entry in [model] if isinstance(model, str) else model:
+                if isinstance(entry, str):
+                    parse_model_string(entry)  # fail early on an unknown provider prefix
 
     def __repr__(self) -> str:
         return f"Agent(name={self.name!r}, model={self.model_label!r}, tools={list(self.tools)})"
@@ -180,7 +185,7 @@ class Agent:
     def _resolve(self, model: ModelLike | None) -> StreamingProvider:
         if isinstance(model, StreamingProvider):
             return model
-        from agenticraft.providers.registry import resolve_model
+        from agenticraft.providers.registry import resolve_model  # a list gives a FallbackProvider
 
         return resolve_model(model, base_url=self.base_url, api_key=self.api_key)
 

@@ -10,11 +10,35 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from agenticraft.providers._http import HTTPProvider, RetryPolicy, Timeouts, close_shared_clients
+    from agenticraft.providers.anthropic import AnthropicProvider
+    from agenticraft.providers.fallback import FallbackProvider
+    from agenticraft.providers.ollama import OllamaProvider
+    from agenticraft.providers.openai import OpenAIProvider
     from agenticraft.providers.registry import parse_model_string, resolve_model
 
-__all__ = ["parse_model_string", "resolve_model"]
+__all__ = [
+    "AnthropicProvider",
+    "FallbackProvider",
+    "HTTPProvider",
+    "OllamaProvider",
+    "OpenAIProvider",
+    "RetryPolicy",
+    "Timeouts",
+    "close_shared_clients",
+    "parse_model_string",
+    "resolve_model",
+]
 
 _LAZY = {
+    "AnthropicProvider": "agenticraft.providers.anthropic",
+    "FallbackProvider": "agenticraft.providers.fallback",
+    "HTTPProvider": "agenticraft.providers._http",
+    "OllamaProvider": "agenticraft.providers.ollama",
+    "OpenAIProvider": "agenticraft.providers.openai",
+    "RetryPolicy": "agenticraft.providers._http",
+    "Timeouts": "agenticraft.providers._http",
+    "close_shared_clients": "agenticraft.providers._http",
     "parse_model_string": "agenticraft.providers.registry",
     "resolve_model": "agenticraft.providers.registry",
 }

@@ -347,8 +347,8 @@ class HTTPProvider(StreamingProvider):
 
     async def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         """Stream one model turn over HTTP."""
-        check_request_allowed(self.url, self.name)
         self.check_ready()
+        check_request_allowed(self.url, self.name)
         content = json.dumps(self.build_body(request), separators=(",", ":"), ensure_ascii=False).encode()
         headers = {**self.build_headers(), "accept-encoding": "identity", **self.extra_headers}
         client = await self.client()

@@ -1,0 +1,94 @@
+"""An ordered list of models tried one after another when a turn cannot start.
+
+:class:`FallbackProvider` moves to the next model on a connection error, a timeout, 429 or
+5xx (after that provider's own retries), but only *before the first event* of the turn. Once
+output has reached the caller, the error surfaces with the partial text: trying another
+model then would repeat the answer, so it never happens silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
+
+from agenticraft.core.errors import ConfigurationError, ProviderError
+from agenticraft.core.streaming import ModelRequest, ProviderEvent, StreamingProvider
+
+__all__ = ["FallbackProvider", "should_fall_back"]
+
+
+def should_fall_back(error: ProviderError) -> bool:
+    """Whether another model may succeed where this one failed before its first token."""
+    status = error.status_code
+    if status is not None:
+        return status in (408, 409, 429) or status >= 500
+    return error.retryable
+
+
+class FallbackProvider(StreamingProvider):
+    """Tries each provider in order until one starts streaming.
+
+    >>> FallbackProvider(["openai:gpt-4o-mini", "ollama:llama3.2"])  # doctest: +SKIP
+
+    ``Agent(model=[...])`` builds one. ``active`` is the provider that served the last turn;
+    ``errors`` holds what the ones before it raised in that turn.
+    """
+
+    def __init__(
+        self,
+        providers: Sequence[str | StreamingProvider],
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+    ) -> None:
+        from agenticraft.providers.registry import resolve_model
+
+        if not providers:
+            raise ConfigurationError("FallbackProvider needs at least one model")
+        self.providers: list[StreamingProvider] = [
+            p if isinstance(p, StreamingProvider) else resolve_model(p, base_url=base_url, api_key=api_key)
+            for p in providers
+        ]
+        self.active: StreamingProvider = self.providers[0]
+        self.errors: list[ProviderError] = []
+
+    # name and model follow the provider in use, so thinking parts keep their true origin
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return self.active.name
+
+    @property
+    def model(self) -> str:  # type: ignore[override]
+        return self.active.model
+
+    @property
+    def label(self) -> str:
+        return " -> ".join(p.label for p in self.providers)
+
+    def __repr__(self) -> str:
+        return f"FallbackProvider([{', '.join(repr(p.label) for p in self.providers)}])"
+
+    async def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
+        """Stream the turn from the first provider that gets to its first event."""
+        self.errors = []
+        last = len(self.providers) - 1
+        for position, provider in enumerate(self.providers):
+            self.active = provider
+            started = False
+            try:
+                async with aclosing(provider.stream_turn(request)) as events:
+                    async for event in events:
+                        started = True
+                        yield event
+                return
+            except ProviderError as exc:
+                if started or position == last or not should_fall_back(exc):
+                    if self.errors:
+                        tried = "; ".join(f"{e.provider}: {e}" for e in self.errors)
+                        exc.add_note(f"earlier models failed before their first token: {tried}")
+                    raise
+                self.errors.append(exc)
+
+    async def aclose(self) -> None:
+        for provider in self.providers:
+            await provider.aclose()

@@ -1,0 +1,236 @@
+"""The HTTP transport under the OpenAI adapter: status errors, retries, timeouts, pools, keys."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import httpx2
+import pytest
+
+from agenticraft import Agent
+from agenticraft.core.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    NotFoundError,
+    OverloadedError,
+    PermissionDeniedError,
+    ProviderConnectionError,
+    ProviderTimeoutError,
+    RateLimitError,
+    RealProviderCallBlocked,
+    ServerError,
+)
+from agenticraft.core.messages import Message
+from agenticraft.core.network_guard import block_real_providers
+from agenticraft.core.streaming import ModelRequest
+from agenticraft.providers._http import RetryAttempt, RetryPolicy, Timeouts, shared_client
+from agenticraft.providers.openai import OpenAIProvider
+from agenticraft.testing.servers import ScriptedResponse
+from agenticraft.testing.servers.openai import OpenAIServer
+
+REQUEST = ModelRequest([Message.user("hi")])
+FAST = RetryPolicy(max_retries=2, initial_delay=0.0, jitter=0.0)
+
+
+@pytest.fixture
+def server() -> Iterator[OpenAIServer]:
+    with OpenAIServer() as s:
+        yield s
+
+
+def _provider(server: OpenAIServer, **kwargs: Any) -> OpenAIProvider:
+    kwargs.setdefault("retry", FAST)
+    return OpenAIProvider("gpt-4o-mini", base_url=server.base_url, api_key="sk-test", **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (422, BadRequestError),
+        (529, OverloadedError),
+    ],
+)
+async def test_status_errors_are_typed_with_the_body_message(
+    server: OpenAIServer, status: int, error_class: type[Exception]
+) -> None:
+    server.add_error(status, f"message for {status}", type="some_type")
+    provider = _provider(server, retry=RetryPolicy(max_retries=0))
+    with pytest.raises(error_class) as info:
+        await provider.complete(REQUEST)
+    error = info.value
+    assert type(error) is error_class
+    assert (error.status_code, error.message, error.provider) == (status, f"message for {status}", "openai")  # type: ignore[attr-defined]
+    assert error.body["error"]["type"] == "some_type"  # type: ignore[attr-defined]
+
+
+async def test_a_non_json_error_body_becomes_the_message(server: OpenAIServer) -> None:
+    server.add(ScriptedResponse(502, {"content-type": "text/plain"}, [b"upstream gone"], chunked=False))
+    with pytest.raises(ServerError) as info:
+        await _provider(server, retry=RetryPolicy(max_retries=0)).complete(REQUEST)
+    assert (info.value.status_code, info.value.message) == (502, "upstream gone")
+
+
+@pytest.mark.parametrize("status", [408, 409, 429, 500, 503])
+async def test_retryable_statuses_are_retried_then_succeed(server: OpenAIServer, status: int) -> None:
+    server.add_error(status, "try again")
+    server.add_stream("after the retry")
+    turn = await _provider(server).complete(REQUEST)
+    assert turn.text == "after the retry"
+    assert len(server.requests) == 2
+    assert server.requests[0].body == server.requests[1].body  # the same request again
+
+
+async def test_retries_stop_at_max_retries_with_the_last_error(server: OpenAIServer) -> None:
+    for _ in range(3):
+        server.add_error(500, "still broken")
+    with pytest.raises(ServerError) as info:
+        await _provider(server).complete(REQUEST)
+    assert info.value.message == "still broken"
+    assert len(server.requests) == 3  # one try and max_retries=2
+
+
+async def test_non_retryable_status_is_not_retried(server: OpenAIServer) -> None:
+    server.add_error(400, "bad")
+    server.add_stream("never reached")
+    with pytest.raises(BadRequestError):
+        await _provider(server).complete(REQUEST)
+    assert len(server.requests) == 1
+
+
+async def test_retry_after_is_honoured(server: OpenAIServer) -> None:
+    seen: list[RetryAttempt] = []
+    policy = RetryPolicy(max_retries=3, initial_delay=5.0, jitter=0.0, on_retry=seen.append)
+    server.add_error(429, "slow down", type="requests", retry_after=0.02)
+    server.add(ScriptedResponse.json_body(503, {"error": {"message": "busy"}}, {"retry-after-ms": "10"}))
+    server.add_stream("ok")
+    turn = await _provider(server, retry=policy).complete(REQUEST)
+    assert turn.text == "ok"
+    assert [(a.attempt, a.delay, type(a.error)) for a in seen] == [
+        (1, 0.02, RateLimitError),
+        (2, 0.01, ServerError),
+    ]
+    assert seen[0].error.retry_after == 0.02
+
+
+def test_backoff_grows_exponentially_within_jitter_and_cap() -> None:
+    policy = RetryPolicy(initial_delay=0.5, multiplier=2.0, max_delay=3.0, jitter=0.25)
+    for attempt, base in [(1, 0.5), (2, 1.0), (3, 2.0), (4, 3.0), (5, 3.0)]:
+        for _ in range(50):
+            assert base * 0.75 <= policy.delay(attempt) <= base
+    assert policy.delay(1, retry_after=7.0) == 7.0
+    assert 0.375 <= policy.delay(1, retry_after=600.0) <= 0.5  # an absurd hint falls back to backoff
+
+
+async def test_error_event_before_the_first_token_is_retried(server: OpenAIServer) -> None:
+    server.add_stream("", error={"message": "overloaded", "type": "server_error"})
+    server.add_stream("fine now")
+    turn = await _provider(server).complete(REQUEST)
+    assert turn.text == "fine now"
+    assert len(server.requests) == 2
+
+
+async def test_first_token_timeout(server: OpenAIServer) -> None:
+    server.add_stream("late", delay=5.0)
+    provider = _provider(server, retry=RetryPolicy(max_retries=0), timeouts=Timeouts(first_token=0.05))
+    with pytest.raises(ProviderTimeoutError) as info:
+        await provider.complete(REQUEST)
+    assert "first token" in info.value.message
+    assert await server.await_until(lambda: server.exchanges[0].client_disconnected)
+
+
+async def test_between_chunks_timeout_keeps_the_partial_text(server: OpenAIServer) -> None:
+    server.add_stream("abcdefgh", delay=0.0, hang=True, done=False)
+    provider = _provider(server, timeouts=Timeouts(between_chunks=0.05))
+    with pytest.raises(ProviderTimeoutError) as info:
+        await Agent(model=provider).arun("hi")
+    assert info.value.partial_text == "abcdefgh"
+    assert len(server.requests) == 1  # after the first token: not retried
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+    return port
+
+
+async def test_connection_refused_is_retried_then_typed() -> None:
+    seen: list[RetryAttempt] = []
+    provider = OpenAIProvider(
+        "m",
+        base_url=f"http://127.0.0.1:{_closed_port()}/v1",
+        retry=RetryPolicy(max_retries=2, initial_delay=0.0, on_retry=seen.append),
+    )
+    with pytest.raises(ProviderConnectionError):
+        await provider.complete(REQUEST)
+    assert len(seen) == 2
+    assert isinstance(seen[0].error.__cause__, httpx2.ConnectError)
+
+
+async def test_one_pool_per_endpoint_shared_by_all_agents(server: OpenAIServer) -> None:
+    first, second = _provider(server), _provider(server)
+    assert await first.client() is await second.client()
+    assert await first.client() is await shared_client(server.url + "/other/path")
+    for provider in (first, second, first):
+        server.add_stream("hi")
+        await Agent(model=provider).arun("hello")
+    assert len(server.requests) == 3
+    assert server.open_connections == 1  # every turn reused the one pooled connection
+
+
+async def test_a_user_client_is_used_and_left_open(server: OpenAIServer) -> None:
+    async with httpx2.AsyncClient(headers={"x-proxy-tag": "mine"}) as client:
+        server.add_stream("via your client")
+        turn = await _provider(server, http_client=client).complete(REQUEST)
+        assert turn.text == "via your client"
+        assert server.requests[0].headers["x-proxy-tag"] == "mine"
+        assert not client.is_closed
+
+
+async def test_pools_close_when_their_event_loop_ends(server: OpenAIServer) -> None:
+    server.add_stream("one")
+    server.add_stream("two")
+
+    def run_in_new_loop() -> None:
+        agent = Agent(model=_provider(server))
+        assert agent.run("hi").content == "one"  # asyncio.run: a loop of its own
+        assert agent.run("hi").content == "two"
+
+    await asyncio.to_thread(run_in_new_loop)
+    assert await server.await_until(lambda: server.open_connections == 0)
+
+
+async def test_key_from_the_environment(server: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-env")
+    server.add_stream("ok")
+    await OpenAIProvider("gpt-4o-mini", base_url=server.base_url).complete(REQUEST)
+    assert server.requests[0].headers["authorization"] == "Bearer sk-from-env"
+
+
+async def test_missing_key_for_openai_itself_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
+        await OpenAIProvider("gpt-4o-mini").complete(REQUEST)
+
+
+async def test_compatible_server_needs_no_key(server: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    server.add_stream("local")
+    turn = await OpenAIProvider("llama3.2", base_url=server.base_url).complete(REQUEST)
+    assert turn.text == "local"
+    assert "authorization" not in server.requests[0].headers
+
+
+async def test_the_test_guard_blocks_real_endpoints() -> None:
+    with block_real_providers(), pytest.raises(RealProviderCallBlocked):
+        await OpenAIProvider("gpt-4o-mini", api_key="sk-x").complete(REQUEST)
