@@ -26,7 +26,13 @@ from typing import Any
 
 import httpx2
 
-from agenticraft.core.errors import NotFoundError, ProviderConnectionError, ProviderError, StreamProtocolError
+from agenticraft.core.errors import (
+    NotFoundError,
+    ProviderConnectionError,
+    ProviderError,
+    ServerError,
+    StreamProtocolError,
+)
 from agenticraft.core.messages import Message, TextPart, ThinkingPart, ToolCallPart, ToolResultPart, Usage
 from agenticraft.core.streaming import (
     ModelRequest,
@@ -179,10 +185,9 @@ def error_message(payload: Any) -> str | None:
 def error_from_payload(payload: Any, *, status_code: int | None = None) -> ProviderError:
     """The typed error for an ``{"error": ...}`` line in the middle of a stream."""
     message = error_message(payload) or "error reported by the provider"
-    cls: type[ProviderError] = ProviderError
-    lowered = message.lower()
-    if "not found" in lowered:  # "model 'x' not found": Ollama's commonest mid-request failure
-        cls = NotFoundError
+    # an error line comes from the model runner failing on the server's side, except for
+    # "model 'x' not found", Ollama's commonest failure, which no retry can fix
+    cls: type[ProviderError] = NotFoundError if "not found" in message.lower() else ServerError
     return cls(message, provider=PROVIDER, status_code=status_code, body=payload)
 
 

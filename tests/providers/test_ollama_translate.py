@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from agenticraft.core.accumulator import TurnAccumulator
-from agenticraft.core.errors import NotFoundError, ProviderError, StreamProtocolError
+from agenticraft.core.errors import NotFoundError, ServerError, StreamProtocolError
 from agenticraft.core.messages import (
     Message,
     TextPart,
@@ -168,7 +168,7 @@ def test_length_maps_to_max_tokens() -> None:
 
 def test_error_line_and_malformed_line() -> None:
     parser = OllamaStreamParser()
-    with pytest.raises(ProviderError) as info:
+    with pytest.raises(ServerError) as info:
         parser.feed_line('{"error": "an error was encountered while running the model: unexpected EOF"}')
     assert info.value.message.startswith("an error was encountered") and info.value.provider == "ollama"
     with pytest.raises(NotFoundError):
