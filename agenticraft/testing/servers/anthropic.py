@@ -9,7 +9,7 @@ also put an ``error`` event or a malformed line where it likes::
     with AnthropicServer() as server:
         server.add_stream([Thinking(["Let me see."], signature="EqQB..."),
                            ToolUse("get_weather", ['{"city": ', '"Paris"}'], id="toolu_01")])
-        server.add_stream(["It is ", "18 degrees."], split={"seed": 3})
+        server.add_stream(["It is ", "18 degrees."], split_seed=3)
         provider = AnthropicProvider("claude-sonnet-4-6", base_url=server.url, api_key="test")
         ...
         server.requests[1].json()["messages"]  # what the provider sent back
@@ -18,7 +18,7 @@ also put an ``error`` event or a malformed line where it likes::
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -246,24 +246,28 @@ class AnthropicServer(ScriptedServer):
         self,
         blocks: Sequence[Block],
         *,
-        split: dict[str, Any] | None = None,
-        cut_after: int | None = None,
+        split_every: int | None = None,
+        split_at: Iterable[int] = (),
+        split_seed: int | None = None,
         delay: float = 0.0,
+        cut_after: int | None = None,
+        hang: bool = False,
         **options: Any,
     ) -> list[bytes]:
         """Queue one streamed message (see :func:`anthropic_stream` for ``options``).
 
-        ``split`` re-cuts the body with :func:`split_bytes` (``{"every": 1}``, ``{"seed": 7}``,
-        ``{"at": [...]}``); ``cut_after=n`` drops the connection after ``n`` pieces. Returns the
-        pieces as they will be sent.
+        By default each SSE event is one piece; ``split_every``, ``split_at`` and ``split_seed``
+        re-cut the whole body at byte positions instead (see :func:`split_bytes`).
+        ``cut_after=n`` drops the connection after ``n`` pieces; ``hang`` keeps it open without
+        ending the body. Returns the pieces as they will be sent.
         """
         self._streams += 1
         options.setdefault("message_id", f"msg_01{self._streams:06d}XFDUDYJgAACzvnptvVoY")
         pieces = anthropic_stream(blocks, **options)
-        if split is not None:
-            pieces = split_bytes(b"".join(pieces), **split)
+        if split_every is not None or split_seed is not None or split_at:
+            pieces = split_bytes(b"".join(pieces), every=split_every, at=split_at, seed=split_seed, count=12)
         headers = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
-        self.add(ScriptedResponse(200, headers, pieces, delay=delay, cut_after=cut_after))
+        self.add(ScriptedResponse(200, headers, pieces, delay=delay, cut_after=cut_after, hang=hang))
         return pieces
 
     def add_error(

@@ -7,14 +7,14 @@ one JSON object per line with ``message`` fragments and ``"done": false``, tool 
 compact, raw UTF-8, with ``<``, ``>`` and ``&`` escaped::
 
     with OllamaServer() as server:
-        server.add_stream(["It is ", "18 degrees."], thinking=["Hmm."], split={"seed": 3})
+        server.add_stream(["It is ", "18 degrees."], thinking=["Hmm."], split_seed=3)
         provider = OllamaProvider("llama3.2", base_url=server.url)
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,22 +116,32 @@ class OllamaServer(ScriptedServer):
         self,
         pieces: Sequence[str] = (),
         *,
-        split: dict[str, Any] | None = None,
-        cut_after: int | None = None,
+        split_every: int | None = None,
+        split_at: Iterable[int] = (),
+        split_seed: int | None = None,
         delay: float = 0.0,
+        cut_after: int | None = None,
+        hang: bool = False,
         **options: Any,
     ) -> list[bytes]:
         """Queue one streamed chat turn (see :func:`ollama_stream` for ``options``).
 
-        ``split`` re-cuts the body with :func:`split_bytes`; ``cut_after=n`` drops the
-        connection after ``n`` pieces. Returns the pieces as they will be sent.
+        By default each line is one piece; ``split_every``, ``split_at`` and ``split_seed``
+        re-cut the whole body at byte positions instead (see :func:`split_bytes`).
+        ``cut_after=n`` drops the connection after ``n`` pieces; ``hang`` keeps it open without
+        ending the body. Returns the pieces as they will be sent.
         """
         body = ollama_stream(pieces, **options)
-        if split is not None:
-            body = split_bytes(b"".join(body), **split)
+        if split_every is not None or split_seed is not None or split_at:
+            body = split_bytes(b"".join(body), every=split_every, at=split_at, seed=split_seed, count=12)
         self.add(
             ScriptedResponse(
-                200, {"content-type": "application/x-ndjson"}, body, delay=delay, cut_after=cut_after
+                200,
+                {"content-type": "application/x-ndjson"},
+                body,
+                delay=delay,
+                cut_after=cut_after,
+                hang=hang,
             )
         )
         return body
