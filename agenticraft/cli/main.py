@@ -149,12 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if not isinstance(exc, AgentiCraftError):
             return _internal_error(exc)
-        from .session import describe_error, partial_note
+        from .session import describe_error
 
         print(f"agenticraft: error: {describe_error(exc, model)}", file=sys.stderr)
-        note = partial_note(exc)
-        if note:
-            print(f"agenticraft: {note}", file=sys.stderr)
         return exit_code_for(exc)
 
 

@@ -11,6 +11,7 @@ Three renderers share one small interface (``chunk`` for every event, ``close`` 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
@@ -83,6 +84,7 @@ class RichRenderer:
         self._kind: Literal["text", "thinking"] | None = None
         self._buffer: list[str] = []
         self._last_refresh = 0.0
+        self._pending: asyncio.TimerHandle | None = None
 
     # -- segments: one live region per run of text or of thinking -------------------------
     def _renderable(self) -> RenderableType:
@@ -107,14 +109,33 @@ class RichRenderer:
     def _append(self, kind: Literal["text", "thinking"], text: str) -> None:
         if self._kind != kind or self._live is None:
             self._open(kind)
-        assert self._live is not None
         self._buffer.append(text)
         now = time.perf_counter()
-        if now - self._last_refresh >= _REFRESH_INTERVAL:
-            self._last_refresh = now
+        due = self._last_refresh + _REFRESH_INTERVAL
+        if now >= due:
+            self._refresh()
+        elif self._pending is None:
+            # throttled: paint the rest soon even if nothing else arrives (a slow or stalled
+            # stream must still show every character received)
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self._refresh()
+            else:
+                self._pending = loop.call_later(due - now, self._refresh)
+
+    def _refresh(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+        if self._live is not None:
+            self._last_refresh = time.perf_counter()
             self._live.update(self._renderable(), refresh=True)
 
     def _end_segment(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
         if self._live is not None:
             if "".join(self._buffer).strip():
                 self._live.update(self._renderable(), refresh=True)

@@ -1,0 +1,191 @@
+"""``agenticraft run``: one answer from the local OpenAI-protocol server over real HTTP, as
+plain text, as JSON lines, with tools; and every user mistake as one line and an exit code."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+from pathlib import Path
+
+from cli_helpers import CLI, assert_one_line_error, offline_env, run_cli
+
+from agenticraft.testing.servers.openai import OpenAIServer, ScriptedToolCall
+
+TOOLS_MODULE = '''
+def shout(text: str) -> str:
+    """Upper-case a text and add an exclamation mark."""
+    return text.upper() + "!"
+
+
+def broken(
+'''
+
+
+def model_args(server: OpenAIServer, model: str = "openai:local-model") -> list[str]:
+    return ["--model", model, "--base-url", server.base_url]
+
+
+def test_plain_run_prints_the_answer_on_stdout_and_the_stats_on_stderr(openai_server: OpenAIServer) -> None:
+    openai_server.add_stream("Hello from the local server.", usage=(12, 6))
+    result = run_cli(["run", "Say hello", *model_args(openai_server)])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Hello from the local server.\n"
+    assert "12 in · 6 out tokens" in result.stderr
+    body = openai_server.requests[0].json()
+    assert body["model"] == "local-model" and body["stream"] is True
+    assert body["messages"][-1] == {"role": "user", "content": "Say hello"}
+
+
+def test_json_prints_every_event_as_one_json_line(openai_server: OpenAIServer) -> None:
+    openai_server.add_stream("Streaming, one event per line.", reasoning="Think first.", usage=(9, 7))
+    result = run_cli(["run", "Go", "--json", *model_args(openai_server)])
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    types = [e["type"] for e in events]
+    assert types[0] == "thinking" and types[-1] == "done"
+    assert {"text", "usage", "turn_end"} <= set(types)
+    assert "".join(e["content"] for e in events if e["type"] == "text") == "Streaming, one event per line."
+    assert "".join(e["thinking"] for e in events if e["type"] == "thinking") == "Think first."
+    done = events[-1]["response"]
+    assert done["content"] == "Streaming, one event per line."
+    assert done["usage"] == {"input_tokens": 9, "output_tokens": 7, "total_tokens": 16}
+    assert result.stderr == ""
+
+
+def test_a_tool_from_a_module_is_called_and_its_result_goes_back(
+    openai_server: OpenAIServer, tmp_path: Path
+) -> None:
+    (tmp_path / "mytools.py").write_text(TOOLS_MODULE.split("\n\ndef broken")[0] + "\n")
+    openai_server.add_stream(tool_calls=[ScriptedToolCall("shout", {"text": "hi there"}, "call_1")])
+    openai_server.add_stream("The tool said HI THERE!")
+    result = run_cli(
+        ["run", "Shout hi there", "--tool", "mytools:shout", *model_args(openai_server)], cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "The tool said HI THERE!\n"
+    assert "[tool shout started]" in result.stderr
+    assert "[tool shout(text=hi there) -> HI THERE!]" in result.stderr
+    first, second = (r.json() for r in openai_server.requests)
+    assert first["tools"][0]["function"]["name"] == "shout"
+    assert second["messages"][-1] == {"role": "tool", "tool_call_id": "call_1", "content": "HI THERE!"}
+
+
+def test_a_tool_from_a_file_path(openai_server: OpenAIServer, tmp_path: Path) -> None:
+    (tmp_path / "mytools.py").write_text(TOOLS_MODULE.split("\n\ndef broken")[0] + "\n")
+    openai_server.add_stream(tool_calls=[ScriptedToolCall("shout", {"text": "ok"})])
+    openai_server.add_stream("Done.")
+    result = run_cli(
+        ["run", "x", "--tool", str(tmp_path / "mytools.py") + ":shout", *model_args(openai_server)]
+    )
+    assert result.returncode == 0, result.stderr
+    assert openai_server.requests[1].json()["messages"][-1]["content"] == "OK!"
+
+
+def test_the_prompt_can_come_from_stdin(openai_server: OpenAIServer) -> None:
+    openai_server.add_stream("Read it.")
+    result = run_cli(["run", "-", *model_args(openai_server)], stdin="A prompt from a pipe\n")
+    assert result.returncode == 0, result.stderr
+    assert openai_server.requests[0].json()["messages"][-1]["content"] == "A prompt from a pipe\n"
+
+
+def test_agenticraft_model_is_used_when_no_model_is_given(openai_server: OpenAIServer) -> None:
+    openai_server.add_stream("From the environment.")
+    env = offline_env(AGENTICRAFT_MODEL="openai:model-from-env")
+    result = run_cli(["run", "Hi", "--base-url", openai_server.base_url], env=env)
+    assert result.returncode == 0, result.stderr
+    assert openai_server.requests[0].json()["model"] == "model-from-env"
+
+
+def test_ctrl_c_stops_the_answer_keeps_what_arrived_and_exits_130(openai_server: OpenAIServer) -> None:
+    # the server sends the first words, then holds the stream open until the client leaves
+    openai_server.add_stream("The first words arrived", hang=True)
+    process = subprocess.Popen(
+        [*CLI, "run", "Talk", *model_args(openai_server)],
+        env=offline_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    received = ""
+    while "arrived" not in received:
+        piece = process.stdout.read(1)
+        assert piece, "the answer never arrived"
+        received += piece
+    process.send_signal(signal.SIGINT)
+    rest, errors = process.communicate(timeout=30)
+    assert process.returncode == 130, errors
+    assert (received + rest).strip() == "The first words arrived"
+    assert "interrupted after 23 characters" in errors
+    assert "Traceback" not in errors
+    assert openai_server.wait_until(lambda: openai_server.exchanges[0].client_disconnected)
+
+
+# -- user mistakes: one line on stderr, a non-zero exit, never a traceback ----------------
+
+
+def test_no_model_anywhere_says_how_to_configure_one() -> None:
+    assert_one_line_error(
+        run_cli(["run", "Hi"]), 2, "no model configured", "OPENAI_API_KEY", "agenticraft demo"
+    )
+
+
+def test_no_key_for_the_provider_is_a_configuration_error() -> None:
+    assert_one_line_error(run_cli(["run", "Hi", "--model", "openai:gpt-4o-mini"]), 2, "OPENAI_API_KEY")
+
+
+def test_a_model_string_with_an_unknown_provider_is_a_usage_error() -> None:
+    assert_one_line_error(run_cli(["run", "Hi", "--model", "acme:big-model"]), 2, "acme:big-model")
+
+
+def test_an_unknown_model_on_the_server_is_a_provider_error(openai_server: OpenAIServer) -> None:
+    openai_server.add_error(
+        404, "The model `nope` does not exist", type="invalid_request_error", code="model_not_found"
+    )
+    result = run_cli(["run", "Hi", *model_args(openai_server, "openai:nope")])
+    assert_one_line_error(result, 3, "does not exist", "'openai:nope'")
+
+
+def test_a_rejected_key_is_a_provider_error(openai_server: OpenAIServer) -> None:
+    openai_server.add_error(
+        401, "Incorrect API key provided", type="invalid_request_error", code="invalid_api_key"
+    )
+    result = run_cli(["run", "Hi", *model_args(openai_server)])
+    assert_one_line_error(result, 3, "Incorrect API key provided", "check the API key")
+
+
+def test_an_unreachable_server_is_a_provider_error() -> None:
+    result = run_cli(["run", "Hi", "--model", "openai:m", "--base-url", "http://127.0.0.1:9/v1"])
+    assert_one_line_error(result, 3, "is the server running")
+
+
+def test_bad_tool_paths_are_usage_errors(tmp_path: Path) -> None:
+    (tmp_path / "mytools.py").write_text(TOOLS_MODULE)  # ends in a syntax error
+    model = ["--model", "openai:m", "--base-url", "http://127.0.0.1:9/v1"]
+    cases = {
+        "no_such_module:f": "cannot import 'no_such_module'",
+        "no-colon": "module:function",
+        "mytools:shout": "SyntaxError",
+        str(tmp_path / "missing.py") + ":f": "no file",
+    }
+    for spec, fragment in cases.items():
+        result = run_cli(["run", "Hi", "--tool", spec, *model], cwd=tmp_path)
+        assert_one_line_error(result, 2, fragment)
+    (tmp_path / "good.py").write_text("VALUE = 1\n\ndef ok(x: int) -> int:\n    return x\n")
+    assert_one_line_error(
+        run_cli(["run", "Hi", "--tool", "good:nothing", *model], cwd=tmp_path), 2, "no 'nothing'"
+    )
+    assert_one_line_error(
+        run_cli(["run", "Hi", "--tool", "good:VALUE", *model], cwd=tmp_path), 2, "not a function"
+    )
+
+
+def test_an_empty_prompt_is_a_usage_error() -> None:
+    assert_one_line_error(run_cli(["run", "  ", "--model", "openai:m"]), 2, "empty")
+
+
+def test_argparse_mistakes_exit_with_2() -> None:
+    result = run_cli(["run"])
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "the following arguments are required: prompt" in result.stderr
