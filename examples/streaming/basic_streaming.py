@@ -20,6 +20,7 @@ import sys
 from typing import Any
 
 from agenticraft import Agent, tool
+from agenticraft.core.streaming import TextChunk, ToolCallChunk, ToolResultChunk
 
 PROMPT = "What's the weather in Paris? Answer in one short sentence."
 
@@ -76,11 +77,13 @@ async def main(model: Any) -> None:
     print(f"model: {agent.model_label}")
     async with agent.stream(PROMPT) as stream:
         async for chunk in stream:
-            if chunk.type == "tool_call":
-                print(f"[calling {chunk.name}({chunk.arguments})]")
-            elif chunk.type == "tool_result":
-                print(f"[{chunk.name} -> {chunk.result}]")
-            print(chunk.content, end="", flush=True)
+            match chunk:
+                case TextChunk(content=text):
+                    print(text, end="", flush=True)
+                case ToolCallChunk(name=name, arguments=arguments):
+                    print(f"[calling {name}({arguments})]")
+                case ToolResultChunk(name=name, result=result):
+                    print(f"[{name} -> {result}]")
     print()
     response = stream.response
     metrics = response.metrics
