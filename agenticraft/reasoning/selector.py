@@ -84,9 +84,7 @@ def heuristic_choice(task: str, tool_names: Sequence[str]) -> tuple[str, str]:
     search = _SEARCH_WORDS.search(task)
     if search:
         return "tree_of_thoughts", f"the task looks like a search problem ({search.group(0).strip()!r})"
-    if tool_names:
-        return "react", "the agent has tools that may help"
-    return "chain_of_thought", "no tools and no sign of a search problem: one chain of reasoning"
+    return "chain_of_thought", "no sign that tools or a search are needed: one chain of reasoning"
 
 
 def parse_choice(reply: str) -> tuple[str, str] | None:
