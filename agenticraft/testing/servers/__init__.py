@@ -21,10 +21,14 @@ from agenticraft.testing.servers._base import (
 )
 
 if TYPE_CHECKING:
+    from agenticraft.testing.servers.anthropic import AnthropicServer
+    from agenticraft.testing.servers.ollama import OllamaServer
     from agenticraft.testing.servers.openai import OpenAIServer
 
 __all__ = [
+    "AnthropicServer",
     "Exchange",
+    "OllamaServer",
     "OpenAIServer",
     "RecordedRequest",
     "ScriptedResponse",
@@ -32,7 +36,7 @@ __all__ = [
     "split_bytes",
 ]
 
-# dialect servers load on first use; the Anthropic and Ollama ones join when they exist
+# dialect servers load on first use
 _LAZY = {
     "OpenAIServer": "agenticraft.testing.servers.openai",
     "AnthropicServer": "agenticraft.testing.servers.anthropic",
