@@ -77,6 +77,8 @@ def offline_env() -> dict[str, str]:
         AGENTICRAFT_BLOCK_REAL_PROVIDERS="1",
         OLLAMA_HOST="127.0.0.1:9",  # the discard port: nothing answers there
         PYTHONPATH=str(ROOT),
+        # the installed console script (``agenticraft``) is found as a reader's shell finds it
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     )
     return env
 
