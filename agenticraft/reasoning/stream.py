@@ -105,8 +105,8 @@ class ReasoningStream:
             self._final = response
             self.ctx.emit(DoneChunk(response))
         except ProviderError as exc:
-            if exc.partial_response is None:
-                exc.partial_response = self.response
+            # the whole reasoning so far, not just the failed call's own partial turn
+            exc.partial_response = self.response
             raise
         finally:
             self._queue.put_nowait(None)

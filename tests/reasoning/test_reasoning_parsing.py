@@ -37,7 +37,10 @@ Confidence: 80%
 
 
 def test_json_in_a_code_fence() -> None:
-    text = 'Here you go:\n```json\n{"steps": ["a is 2", {"text": "b is 3", "confidence": 0.5}], "answer": 6}\n```'
+    text = (
+        "Here you go:\n```json\n"
+        '{"steps": ["a is 2", {"text": "b is 3", "confidence": 0.5}], "answer": 6}\n```'
+    )
     chain = parse_chain(text)
     assert [s.text for s in chain.steps] == ["a is 2", "b is 3"]
     assert chain.steps[1].confidence == 0.5 and chain.answer == "6"
@@ -91,7 +94,10 @@ def test_parse_value(text: str, value: float | None, label: str) -> None:
 
 
 def test_parse_proposals_strips_numbering_drops_headers_and_duplicates() -> None:
-    text = "Possible next steps:\n1. 4 + 9 = 13 (left: 10 13 13)\n- 10 - 4 = 6 (left: 6 9 13)\n* 4 + 9 = 13 (left: 10 13 13)\n**Answer:** 6 * 4 = 24\nextra"
+    text = (
+        "Possible next steps:\n1. 4 + 9 = 13 (left: 10 13 13)\n- 10 - 4 = 6 (left: 6 9 13)\n"
+        "* 4 + 9 = 13 (left: 10 13 13)\n**Answer:** 6 * 4 = 24\nextra"
+    )
     proposals = parse_proposals(text, 3)
     assert [(p.text, p.final) for p in proposals] == [
         ("4 + 9 = 13 (left: 10 13 13)", False),

@@ -78,7 +78,9 @@ TRAP: Tree = {(): ["a", "b"], ("a",): ["a1", "a2"], ("b",): ["Answer: 42"]}
 TRAP_VALUES = {"a": "sure", "b": "likely", "a1": "impossible", "a2": "impossible", "Answer: 42": "sure"}
 
 
-async def run(model: TreeModel, **config: object) -> tuple[ReasoningResponse, TreeOfThoughtsResult, FunctionModel]:
+async def run(
+    model: TreeModel, **config: object
+) -> tuple[ReasoningResponse, TreeOfThoughtsResult, FunctionModel]:
     provider = FunctionModel(model)
     response = await TreeOfThoughts(**config).run(Agent(model=provider), "Find the answer.")  # type: ignore[arg-type]
     assert isinstance(response.result, TreeOfThoughtsResult)
@@ -145,7 +147,13 @@ async def test_dfs_backtracks_out_of_a_dead_end_where_a_narrow_beam_fails() -> N
     response, dfs, _ = await run(dfs_model, search="dfs", k=2, threshold=0.3)
     assert response.content == "42"
     assert [n.thought for n in dfs.tree.expanded][1:] == ["a", "b"]
-    assert statuses(dfs) == {"a": "expanded", "b": "expanded", "a1": "pruned", "a2": "pruned", "42": "solution"}
+    assert statuses(dfs) == {
+        "a": "expanded",
+        "b": "expanded",
+        "a1": "pruned",
+        "a2": "pruned",
+        "42": "solution",
+    }
     kinds = [s.data["kind"] for s in response.reasoning_steps]
     assert kinds.count("backtrack") == 1
     backtrack = next(s for s in response.reasoning_steps if s.data["kind"] == "backtrack")
@@ -231,12 +239,18 @@ async def test_mermaid_shows_every_node_edge_and_status() -> None:
     assert lines[0] == "flowchart TD"
     assert '    n1["say #quot;hi#quot; #lt;b#gt;<br/>impossible 0.00"]' in lines
     assert "    n0 --> n1" in lines and "    n0 --> n2" in lines
-    assert "    class n1 pruned" in lines and "    class n2 solution" in lines and "    class n0 expanded" in lines
+    assert (
+        "    class n1 pruned" in lines
+        and "    class n2 solution" in lines
+        and "    class n0 expanded" in lines
+    )
 
 
 async def test_reasoning_steps_carry_values_as_confidence() -> None:
     response, _, _ = await run(TreeModel(WIDE, WIDE_VALUES), k=3)
-    evaluations = {s.data["node"]: s.confidence for s in response.reasoning_steps if s.data["kind"] == "evaluate"}
+    evaluations = {
+        s.data["node"]: s.confidence for s in response.reasoning_steps if s.data["kind"] == "evaluate"
+    }
     assert evaluations[2] == 1.0 and evaluations[3] == 0.0
     assert [s.number for s in response.reasoning_steps] == list(range(1, len(response.reasoning_steps) + 1))
     assert all(s.pattern == "tree_of_thoughts" for s in response.reasoning_steps)
