@@ -5,11 +5,12 @@ answer with Ctrl-C as "stop this answer", and turning errors into one line and a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import importlib.util
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,32 @@ def _install_sigint(callback: Callable[[], None]) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def quiet_terminal() -> Iterator[None]:
+    """Stop the terminal echoing keys (Ctrl-C's ``^C`` included) while an answer streams.
+
+    The live display rewrites the lines it owns; an echoed ``^C`` after a full-width line
+    pushes the cursor down a line, and the answer would then be drawn twice.
+    """
+    try:
+        import termios
+    except ImportError:  # not a POSIX terminal
+        yield
+        return
+    fd = sys.stdin.fileno() if sys.stdin is not None and sys.stdin.isatty() else None
+    if fd is None:
+        yield
+        return
+    saved = termios.tcgetattr(fd)
+    quiet = list(saved)
+    quiet[3] &= ~(termios.ECHO | termios.ECHOCTL)
+    termios.tcsetattr(fd, termios.TCSANOW, quiet)
+    try:
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSANOW, saved)
+
+
 async def stream_answer(
     agent: Agent,
     prompt: str,
@@ -159,12 +186,13 @@ async def stream_answer(
     installed = _install_sigint(handle.cancel)
     finished = False
     try:
-        async with handle:
-            async for chunk in handle:
-                folded.add(chunk)
-                renderer.chunk(chunk)
-                if stop_after_chars is not None and len(folded.text) >= stop_after_chars:
-                    handle.cancel()
+        with quiet_terminal():
+            async with handle:
+                async for chunk in handle:
+                    folded.add(chunk)
+                    renderer.chunk(chunk)
+                    if stop_after_chars is not None and len(folded.text) >= stop_after_chars:
+                        handle.cancel()
         finished = True
     finally:
         if installed:
