@@ -39,6 +39,7 @@ from agenticraft.core.errors import (
     ProviderConnectionError,
     ProviderError,
     ProviderTimeoutError,
+    StreamProtocolError,
     error_for_status,
 )
 from agenticraft.core.network_guard import check_request_allowed
@@ -197,8 +198,12 @@ def _retry_after(headers: httpx2.Headers) -> float | None:
     try:
         return float(value)
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value.strip() else None
-        return None if when is None else max(0.0, when.timestamp() - time.time())
+        pass
+    try:  # the other form the standard allows: an HTTP date
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _transport_error(exc: BaseException, provider: str) -> ProviderError:
@@ -315,6 +320,17 @@ class HTTPProvider(StreamingProvider):
             retry_after=_retry_after(response.headers),
         )
 
+    async def _not_a_stream(self, response: httpx2.Response) -> ProviderError:
+        # Some compatible servers answer 200 with a JSON error instead of a stream.
+        error = await self._status_error(response)
+        if isinstance(error.body, dict) and "error" in error.body:
+            return ProviderError(
+                error.message, provider=self.name, status_code=response.status_code, body=error.body
+            )
+        return StreamProtocolError(
+            "expected a streamed response, got a plain JSON body", provider=self.name, body=error.body
+        )
+
     def _retryable(self, error: ProviderError) -> bool:
         status = error.status_code
         if status is not None:
@@ -333,6 +349,8 @@ class HTTPProvider(StreamingProvider):
         try:
             if response.status_code >= 400:
                 raise await self._status_error(response)
+            if response.headers.get("content-type", "").startswith("application/json"):
+                raise await self._not_a_stream(response)
             encoding = response.headers.get("content-encoding", "identity").lower()
             chunks = response.aiter_raw() if encoding == "identity" else response.aiter_bytes()
             parser = self.new_parser()

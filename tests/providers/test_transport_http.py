@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,10 +20,12 @@ from agenticraft.core.errors import (
     OverloadedError,
     PermissionDeniedError,
     ProviderConnectionError,
+    ProviderError,
     ProviderTimeoutError,
     RateLimitError,
     RealProviderCallBlocked,
     ServerError,
+    StreamProtocolError,
 )
 from agenticraft.core.messages import Message
 from agenticraft.core.network_guard import block_real_providers
@@ -234,3 +237,26 @@ async def test_compatible_server_needs_no_key(server: OpenAIServer, monkeypatch:
 async def test_the_test_guard_blocks_real_endpoints() -> None:
     with block_real_providers(), pytest.raises(RealProviderCallBlocked):
         await OpenAIProvider("gpt-4o-mini", api_key="sk-x").complete(REQUEST)
+
+
+async def test_a_plain_json_error_with_status_200_is_an_error_not_a_hang(server: OpenAIServer) -> None:
+    server.add(ScriptedResponse.json_body(200, {"error": "model is loading"}))
+    with pytest.raises(ProviderError) as info:
+        await _provider(server).complete(REQUEST)
+    assert (info.value.message, info.value.status_code) == ("model is loading", 200)
+    server.add(ScriptedResponse.json_body(200, {"choices": []}))
+    with pytest.raises(StreamProtocolError):
+        await _provider(server).complete(REQUEST)
+
+
+def test_retry_after_forms() -> None:
+    from email.utils import formatdate
+
+    from agenticraft.providers._http import _retry_after
+
+    assert _retry_after(httpx2.Headers({"retry-after": "3"})) == 3.0
+    assert _retry_after(httpx2.Headers({"retry-after": "1.5", "retry-after-ms": "250"})) == 0.25
+    in_a_minute = _retry_after(httpx2.Headers({"retry-after": formatdate(time.time() + 60, usegmt=True)}))
+    assert in_a_minute is not None and 50 < in_a_minute <= 60
+    assert _retry_after(httpx2.Headers({"retry-after": "soon"})) is None
+    assert _retry_after(httpx2.Headers({})) is None
