@@ -20,6 +20,7 @@ from agenticraft.core.errors import (
     AgentiCraftError,
     AuthenticationError,
     ConfigurationError,
+    MaxTurnsExceededError,
     NotFoundError,
     ProviderConnectionError,
     ProviderError,
@@ -224,6 +225,11 @@ def describe_error(exc: BaseException, model: str | None = None) -> str:
         return f"{text} (is the model name {model!r} right? `agenticraft providers` lists defaults)"
     if isinstance(exc, ProviderConnectionError | ProviderTimeoutError):
         return f"{text} (is the server running and reachable?)"
+    if isinstance(exc, MaxTurnsExceededError):
+        return (
+            f"the model was still calling tools after max_turns={exc.max_turns} model turns; "
+            "raise --max-turns if the task needs more"
+        )
     if isinstance(exc, AgentiCraftError):
         return text
     return f"{type(exc).__name__}: {text}"

@@ -189,3 +189,21 @@ def test_argparse_mistakes_exit_with_2() -> None:
     result = run_cli(["run"])
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "the following arguments are required: prompt" in result.stderr
+
+
+def test_chat_without_a_model_exits_before_the_first_prompt() -> None:
+    assert_one_line_error(run_cli(["chat"], stdin=""), 2, "no model configured")
+
+
+def test_a_model_that_keeps_calling_tools_ends_with_exit_1(
+    openai_server: OpenAIServer, tmp_path: Path
+) -> None:
+    (tmp_path / "mytools.py").write_text(TOOLS_MODULE.split("\n\ndef broken")[0] + "\n")
+    openai_server.add_stream(tool_calls=[ScriptedToolCall("shout", {"text": "again"})])
+    args = ["run", "Loop", "--tool", "mytools:shout", "--max-turns", "1", *model_args(openai_server)]
+    result = run_cli(args, cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    *tool_lines, error = result.stderr.strip().splitlines()
+    assert tool_lines == ["[tool shout started]", "[tool shout(text=again) -> AGAIN!]"]
+    assert error.startswith("agenticraft: error: ") and "raise --max-turns" in error
+    assert len(openai_server.requests) == 1
