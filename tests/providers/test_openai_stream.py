@@ -239,3 +239,14 @@ async def test_stream_ending_cleanly_before_any_finish_is_a_connection_error(ser
     pieces = openai_stream_events("unfinished")[:2]
     with pytest.raises(ProviderConnectionError):
         await _ours(server, pieces)
+
+
+async def test_error_event_message_matches_the_sdk(server: OpenAIServer) -> None:
+    error = {"message": "Rate limit reached for requests", "type": "requests", "code": "rate_limit_exceeded"}
+    pieces = openai_stream_events("partial", error=error)
+    with pytest.raises(openai.APIError) as sdk_error:
+        await _sdk(server, pieces)
+    with pytest.raises(RateLimitError) as ours:
+        await _ours(server, pieces)
+    assert ours.value.message == sdk_error.value.message
+    assert ours.value.body == {"error": error}
