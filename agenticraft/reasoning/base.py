@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from agenticraft.core.agent import Agent
-from agenticraft.core.errors import AgentiCraftError
+from agenticraft.core.errors import AgentiCraftError, ProviderError
 from agenticraft.core.memory import InMemoryConversation
 from agenticraft.core.messages import ToolCall, ToolResult, Usage
 from agenticraft.core.response import AgentResponse, ReasoningStep, TraceStep, TurnStep
@@ -217,6 +217,14 @@ class ReasoningContext:
                     moved = len(fold.trace.steps)
         except BaseException as exc:
             record.error = f"{type(exc).__name__}: {exc}"
+            if isinstance(exc, ProviderError):  # a call that produced no turn is still in the trace
+                self.step(
+                    f"model call {record.number} ({purpose}) failed: {exc}",
+                    fold.text,
+                    kind="call_failed",
+                    call=record.number,
+                    purpose=purpose,
+                )
             raise
         finally:
             record.reply = fold.text

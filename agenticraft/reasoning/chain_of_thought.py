@@ -83,8 +83,7 @@ class ChainOfThought(ReasoningPattern):
             text = await ctx.ask(
                 self.prompt.format(task=task), purpose="sample", system=self.system, settings=settings
             )
-        except ProviderError as exc:
-            ctx.step(f"sample {index + 1} failed", str(exc), kind="error", sample=index)
+        except ProviderError as exc:  # the context recorded the failed call as a step
             return ChainSample(index, "", ParsedChain(), "", str(exc))
         chain = parse_chain(text)
         for number, step in enumerate(chain.steps, 1):

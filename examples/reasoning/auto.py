@@ -20,8 +20,9 @@ import re
 
 from agenticraft.agents import ReasoningAgent
 from agenticraft.core.messages import Message, ToolCall
-from agenticraft.core.streaming import StreamingProvider, ToolDefinition
+from agenticraft.core.streaming import ToolDefinition
 from agenticraft.core.tools import tool
+from agenticraft.providers import resolve_model
 from agenticraft.testing import FunctionModel, ScriptedTurn
 
 TASKS = [
@@ -79,24 +80,32 @@ async def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--model", help="a model string such as openai:gpt-4o-mini (default: offline)")
+    parser.add_argument("--base-url", help="an OpenAI-compatible server for --model (e.g. a local one)")
     args = parser.parse_args()
-    model: StreamingProvider | str = args.model or FunctionModel(offline_model, model="offline-auto")
-    agent = ReasoningAgent(
-        name="Generalist",
-        model=model,
-        tools=[census],
-        reasoning_pattern="auto",
-        pattern_config={"tree_of_thoughts": {"k": 4, "beam_width": 2, "max_model_calls": 40}},
+    model = (
+        resolve_model(args.model, base_url=args.base_url)
+        if args.model
+        else FunctionModel(offline_model, model="offline-auto")
     )
-    for task in TASKS:
-        response = await agent.think_and_act(task)
-        selection = response.selection
-        assert selection is not None
-        why = f" [{selection.error}]" if selection.error else ""
-        print(f"task: {task}")
-        print(f"  pattern: {selection.pattern} (by {selection.method}: {selection.reason}){why}")
-        print(f"  answer: {response.content} ({len(response.reasoning.turns)} model calls)")
-        agent.clear_memory()
+    try:
+        agent = ReasoningAgent(
+            name="Generalist",
+            model=model,
+            tools=[census],
+            reasoning_pattern="auto",
+            pattern_config={"tree_of_thoughts": {"k": 4, "beam_width": 2, "max_model_calls": 40}},
+        )
+        for task in TASKS:
+            response = await agent.think_and_act(task)
+            selection = response.selection
+            assert selection is not None
+            why = f" [{selection.error}]" if selection.error else ""
+            print(f"task: {task}")
+            print(f"  pattern: {selection.pattern} (by {selection.method}: {selection.reason}){why}")
+            print(f"  answer: {response.content} ({len(response.reasoning.turns)} model calls)")
+            agent.clear_memory()
+    finally:
+        await model.aclose()
 
 
 if __name__ == "__main__":

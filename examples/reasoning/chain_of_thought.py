@@ -18,7 +18,8 @@ from itertools import count
 
 from agenticraft.agents import ReasoningAgent
 from agenticraft.core.messages import Message
-from agenticraft.core.streaming import ReasoningStepChunk, StreamingProvider, ToolDefinition
+from agenticraft.core.streaming import ReasoningStepChunk, ToolDefinition
+from agenticraft.providers import resolve_model
 from agenticraft.reasoning import ChainOfThoughtResult
 from agenticraft.testing import FunctionModel
 
@@ -51,36 +52,41 @@ async def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--model", help="a model string such as openai:gpt-4o-mini (default: offline)")
+    parser.add_argument("--base-url", help="an OpenAI-compatible server for --model (e.g. a local one)")
     parser.add_argument("--samples", type=int, default=5, help="chains for self-consistency")
     parser.add_argument("--task", default=TASK)
     args = parser.parse_args()
-    model: StreamingProvider | str = args.model or make_offline_model()
+    model = resolve_model(args.model, base_url=args.base_url) if args.model else make_offline_model()
+    try:
+        print("== one chain, streamed ==")
+        agent = ReasoningAgent(name="Thinker", model=model, reasoning_pattern="chain_of_thought")
+        async with agent.stream(args.task) as stream:
+            async for chunk in stream:
+                if isinstance(chunk, ReasoningStepChunk):
+                    step = chunk.step
+                    confidence = f" (confidence {step.confidence:.2f})" if step.confidence is not None else ""
+                    print(f"  step {step.number}: {step.description}{confidence}")
+        print(f"answer: {stream.response.content}")
 
-    print("== one chain, streamed ==")
-    agent = ReasoningAgent(name="Thinker", model=model, reasoning_pattern="chain_of_thought")
-    async with agent.stream(args.task) as stream:
-        async for chunk in stream:
-            if isinstance(chunk, ReasoningStepChunk):
-                step = chunk.step
-                confidence = f" (confidence {step.confidence:.2f})" if step.confidence is not None else ""
-                print(f"  step {step.number}: {step.description}{confidence}")
-    print(f"answer: {stream.response.content}")
-
-    print(f"== self-consistency over {args.samples} samples ==")
-    voter = ReasoningAgent(
-        name="Voter",
-        model=model,
-        reasoning_pattern="chain_of_thought",
-        pattern_config={"samples": args.samples},
-    )
-    response = await voter.think_and_act(args.task)
-    result = response.result
-    assert isinstance(result, ChainOfThoughtResult)
-    for sample in result.samples:
-        print(f"  sample {sample.index + 1}: {sample.chain.answer!r} -> {sample.normalized!r}")
-    votes = ", ".join(f"{answer!r}: {n}" for answer, n in sorted(result.votes.items(), key=lambda kv: -kv[1]))
-    print(f"votes: {votes}")
-    print(f"answer: {response.content} ({len(response.reasoning.turns)} model calls in the trace)")
+        print(f"== self-consistency over {args.samples} samples ==")
+        voter = ReasoningAgent(
+            name="Voter",
+            model=model,
+            reasoning_pattern="chain_of_thought",
+            pattern_config={"samples": args.samples},
+        )
+        response = await voter.think_and_act(args.task)
+        result = response.result
+        assert isinstance(result, ChainOfThoughtResult)
+        for sample in result.samples:
+            print(f"  sample {sample.index + 1}: {sample.chain.answer!r} -> {sample.normalized!r}")
+        votes = ", ".join(
+            f"{answer!r}: {n}" for answer, n in sorted(result.votes.items(), key=lambda kv: -kv[1])
+        )
+        print(f"votes: {votes}")
+        print(f"answer: {response.content} ({len(response.reasoning.turns)} model calls in the trace)")
+    finally:
+        await model.aclose()
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ import re
 
 from agenticraft.agents import ReasoningAgent
 from agenticraft.core.messages import Message, ToolCall
-from agenticraft.core.streaming import ReasoningStepChunk, StreamingProvider, ToolDefinition
+from agenticraft.core.streaming import ReasoningStepChunk, ToolDefinition
 from agenticraft.core.tools import tool
+from agenticraft.providers import resolve_model
 from agenticraft.testing import FunctionModel, ScriptedTurn
 
 TASK = "Which is warmer right now, Paris or Oslo, and by how many degrees? Also check Atlantis."
@@ -78,27 +79,34 @@ async def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--model", help="a model string such as openai:gpt-4o-mini (default: offline)")
+    parser.add_argument("--base-url", help="an OpenAI-compatible server for --model (e.g. a local one)")
     parser.add_argument("--task", default=TASK)
     parser.add_argument("--max-steps", type=int, default=6)
     args = parser.parse_args()
-    model: StreamingProvider | str = args.model or FunctionModel(weather_model, model="offline-react")
-    agent = ReasoningAgent(
-        name="Forecaster",
-        model=model,
-        tools=[get_weather, subtract],
-        reasoning_pattern="react",
-        pattern_config={"max_steps": args.max_steps},
+    model = (
+        resolve_model(args.model, base_url=args.base_url)
+        if args.model
+        else FunctionModel(weather_model, model="offline-react")
     )
-    async with agent.stream(args.task) as stream:
-        async for chunk in stream:
-            if isinstance(chunk, ReasoningStepChunk):
-                print(f"  {chunk.step.number}. {chunk.step.description}")
-    response = stream.response
-    print(f"answer: {response.content}")
-    print(
-        f"{len(response.reasoning.turns)} model turns, {len(response.reasoning.tool_steps)} tool executions, "
-        f"stop: {response.stop_reason}"
-    )
+    try:
+        agent = ReasoningAgent(
+            name="Forecaster",
+            model=model,
+            tools=[get_weather, subtract],
+            reasoning_pattern="react",
+            pattern_config={"max_steps": args.max_steps},
+        )
+        async with agent.stream(args.task) as stream:
+            async for chunk in stream:
+                if isinstance(chunk, ReasoningStepChunk):
+                    print(f"  {chunk.step.number}. {chunk.step.description}")
+        response = stream.response
+        print(f"answer: {response.content}")
+        trace = response.reasoning
+        turns, tools = len(trace.turns), len(trace.tool_steps)
+        print(f"{turns} model turns, {tools} tool executions, stop: {response.stop_reason}")
+    finally:
+        await model.aclose()
 
 
 if __name__ == "__main__":

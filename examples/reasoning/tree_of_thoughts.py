@@ -25,6 +25,7 @@ from itertools import combinations
 from agenticraft.agents import ReasoningAgent
 from agenticraft.core.messages import Message
 from agenticraft.core.streaming import StreamingProvider, ToolDefinition
+from agenticraft.providers import resolve_model
 from agenticraft.reasoning import TreeOfThoughts, TreeOfThoughtsResult
 from agenticraft.testing import FunctionModel
 
@@ -116,7 +117,7 @@ def _describe(name: str, result: TreeOfThoughtsResult, calls: int) -> str:
     return f"  {name}: no solution, stopped by {result.stop_reason} ({counts})"
 
 
-async def solve(model: StreamingProvider | str, puzzle: str, search: str, mermaid: bool) -> tuple[bool, bool]:
+async def solve(model: StreamingProvider, puzzle: str, search: str, mermaid: bool) -> tuple[bool, bool]:
     task = f"Use {puzzle} and + - * / to make 24. Use each number exactly once."
     greedy = ReasoningAgent(
         name="greedy", model=model, reasoning_pattern=TreeOfThoughts(k=1, beam_width=1, threshold=0.0)
@@ -145,19 +146,29 @@ async def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--model", help="a model string such as openai:gpt-4o-mini (default: offline)")
+    parser.add_argument("--base-url", help="an OpenAI-compatible server for --model (e.g. a local one)")
     parser.add_argument("--search", choices=["bfs", "dfs"], default="bfs")
     parser.add_argument("--puzzle", action="append", help="four numbers, e.g. '4 9 10 13' (repeatable)")
     parser.add_argument("--mermaid", action="store_true", help="print each search tree as Mermaid")
     args = parser.parse_args()
-    model: StreamingProvider | str = args.model or FunctionModel(game24_model, model="offline-game24")
-    puzzles = args.puzzle or PUZZLES
-    greedy_solved = search_solved = 0
-    for puzzle in puzzles:
-        greedy_ok, search_ok = await solve(model, puzzle, args.search, args.mermaid)
-        greedy_solved += greedy_ok
-        search_solved += search_ok
-    total = len(puzzles)
-    print(f"summary: tree of thoughts solved {search_solved}/{total}, greedy chain {greedy_solved}/{total}")
+    model = (
+        resolve_model(args.model, base_url=args.base_url)
+        if args.model
+        else FunctionModel(game24_model, model="offline-game24")
+    )
+    try:
+        puzzles = args.puzzle or PUZZLES
+        greedy_solved = search_solved = 0
+        for puzzle in puzzles:
+            greedy_ok, search_ok = await solve(model, puzzle, args.search, args.mermaid)
+            greedy_solved += greedy_ok
+            search_solved += search_ok
+        total = len(puzzles)
+        print(
+            f"summary: tree of thoughts solved {search_solved}/{total}, greedy chain {greedy_solved}/{total}"
+        )
+    finally:
+        await model.aclose()
 
 
 if __name__ == "__main__":

@@ -109,7 +109,12 @@ async def test_failed_samples_do_not_vote() -> None:
         True,
         False,
     ]
-    assert any(s.data["kind"] == "error" for s in response.reasoning_steps)
+    failed = [s for s in response.reasoning_steps if s.data["kind"] == "call_failed"]
+    assert (
+        len(failed) == 1 and failed[0].data["purpose"] == "sample" and "overloaded" in failed[0].description
+    )
+    # every call is visible: two turns and one failed-call step for three calls
+    assert len(response.calls) == 3 and len(response.reasoning.turns) == 2
     assert response.reasoning_steps[-1].data["valid"] == 2
 
 

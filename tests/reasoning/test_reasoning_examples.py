@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import os
 import re
 import subprocess
 import sys
@@ -16,9 +17,14 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "reasoning"
 _OPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 
 
-def run_example(name: str, *args: str) -> str:
+def run_example(name: str, *args: str, env: dict[str, str] | None = None) -> str:
     done = subprocess.run(
-        [sys.executable, str(EXAMPLES / name), *args], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, str(EXAMPLES / name), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -90,3 +96,22 @@ def test_auto_example_records_each_choice() -> None:
         ("chain_of_thought", "heuristic"),
     ]
     assert "answer: 105 cents" in out and "answer: (2 * 3) * 4 = 24" in out and "522,250" in out
+
+
+def test_examples_take_a_real_model_with_model() -> None:
+    """``--model`` runs the same script on a real provider (here over HTTP to a local server)."""
+    from agenticraft.testing.servers import OpenAIServer
+    from agenticraft.testing.servers.openai import ScriptedToolCall
+
+    env = {**os.environ, "OPENAI_API_KEY": "test-key"}
+    with OpenAIServer() as server:
+        server.add_stream(
+            "Thought: weather first.",
+            tool_calls=[ScriptedToolCall("get_weather", {"city": "Oslo"}, id="call_1")],
+        )
+        server.add_stream("Thought: done.\nFinal Answer: 4 degrees in Oslo")
+        out = run_example("react.py", "--model", "openai:gpt-4o-mini", "--base-url", server.base_url, env=env)
+        assert "observation from get_weather: " in out and '"celsius": 4' in out
+        assert "answer: 4 degrees in Oslo" in out
+        assert server.requests[0].json()["model"] == "gpt-4o-mini"
+        assert server.requests[0].headers["authorization"] == "Bearer test-key"

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import pytest
 
 from agenticraft.core.agent import Agent
-from agenticraft.core.errors import ConfigurationError
+from agenticraft.core.errors import ConfigurationError, ProviderError
 from agenticraft.core.messages import Message
 from agenticraft.core.streaming import ToolDefinition
 from agenticraft.reasoning import ReasoningResponse, TreeOfThoughts, TreeOfThoughtsResult
@@ -261,3 +261,21 @@ def test_bad_configuration_is_refused() -> None:
         TreeOfThoughts(search="astar")  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError):
         TreeOfThoughts(beam_width=0)
+
+
+async def test_a_failed_call_prunes_its_node_and_shows_in_the_trace() -> None:
+    model = TreeModel({(): ["a", "b"], ("b",): ["Answer: ok"]}, {"b": "sure", "Answer: ok": "sure"})
+
+    async def flaky(messages: list[Message], tools: list[ToolDefinition]) -> str:
+        if "Evaluate" in messages[-1].text and TreeModel.path(messages[-1].text) == ("a",):
+            raise ProviderError("overloaded", status_code=529)
+        return await model(messages, tools)
+
+    provider = FunctionModel(flaky)
+    response = await TreeOfThoughts(k=2).run(Agent(model=provider), "t")
+    result = response.result
+    assert isinstance(result, TreeOfThoughtsResult) and result.answer == "ok"
+    assert result.tree.nodes[1].prune_reason == "evaluation unreadable or failed"
+    failed = [s for s in response.reasoning_steps if s.data["kind"] == "call_failed"]
+    assert len(failed) == 1 and failed[0].data["purpose"] == "evaluate"
+    assert len(provider.requests) == len(response.calls) == len(response.reasoning.turns) + 1
