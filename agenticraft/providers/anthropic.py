@@ -8,7 +8,9 @@ What the wire needs that our model does not say:
   alternate, so consecutive messages of the same role are merged into one.
 - ``max_tokens`` is required. Without ``ModelSettings.max_tokens`` we send
   :data:`DEFAULT_MAX_TOKENS` (4096, which every Claude model accepts), plus the thinking budget
-  when extended thinking is asked for (the budget counts against ``max_tokens``).
+  when extended thinking is asked for (the budget counts against ``max_tokens``). Thinking is
+  left off for a request that continues a tool loop another provider started, which the API
+  would reject with thinking on.
 - Extended thinking comes back signed. The signature (and a ``redacted_thinking`` block's data)
   goes back byte-exact in the next turn, because Anthropic rejects a tool-use turn whose thinking
   was altered; thinking from other providers carries no valid signature and is left out.
@@ -179,11 +181,24 @@ def _tool_definitions(tools: Sequence[ToolDefinition]) -> list[dict[str, Any]]:
     return out
 
 
+def _unthought_tool_loop(messages: list[dict[str, Any]]) -> bool:
+    """Whether the conversation ends inside a tool loop whose assistant turn has no thinking."""
+    if len(messages) < 2 or messages[-1]["content"][0]["type"] != "tool_result":
+        return False
+    first = messages[-2]["content"][0]["type"]
+    return first not in ("thinking", "redacted_thinking")
+
+
 def build_request_body(request: ModelRequest, model: str, *, stream: bool = True) -> dict[str, Any]:
     """The JSON body of a ``POST /v1/messages`` for one model turn."""
     system, messages = to_anthropic_messages(request.messages)
     settings = request.settings
     budget = settings.thinking_budget
+    if budget and _unthought_tool_loop(messages):
+        # With thinking on, the API rejects a tool loop whose assistant turn does not start with
+        # a thinking block, and advises turning thinking off. That happens when another provider
+        # (a switch or a fallback) made the tool calls; thinking resumes on the next user turn.
+        budget = None
     max_tokens = settings.max_tokens
     if max_tokens is None:
         max_tokens = DEFAULT_MAX_TOKENS + (budget or 0)

@@ -322,3 +322,22 @@ def test_error_bodies_map_by_type_then_by_fallback() -> None:
     assert isinstance(
         error_from_payload("not json at all", status_code=529, default=OverloadedError), OverloadedError
     )
+
+
+def test_thinking_is_left_off_inside_a_tool_loop_another_provider_started() -> None:
+    foreign = [
+        Message.user("Weather?"),
+        Message("assistant", [ThinkingPart("r", None, "openai"), ToolCallPart(ToolCall("f", {}, "call_1"))]),
+        Message.tool_results([ToolResult("call_1", "f", "ok")]),
+    ]
+    settings = ModelSettings(thinking_budget=1024)
+    body = build_request_body(ModelRequest(foreign, (), settings), "m")
+    assert "thinking" not in body and body["max_tokens"] == DEFAULT_MAX_TOKENS
+    own = list(foreign)
+    own[1] = Message(
+        "assistant", [ThinkingPart("r", "sig", "anthropic"), ToolCallPart(ToolCall("f", {}, "call_1"))]
+    )
+    assert build_request_body(ModelRequest(own, (), settings), "m")["thinking"]["budget_tokens"] == 1024
+    # once the user speaks again, the loop is over and thinking is back on
+    after = [*foreign, Message.assistant("done"), Message.user("next")]
+    assert "thinking" in build_request_body(ModelRequest(after, (), settings), "m")

@@ -24,6 +24,7 @@ from agenticraft import Agent, tool
 from agenticraft.core.streaming import ModelSettings, StreamingProvider
 from agenticraft.providers._http import RetryPolicy
 from agenticraft.providers.anthropic import AnthropicProvider
+from agenticraft.providers.fallback import FallbackProvider
 from agenticraft.providers.ollama import OllamaProvider
 from agenticraft.providers.openai import OpenAIProvider
 from agenticraft.testing.servers import RecordedRequest, ScriptedServer
@@ -58,6 +59,12 @@ def valid_for_anthropic(body: dict[str, Any]) -> None:
         len(messages) % 2
     ), "roles must alternate, starting with the user"
     seen_ids: set[str] = set()
+    if (
+        body.get("thinking", {}).get("type") == "enabled"
+        and messages[-1]["content"][0]["type"] == "tool_result"
+    ):
+        # "a final assistant message must start with a thinking block" inside a tool loop
+        assert messages[-2]["content"][0]["type"] in ("thinking", "redacted_thinking")
     for position, message in enumerate(messages):
         blocks = message["content"]
         assert blocks, "no empty messages"
@@ -239,3 +246,24 @@ async def test_one_conversation_around_all_three_providers(sides: dict[str, Side
             side.valid(request.json())
     ids = [call.id for message in agent.history for call in message.tool_calls]
     assert len(ids) == len(set(ids)) == len(order)
+
+
+async def test_fallback_to_anthropic_in_the_middle_of_a_tool_loop(sides: dict[str, Side]) -> None:
+    openai_side, anthropic_side = sides["openai"], sides["anthropic"]
+    oa_server = openai_side.server
+    assert isinstance(oa_server, OpenAIServer)
+    call = ScriptedToolCall("get_weather", {"city": "Oslo"}, "call_oa_Oslo")
+    oa_server.add_stream("Checking. ", tool_calls=[call])
+    oa_server.add_error(503, "unavailable")  # the second turn falls back to Anthropic
+    anthropic_side.server.add_stream([Thinking(["anthropic thinks"], signature=SIGNATURE), "Sunny in Oslo."])
+    before = len(anthropic_side.server.requests)
+    agent = Agent(
+        model=FallbackProvider([openai_side.provider(), anthropic_side.provider()]),
+        tools=[get_weather],
+        settings=ModelSettings(thinking_budget=1024),
+    )
+    assert (await agent.arun("Weather in Oslo?")).content == "Checking. Sunny in Oslo."
+    (request,) = _new_requests(anthropic_side, before)
+    body = request.json()
+    valid_for_anthropic(body)
+    assert "thinking" not in body  # the loop was OpenAI's: thinking is off for this request
