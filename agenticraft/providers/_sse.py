@@ -105,9 +105,10 @@ class SSEDecoder:
                     events.append((name, payload.decode("utf-8", "replace")))
                     self._data = []
                 self._event = b""
-            elif line.startswith(b"data:"):  # by far the most common line: test it first
-                value = line[5:]
-                self._data.append(value[1:] if value[:1] == b" " else value)
+            elif line.startswith(b"data: "):  # by far the most common line: test it first
+                self._data.append(line[6:])
+            elif line.startswith(b"data:"):
+                self._data.append(line[5:])
             elif line[0] != 58:  # 58 is ":", a comment
                 name_, _, value = line.partition(b":")
                 if value[:1] == b" ":

@@ -190,14 +190,14 @@ class OpenAIStreamParser:
 
     def feed(self, data: bytes) -> list[ProviderEvent]:
         out: list[ProviderEvent] = []
+        if self._done:
+            return out  # nothing after [DONE] counts
         loads = json.loads
         for _, payload in self._decoder.feed(data):
-            if self._done:
-                continue  # nothing after [DONE] counts
             if payload == "[DONE]":
                 self._done = True
                 out.append(self._turn_end())
-                continue
+                break
             try:
                 chunk = loads(payload)
             except ValueError as exc:
@@ -214,14 +214,17 @@ class OpenAIStreamParser:
                 raise error_from_payload(chunk, self._provider)
             choices = chunk.get("choices")
             if choices:
-                delta = choices[0].get("delta")
+                choice = choices[0]
+                delta = choice.get("delta")
                 if delta:
                     content = delta.get("content")
                     if content:
                         out.append(TextChunk(content))
-                    if len(delta) > 1 or content is None:  # anything besides text: the slow path
+                        if len(delta) > 1:  # text and something else in one delta: the slow path
+                            self._other_delta(delta, out)
+                    else:
                         self._other_delta(delta, out)
-                finish = choices[0].get("finish_reason")
+                finish = choice.get("finish_reason")
                 if finish:
                     self._finish = finish
             usage = chunk.get("usage")
