@@ -209,10 +209,10 @@ def _retry_after(headers: httpx2.Headers) -> float | None:
 def _transport_error(exc: BaseException, provider: str) -> ProviderError:
     if isinstance(exc, httpx2.TimeoutException):
         kind = type(exc).__name__
-        error: ProviderError = ProviderTimeoutError(f"{kind}: {exc or 'timed out'}", provider=provider)
+        error: ProviderError = ProviderTimeoutError(f"{kind}: {str(exc) or 'timed out'}", provider=provider)
     else:
         error = ProviderConnectionError(
-            f"{type(exc).__name__}: {exc or 'connection failed'}", provider=provider
+            f"{type(exc).__name__}: {str(exc) or 'connection failed'}", provider=provider
         )
     error.__cause__ = exc
     return error

@@ -260,3 +260,30 @@ def test_retry_after_forms() -> None:
     assert in_a_minute is not None and 50 < in_a_minute <= 60
     assert _retry_after(httpx2.Headers({"retry-after": "soon"})) is None
     assert _retry_after(httpx2.Headers({})) is None
+
+
+async def test_connect_timeout() -> None:
+    # a listener whose accept queue is full: the kernel drops further SYNs, so connect hangs
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(3):
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))  # non-blocking: returns EINPROGRESS or 0
+        fillers.append(filler)
+    provider = OpenAIProvider(
+        "m",
+        base_url=f"http://127.0.0.1:{port}/v1",
+        retry=RetryPolicy(max_retries=0),
+        timeouts=Timeouts(connect=0.2),
+    )
+    try:
+        with pytest.raises(ProviderTimeoutError) as info:
+            await provider.complete(REQUEST)
+        assert isinstance(info.value.__cause__, httpx2.ConnectTimeout)
+    finally:
+        for s in [*fillers, listener]:
+            s.close()
