@@ -125,6 +125,8 @@ async def run_events(state: RunState) -> AsyncGenerator[StreamChunk, None]:
                         fold(event)
                         yield event
                     else:
+                        # a fallback provider's name is the one that answered, known once it streams
+                        acc.provider_name = provider.name
                         for chunk in acc.feed(event):
                             fold(chunk)
                             yield chunk

@@ -21,6 +21,7 @@ import pydantic
 import pytest
 
 from agenticraft import Agent, tool
+from agenticraft.core.messages import ThinkingPart
 from agenticraft.core.streaming import ModelSettings, StreamingProvider
 from agenticraft.providers._http import RetryPolicy
 from agenticraft.providers.anthropic import AnthropicProvider
@@ -267,3 +268,6 @@ async def test_fallback_to_anthropic_in_the_middle_of_a_tool_loop(sides: dict[st
     body = request.json()
     valid_for_anthropic(body)
     assert "thinking" not in body  # the loop was OpenAI's: thinking is off for this request
+    # the answer's thinking is known as Anthropic's (not the first provider's), so it can go back
+    thinking = [p for p in agent.history[-1].parts if isinstance(p, ThinkingPart)]
+    assert [(p.provider, p.signature) for p in thinking] == [("anthropic", SIGNATURE)]
