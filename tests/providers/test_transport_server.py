@@ -68,3 +68,13 @@ def test_split_bytes_boundaries() -> None:
     assert len(split_bytes(data, seed=3, count=5)) == 6
     assert split_bytes(data, every=4) == [data[0:4], data[4:8], data[8:12], data[12:]]
     assert split_bytes(data, at=[2]) == [data[:2], data[2:]]  # inside the two-byte "\u00e9"
+
+
+def test_a_handler_that_raises_answers_500_with_the_reason() -> None:
+    def broken(request: object) -> ScriptedResponse:
+        raise KeyError("no such route")
+
+    with ScriptedServer(handler=broken) as server, httpx2.Client() as client:
+        response = client.post(server.url, content=b"")
+        assert response.status_code == 500
+        assert "KeyError" in response.json()["error"]["message"]

@@ -289,7 +289,11 @@ class ScriptedServer:
             if self._queue:
                 return self._queue.popleft()
         if self.handler is not None:
-            return self.handler(request)
+            try:
+                return self.handler(request)
+            except Exception as exc:  # a broken handler should fail the test visibly, not hang it
+                message = f"the server's handler raised {type(exc).__name__}: {exc}"
+                return ScriptedResponse.json_body(500, {"error": {"message": message}})
         if self.default is not None:
             return self.default
         return ScriptedResponse.json_body(500, {"error": {"message": "no scripted response left"}})
