@@ -340,3 +340,24 @@ async def test_rate_limit_retry_honours_retry_after(server: AnthropicServer) -> 
     assert turn.text == "ok"
     assert [(a.attempt, a.delay, type(a.error)) for a in seen] == [(1, 0.01, RateLimitError)]
     assert seen[0].error.message == "slow down"
+
+
+async def test_break_mid_stream_closes_the_connection_at_once(server: AnthropicServer) -> None:
+    server.add_stream([Text(["first ", "second"])], hang=True)
+    agent = Agent(model=_provider(server))
+    async with agent.stream("hi") as stream:
+        async for chunk in stream:
+            if chunk.content:
+                break
+    assert stream.interrupted and stream.text == "first "
+    assert await server.await_until(lambda: server.exchanges[0].client_disconnected)
+    assert await server.await_until(lambda: server.open_connections == 0)
+
+
+async def test_no_key_for_the_real_service_is_a_configuration_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from agenticraft.core.errors import ConfigurationError
+
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    with pytest.raises(ConfigurationError, match="ANTHROPIC_API_KEY"):
+        await AnthropicProvider("claude-sonnet-4-6").complete(ModelRequest([Message.user("hi")]))

@@ -252,3 +252,15 @@ async def test_rate_limit_retry_honours_retry_after(server: OllamaServer) -> Non
     retry = RetryPolicy(max_retries=2, initial_delay=5.0, on_retry=seen.append)
     assert (await _provider(server, retry=retry).complete(ModelRequest([Message.user("hi")]))).text == "ok"
     assert [(a.attempt, a.delay, type(a.error)) for a in seen] == [(1, 0.02, RateLimitError)]
+
+
+async def test_break_mid_stream_closes_the_connection_at_once(server: OllamaServer) -> None:
+    server.add_stream(["first ", "second"], hang=True)
+    agent = Agent(model=_provider(server))
+    async with agent.stream("hi") as stream:
+        async for chunk in stream:
+            if chunk.content:
+                break
+    assert stream.interrupted and stream.text == "first "
+    assert await server.await_until(lambda: server.exchanges[0].client_disconnected)
+    assert await server.await_until(lambda: server.open_connections == 0)
