@@ -66,7 +66,6 @@ class Resolution:
 
     model: str
     source: str
-    base_url: str | None = None
 
 
 def ollama_base_url(env: Mapping[str, str] | None = None) -> str:

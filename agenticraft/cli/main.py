@@ -117,7 +117,7 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         resolution.model,
         tools=args.tool,
         system=args.system,
-        base_url=args.base_url or resolution.base_url,
+        base_url=args.base_url,
         max_turns=args.max_turns,
     )
     if command == "chat":

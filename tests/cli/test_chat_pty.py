@@ -131,3 +131,22 @@ def test_ctrl_c_at_the_prompt_does_not_leave_and_a_provider_error_does_not_end_t
     child.expect_exact(PROMPT)
     leave_with_ctrl_d(child)
     assert "Traceback" not in ANSI.sub("", child.before or "")
+
+
+def test_run_in_a_terminal_renders_markdown_and_the_usage_line(chat_server: OpenAIServer) -> None:
+    chat_server.add_stream("# Plan\n\n- first **step**\n- second step\n", usage=(5, 4))
+    child = pexpect.spawn(
+        CLI[0],
+        [*CLI[1:], "run", "Plan it", "--model", "openai:m", "--base-url", chat_server.base_url],
+        env=offline_env(TERM="xterm-256color"),
+        encoding="utf-8",
+        dimensions=(40, 100),
+        timeout=20,
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    screen = ANSI.sub("", child.before or "")
+    assert "# Plan" not in screen and "**" not in screen  # rendered, not raw Markdown
+    assert "Plan" in screen and "• first step" in screen and "• second step" in screen
+    assert "5 in · 4 out tokens" in screen
