@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from agenticraft.core.agent import Agent
-from agenticraft.core.errors import AgentiCraftError, ProviderError
+from agenticraft.core.errors import AgentiCraftError, ProviderError, StreamInterruptedError
 from agenticraft.core.memory import InMemoryConversation
 from agenticraft.core.messages import ToolCall, ToolResult, Usage
 from agenticraft.core.response import AgentResponse, ReasoningStep, TraceStep, TurnStep
@@ -275,6 +275,8 @@ class ReasoningPattern(ABC):
         async with self.stream(agent, task, remember=remember) as handle:
             async for _ in handle:
                 pass
+        if not handle.finished:
+            raise StreamInterruptedError("the reasoning was cancelled before it finished", handle.response)
         return handle.response
 
 

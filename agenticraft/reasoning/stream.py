@@ -88,7 +88,8 @@ class ReasoningStream:
         item = await self._queue.get()
         if item is None:
             self._closed = True
-            await self._task  # re-raises the pattern's error, if any
+            if not self._task.cancelled():  # our own cancel() ends the iteration quietly
+                await self._task  # re-raises the pattern's error, if any
             raise StopAsyncIteration
         self._chunks += 1
         return item
@@ -129,8 +130,11 @@ class ReasoningStream:
                 await task
 
     def cancel(self) -> None:
-        """Ask the run to stop; the iteration ends after the events already queued."""
-        if self._task is not None and not self._task.done():
+        """Ask the run to stop; the iteration ends after the events already queued (at once
+        if it had not started)."""
+        if self._task is None:
+            self._closed = True
+        elif not self._task.done():
             self._task.cancel()
 
     def __del__(self) -> None:

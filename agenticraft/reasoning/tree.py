@@ -47,11 +47,18 @@ class ThoughtNode:
         self.prune_reason = reason
 
 
+@dataclass(slots=True)
 class ThoughtTree:
-    """All nodes the search created, by id (the root is node 0)."""
+    """All nodes the search created, by id (the root, node 0, holds the task).
 
-    def __init__(self, task: str) -> None:
-        self.nodes: list[ThoughtNode] = [ThoughtNode(0, task, None, 0)]
+    A dataclass, so ``to_jsonable`` turns the whole tree into plain JSON.
+    """
+
+    nodes: list[ThoughtNode]
+
+    @classmethod
+    def for_task(cls, task: str) -> ThoughtTree:
+        return cls([ThoughtNode(0, task, None, 0)])
 
     @property
     def root(self) -> ThoughtNode:

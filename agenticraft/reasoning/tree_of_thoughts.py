@@ -55,7 +55,7 @@ SYSTEM = "You are one part of a search over possible solution steps. Follow the 
 class TreeOfThoughtsResult(PatternResult):
     """The conclusion and the explored tree, with the counts of each kind of model call."""
 
-    tree: ThoughtTree = field(default_factory=lambda: ThoughtTree(""))
+    tree: ThoughtTree = field(default_factory=lambda: ThoughtTree.for_task(""))
     solution: ThoughtNode | None = None
     proposal_calls: int = 0
     evaluation_calls: int = 0
@@ -305,7 +305,7 @@ class TreeOfThoughts(ReasoningPattern):
         return await visit(tree.root)
 
     async def reason(self, ctx: ReasoningContext, task: str) -> TreeOfThoughtsResult:
-        tree = ThoughtTree(task)
+        tree = ThoughtTree.for_task(task)
         result = TreeOfThoughtsResult(answer="", solved=False, tree=tree)
         if self.search == "bfs":
             await self._bfs(ctx, task, tree, result)

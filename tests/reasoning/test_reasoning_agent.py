@@ -134,3 +134,36 @@ async def test_a_provider_error_propagates_with_the_partial_response() -> None:
     assert isinstance(partial, ReasoningResponse) and partial.interrupted and partial.pattern == "react"
     assert partial.calls[0].error is not None and "unavailable" in partial.calls[0].error
     assert agent.history == []
+
+
+async def test_cancel_ends_the_stream_quietly() -> None:
+    provider = FunctionModel(solver)
+    agent = ReasoningAgent(model=provider, reasoning_pattern="tree_of_thoughts")
+    stream = agent.stream("Use 4 9 10 13 and + - * / to make 24.")
+    seen = []
+    async for chunk in stream:
+        seen.append(chunk.type)
+        if chunk.type == "reasoning_step":
+            stream.cancel()
+    assert "done" not in seen and stream.interrupted and agent.history == []
+
+    calls = len(provider.requests)
+    handle = agent.stream("Use 4 9 10 13 and + - * / to make 24.")
+    handle.cancel()  # before it even started: nothing runs
+    assert [c async for c in handle] == [] and handle.interrupted
+    assert len(provider.requests) == calls
+
+
+async def test_the_response_and_the_tree_serialise_to_json() -> None:
+    import json
+
+    from agenticraft.core.response import to_jsonable
+
+    response = await ReasoningAgent(
+        model=FunctionModel(solver), reasoning_pattern="tree_of_thoughts"
+    ).think_and_act("Use 4 9 10 13 and + - * / to make 24.")
+    data = json.loads(json.dumps(to_jsonable(response)))
+    nodes = data["result"]["tree"]["nodes"]
+    assert [n["status"] for n in nodes] == [n.status for n in response.result.tree.nodes]  # type: ignore[union-attr]
+    assert data["reasoning"]["steps"][0]["kind"] in ("model_turn", "reasoning_step")
+    assert data["content"] == "(13 - 9) * (10 - 4) = 24"
