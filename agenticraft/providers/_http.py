@@ -26,7 +26,6 @@ import json
 import os
 import random
 import time
-import weakref
 from abc import abstractmethod
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
@@ -128,25 +127,24 @@ class StreamParser(Protocol):
 
 # -- the shared pools ----------------------------------------------------------------------
 
-_POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, httpx2.AsyncClient]] = (
-    weakref.WeakKeyDictionary()
-)
+# Per event loop: endpoint -> client. Entries leave when their loop shuts down (see below), so
+# plain dicts do: no weak references, which some loops (uvloop) may not support.
+_POOLS: dict[asyncio.AbstractEventLoop, dict[str, httpx2.AsyncClient]] = {}
 # the closer generators must stay referenced: the loop only holds them weakly
-_CLOSERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = (
-    weakref.WeakKeyDictionary()
-)
+_CLOSERS: dict[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = {}
 
 
-async def _pool_closer(clients: dict[str, httpx2.AsyncClient]) -> AsyncGenerator[None, None]:
+async def _pool_closer(loop: asyncio.AbstractEventLoop) -> AsyncGenerator[None, None]:
     # An async generator, not a task: ``asyncio.run`` (and every asyncio.Runner) calls
     # ``shutdown_asyncgens`` as the loop ends, which closes us, which closes the pools. A task
     # would show up as pending in every test that counts tasks.
     try:
         yield
     finally:
+        _CLOSERS.pop(loop, None)
+        clients = _POOLS.pop(loop, {})
         for client in list(clients.values()):
             await client.aclose()
-        clients.clear()
 
 
 def _endpoint(url: str) -> str:
@@ -160,7 +158,7 @@ async def shared_client(url: str) -> httpx2.AsyncClient:
     clients = _POOLS.get(loop)
     if clients is None:
         clients = _POOLS[loop] = {}
-        closer = _CLOSERS[loop] = _pool_closer(clients)
+        closer = _CLOSERS[loop] = _pool_closer(loop)
         await closer.asend(None)  # first iteration: the loop now knows the generator
     key = _endpoint(url)
     client = clients.get(key)
@@ -175,11 +173,9 @@ async def shared_client(url: str) -> httpx2.AsyncClient:
 
 async def close_shared_clients() -> None:
     """Close the pooled clients of the running loop now (they also close when it ends)."""
-    clients = _POOLS.pop(asyncio.get_running_loop(), None)
-    if clients is not None:
-        for client in list(clients.values()):
-            await client.aclose()
-        clients.clear()
+    closer = _CLOSERS.get(asyncio.get_running_loop())
+    if closer is not None:
+        await closer.aclose()
 
 
 # -- errors --------------------------------------------------------------------------------

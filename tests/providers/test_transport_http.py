@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import time
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,7 +32,13 @@ from agenticraft.core.errors import (
 from agenticraft.core.messages import Message
 from agenticraft.core.network_guard import block_real_providers
 from agenticraft.core.streaming import ModelRequest
-from agenticraft.providers._http import RetryAttempt, RetryPolicy, Timeouts, shared_client
+from agenticraft.providers._http import (
+    RetryAttempt,
+    RetryPolicy,
+    Timeouts,
+    close_shared_clients,
+    shared_client,
+)
 from agenticraft.providers.openai import OpenAIProvider
 from agenticraft.testing.servers import ScriptedResponse
 from agenticraft.testing.servers.openai import OpenAIServer
@@ -209,6 +217,33 @@ async def test_pools_close_when_their_event_loop_ends(server: OpenAIServer) -> N
 
     await asyncio.to_thread(run_in_new_loop)
     assert await server.await_until(lambda: server.open_connections == 0)
+
+
+async def test_a_finished_event_loop_is_not_kept_alive_by_its_pool(server: OpenAIServer) -> None:
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    async def one_turn() -> str:
+        loops.append(weakref.ref(asyncio.get_running_loop()))
+        server.add_stream("x")
+        return (await _provider(server).complete(REQUEST)).text
+
+    for _ in range(3):
+        assert await asyncio.to_thread(asyncio.run, one_turn()) == "x"
+    gc.collect()
+    assert [ref() for ref in loops] == [None, None, None]
+
+
+async def test_close_shared_clients_closes_this_loops_pools(server: OpenAIServer) -> None:
+    server.add_stream("x")
+    provider = _provider(server)
+    await provider.complete(REQUEST)
+    client = await provider.client()
+    assert server.open_connections == 1
+    await close_shared_clients()
+    assert client.is_closed
+    assert await server.await_until(lambda: server.open_connections == 0)
+    server.add_stream("y")
+    assert (await provider.complete(REQUEST)).text == "y"  # a fresh pool on next use
 
 
 async def test_key_from_the_environment(server: OpenAIServer, monkeypatch: pytest.MonkeyPatch) -> None:
