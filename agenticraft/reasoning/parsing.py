@@ -155,7 +155,10 @@ def parse_chain(text: str) -> ParsedChain:
         i += 1
         if not line.strip():
             continue
+        step = _STEP.match(line)
         answer = _ANSWER.match(line)
+        if answer is None and step is not None and step.group(3) is not None:
+            answer = _ANSWER.match(step.group(3))  # "Step 3: Answer: 5" is the answer, not a step
         if answer is not None:
             rest = answer.group(1).strip()
             while not _clean(rest) and i < len(lines):  # "**Answer:**" with the answer below
@@ -170,7 +173,6 @@ def parse_chain(text: str) -> ParsedChain:
         if re.match(r"^\s*confidence\b", line, re.IGNORECASE):
             chain.confidence = _confidence_of(line)[1]
             continue
-        step = _STEP.match(line)
         if step is not None and step.group(3) is not None:
             current = [step.group(3)]
             bodies.append(current)

@@ -54,6 +54,11 @@ def test_no_answer_marker_falls_back_to_boxed_then_answer_is_then_last_sentence(
     assert parse_chain("").answer == "" and parse_chain("").steps == []
 
 
+def test_an_answer_written_as_the_last_step() -> None:
+    chain = parse_chain("1. 2 + 3 = 5\n2. Final answer: 5")
+    assert [s.text for s in chain.steps] == ["2 + 3 = 5"] and chain.answer == "5" and chain.explicit_answer
+
+
 def test_decimal_numbers_are_not_step_numbers() -> None:
     chain = parse_chain("3.5 plus 1.5 is 5\nAnswer: 5")
     assert [s.text for s in chain.steps] == ["3.5 plus 1.5 is 5"]

@@ -279,3 +279,17 @@ async def test_a_failed_call_prunes_its_node_and_shows_in_the_trace() -> None:
     failed = [s for s in response.reasoning_steps if s.data["kind"] == "call_failed"]
     assert len(failed) == 1 and failed[0].data["purpose"] == "evaluate"
     assert len(provider.requests) == len(response.calls) == len(response.reasoning.turns) + 1
+
+
+# BFS meets "meh" a level before "great"; DFS meets "meh" in the branch it tries first
+SHALLOW_MEH: Tree = {(): ["Answer: meh", "c"], ("c",): ["Answer: great"]}
+BRANCH_MEH: Tree = {(): ["a", "c"], ("a",): ["Answer: meh"], ("c",): ["Answer: great"]}
+MEH_VALUES = {"a": "sure", "c": "likely", "Answer: meh": "likely", "Answer: great": "sure"}
+
+
+@pytest.mark.parametrize(("search", "tree"), [("bfs", SHALLOW_MEH), ("dfs", BRANCH_MEH)])
+async def test_searching_on_past_the_first_answer_returns_the_best_one(search: str, tree: Tree) -> None:
+    _, first, _ = await run(TreeModel(tree, MEH_VALUES), search=search)
+    assert first.answer == "meh" and [n.thought for n in first.tree.solutions] == ["meh"]
+    _, best, _ = await run(TreeModel(tree, MEH_VALUES), search=search, stop_at_first_solution=False)
+    assert best.answer == "great" and {n.thought for n in best.tree.solutions} == {"meh", "great"}
