@@ -263,12 +263,14 @@ class AnthropicStreamParser:
         "_sse",
         "_start_inputs",
         "_stop",
+        "_tools",
         "done",
         "model",
     )
 
     def __init__(self) -> None:
         self._sse = SSEDecoder()
+        self._tools: set[int] = set()  # indexes of our tool_use blocks
         self._start_inputs: dict[int, Any] = {}  # tool_use input given whole at block start
         self._input = 0
         self._cache_create = 0
@@ -299,49 +301,52 @@ class AnthropicStreamParser:
         return out
 
     def _event(self, data: str, out: list[ProviderEvent]) -> None:
+        # One try around it all: valid JSON of the wrong shape is as broken as invalid JSON,
+        # and a try costs nothing in Python 3.11 until something raises.
         try:
             payload = json.loads(data)
             kind = payload["type"]
-        except (ValueError, TypeError, KeyError) as exc:
+            if kind == "content_block_delta":  # the hot path: one per token
+                delta = payload["delta"]
+                dtype = delta["type"]
+                if dtype == "text_delta":
+                    out.append(TextChunk(delta["text"]))
+                elif dtype == "input_json_delta":
+                    index = payload["index"]
+                    if index in self._tools:  # server tools stream their input too: not ours
+                        self._start_inputs.pop(index, None)
+                        out.append(ToolCallDeltaChunk(delta["partial_json"], index))
+                elif dtype == "thinking_delta":
+                    out.append(ThinkingChunk(delta["thinking"]))
+                elif dtype == "signature_delta":
+                    out.append(ThinkingChunk("", delta["signature"]))
+                # citations_delta and future delta types carry nothing we keep
+            elif kind == "content_block_start":
+                self._block_start(payload["index"], payload["content_block"], out)
+            elif kind == "content_block_stop":
+                index = payload["index"]
+                start_input = self._start_inputs.pop(index, None)
+                if start_input:  # a tool_use given whole at its start, never as fragments
+                    out.append(ToolCallDeltaChunk(json.dumps(start_input, ensure_ascii=False), index))
+            elif kind == "message_start":
+                message = payload["message"]
+                self.model = message.get("model") or ""
+                self._usage(message.get("usage"), out)
+            elif kind == "message_delta":
+                self._stop = (payload.get("delta") or {}).get("stop_reason") or self._stop
+                self._usage(payload.get("usage"), out)
+            elif kind == "message_stop":
+                self.done = True
+                raw = self._stop
+                stop = _STOP_REASONS.get(raw, "end_turn") if raw else "end_turn"
+                out.append(TurnEndChunk(stop, raw, model=self.model, usage=self._current_usage()))
+            elif kind == "error":
+                raise error_from_payload(payload)
+            # ping, and event types added after this was written
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise StreamProtocolError(
                 f"malformed event in the stream: {data[:200]!r}", provider=PROVIDER, body=data
             ) from exc
-        if kind == "content_block_delta":  # the hot path: one per token
-            delta = payload["delta"]
-            dtype = delta["type"]
-            if dtype == "text_delta":
-                out.append(TextChunk(delta["text"]))
-            elif dtype == "input_json_delta":
-                index = payload["index"]
-                self._start_inputs.pop(index, None)
-                out.append(ToolCallDeltaChunk(delta["partial_json"], index))
-            elif dtype == "thinking_delta":
-                out.append(ThinkingChunk(delta["thinking"]))
-            elif dtype == "signature_delta":
-                out.append(ThinkingChunk("", delta["signature"]))
-            # citations_delta and future delta types carry nothing we keep
-        elif kind == "content_block_start":
-            self._block_start(payload["index"], payload["content_block"], out)
-        elif kind == "content_block_stop":
-            index = payload["index"]
-            start_input = self._start_inputs.pop(index, None)
-            if start_input:  # a tool_use given whole at its start, never as fragments
-                out.append(ToolCallDeltaChunk(json.dumps(start_input, ensure_ascii=False), index))
-        elif kind == "message_start":
-            message = payload["message"]
-            self.model = message.get("model") or ""
-            self._usage(message.get("usage"), out)
-        elif kind == "message_delta":
-            self._stop = (payload.get("delta") or {}).get("stop_reason") or self._stop
-            self._usage(payload.get("usage"), out)
-        elif kind == "message_stop":
-            self.done = True
-            raw = self._stop
-            stop = _STOP_REASONS.get(raw, "end_turn") if raw else "end_turn"
-            out.append(TurnEndChunk(stop, raw, model=self.model, usage=self._current_usage()))
-        elif kind == "error":
-            raise error_from_payload(payload)
-        # ping, and event types added after this was written
 
     def _block_start(self, index: int, block: dict[str, Any], out: list[ProviderEvent]) -> None:
         btype = block.get("type")
@@ -349,6 +354,7 @@ class AnthropicStreamParser:
             if block.get("text"):
                 out.append(TextChunk(block["text"]))
         elif btype == "tool_use":
+            self._tools.add(index)
             if block.get("input"):
                 self._start_inputs[index] = block["input"]
             out.append(ToolCallDeltaChunk("", index, block.get("id") or None, block.get("name") or None))

@@ -106,7 +106,9 @@ def to_ollama_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
     for message in messages:
         role = message.role
         if role == "assistant":
-            out.append(_assistant_message(message))
+            entry = _assistant_message(message)
+            if entry["content"] or len(entry) > 2:  # drop turns left empty (only others' thinking)
+                out.append(entry)
         elif role == "tool":
             for part in message.parts:
                 if isinstance(part, ToolResultPart):
@@ -234,35 +236,39 @@ class OllamaStreamParser:
         return out
 
     def _line(self, line: str, out: list[ProviderEvent]) -> None:
+        # One try around it all: valid JSON of the wrong shape is as broken as invalid JSON.
         try:
             obj = json.loads(line)
+            if obj.get("error") is not None:
+                raise error_from_payload(obj)
             message = obj.get("message")
-        except (ValueError, AttributeError) as exc:
+            if message:
+                thinking = message.get("thinking")
+                if thinking:
+                    out.append(ThinkingChunk(thinking))
+                content = message.get("content")
+                if content:
+                    out.append(TextChunk(content))
+                calls = message.get("tool_calls")
+                if calls:
+                    self._add_calls(calls, out)
+            if obj.get("done"):
+                self._done(obj, out)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise StreamProtocolError(
                 f"malformed line in the stream: {line[:200]!r}", provider=PROVIDER, body=line
             ) from exc
-        if "error" in obj:
-            raise error_from_payload(obj)
-        if message:
-            thinking = message.get("thinking")
-            if thinking:
-                out.append(ThinkingChunk(thinking))
-            content = message.get("content")
-            if content:
-                out.append(TextChunk(content))
-            calls = message.get("tool_calls")
-            if calls:
-                self._add_calls(calls, out)
-        if obj.get("done"):
-            self.done = True
-            self.model = obj.get("model") or self.model
-            usage = Usage(obj.get("prompt_eval_count") or 0, obj.get("eval_count") or 0)
-            raw = obj.get("done_reason")
-            stop = _STOP_REASONS.get(raw, "end_turn") if raw else "end_turn"
-            if self._calls:
-                stop = "tool_use"
-            out.append(UsageChunk(usage))
-            out.append(TurnEndChunk(stop, raw, model=self.model, usage=usage))
+
+    def _done(self, obj: dict[str, Any], out: list[ProviderEvent]) -> None:
+        self.done = True
+        self.model = obj.get("model") or self.model
+        usage = Usage(obj.get("prompt_eval_count") or 0, obj.get("eval_count") or 0)
+        raw = obj.get("done_reason")
+        stop = _STOP_REASONS.get(raw, "end_turn") if raw else "end_turn"
+        if self._calls:
+            stop = "tool_use"
+        out.append(UsageChunk(usage))
+        out.append(TurnEndChunk(stop, raw, model=self.model, usage=usage))
 
     def _add_calls(self, calls: Any, out: list[ProviderEvent]) -> None:
         for call in calls:

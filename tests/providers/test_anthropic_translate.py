@@ -341,3 +341,32 @@ def test_thinking_is_left_off_inside_a_tool_loop_another_provider_started() -> N
     # once the user speaks again, the loop is over and thinking is back on
     after = [*foreign, Message.assistant("done"), Message.user("next")]
     assert "thinking" in build_request_body(ModelRequest(after, (), settings), "m")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        '{"type": "content_block_delta", "index": 0}',
+        '{"type": "content_block_delta", "index": 0, "delta": "text"}',
+        '{"type": "message_start", "message": null}',
+        '"just a string"',
+    ],
+)
+def test_valid_json_of_the_wrong_shape_is_a_protocol_error(data: str) -> None:
+    with pytest.raises(StreamProtocolError):
+        AnthropicStreamParser().feed_data(data)
+
+
+def test_server_tool_blocks_are_not_taken_for_our_tool_calls() -> None:
+    parser = AnthropicStreamParser()
+    start = {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}}
+    out = [
+        *parser.feed_data(_ev("content_block_start", index=0, content_block=start)),
+        *parser.feed_data(
+            _ev(
+                "content_block_delta", index=0, delta={"type": "input_json_delta", "partial_json": '{"q": 1}'}
+            )
+        ),
+        *parser.feed_data(_ev("content_block_stop", index=0)),
+    ]
+    assert out == []

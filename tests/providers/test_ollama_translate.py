@@ -175,3 +175,20 @@ def test_error_line_and_malformed_line() -> None:
         parser.feed_line('{"error": "model \\"nope\\" not found, try pulling it first"}')
     with pytest.raises(StreamProtocolError):
         parser.feed_line('{"model": "x", "message": {"content": "unterminated')
+
+
+@pytest.mark.parametrize(
+    "line", ['"error in a string"', "[1, 2]", '{"message": "text"}', '{"message": {"tool_calls": [1]}}']
+)
+def test_valid_json_of_the_wrong_shape_is_a_protocol_error(line: str) -> None:
+    with pytest.raises(StreamProtocolError):
+        OllamaStreamParser().feed_line(line)
+
+
+def test_assistant_turns_left_empty_are_dropped() -> None:
+    history = [
+        Message.user("a"),
+        Message("assistant", [ThinkingPart("signed", "sig", "anthropic")]),
+        Message.user("b"),
+    ]
+    assert [m["role"] for m in to_ollama_messages(history)] == ["user", "user"]
