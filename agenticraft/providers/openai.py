@@ -218,12 +218,10 @@ class OpenAIStreamParser:
                 delta = choice.get("delta")
                 if delta:
                     content = delta.get("content")
-                    if content:
+                    if content and len(delta) == 1:  # the hot path: a delta of text only
                         out.append(TextChunk(content))
-                        if len(delta) > 1:  # text and something else in one delta: the slow path
-                            self._other_delta(delta, out)
                     else:
-                        self._other_delta(delta, out)
+                        self._other_delta(delta, content, out)
                 finish = choice.get("finish_reason")
                 if finish:
                     self._finish = finish
@@ -235,10 +233,13 @@ class OpenAIStreamParser:
                 self._model = chunk.get("model") or ""
         return out
 
-    def _other_delta(self, delta: dict[str, Any], out: list[ProviderEvent]) -> None:
+    def _other_delta(self, delta: dict[str, Any], content: str | None, out: list[ProviderEvent]) -> None:
+        # in the order a model produces them: reasoning, text, refusal, tool calls
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if reasoning:
             out.append(ThinkingChunk(reasoning))
+        if content:
+            out.append(TextChunk(content))
         refusal = delta.get("refusal")
         if refusal:
             self._refused = True
