@@ -97,3 +97,29 @@ async def test_an_unmarked_answer_is_still_the_answer() -> None:
     response = await ReAct().run(Agent(model=ScriptedModel(["Thought: easy.\nIt is 4."])), "2 + 2?")
     assert response.content == "easy.\nIt is 4."
     assert response.reasoning_steps[-1].data["kind"] == "final_answer"
+
+
+async def test_the_call_budget_cuts_the_steps_and_says_so() -> None:
+    @tool
+    def ping() -> str:
+        """Ping."""
+        return "pong"
+
+    provider = FunctionModel(lambda m, t: ScriptedTurn("Thought: again.", [ToolCall("ping", {})]))
+    response = await ReAct(max_steps=5, max_model_calls=2).run(Agent(model=provider, tools=[ping]), "loop")
+    assert result_of(response).stop_reason == "budget_exhausted" and len(provider.requests) == 2
+
+
+async def test_a_tool_that_keeps_failing_stops_the_run() -> None:
+    @tool(max_retries=1)
+    def broken() -> str:
+        """Always fails."""
+        raise RuntimeError("disk on fire")
+
+    provider = FunctionModel(lambda m, t: ScriptedTurn("Thought: try.", [ToolCall("broken", {})]))
+    response = await ReAct(max_steps=5).run(Agent(model=provider, tools=[broken]), "go")
+    result = result_of(response)
+    assert result.stop_reason == "tool_failed" and not result.solved
+    assert len(provider.requests) == 2  # the second failure is past max_retries=1
+    assert [s.data["kind"] for s in response.reasoning_steps].count("observation") == 2
+    assert "disk on fire" in response.reasoning_steps[-1].description
