@@ -1,8 +1,9 @@
 """``agenticraft demo``: the framework at work in one minute, offline, without any key.
 
 Four short scenes with one agent: a streamed run with a tool call, memory across two turns,
-the reasoning trace of the first run, and an answer interrupted midway whose partial text
-stays in the conversation. The model is played by a small script (:func:`demo_reply`) that
+the reasoning trace of the first run and a Chain of Thought with a majority vote, and an
+answer interrupted midway whose partial text stays in the conversation. Everything goes over
+real HTTP to a local server speaking the OpenAI streaming protocol. The model is played by a small script (:func:`demo_reply`) that
 decides each turn from the conversation it is sent, so the memory scene is real: the second
 answer is computed from the history that went over the wire.
 """
@@ -10,6 +11,7 @@ answer is computed from the history that went over the wire.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,6 +36,13 @@ STORY = (
     "one minute, and in the logbook that night he wrote a fourth line, which nobody has ever "
     "been able to read."
 )
+
+TRIP_TASK = "A train leaves at 14:10 and arrives at 17:45 the same day. How many minutes is the trip?"
+TRIP_CHAIN = (
+    "Step 1: 14:10 to 17:10 is 180 minutes.\nStep 2: 17:10 to 17:45 adds 35: 215.\nAnswer: 215 minutes"
+)
+#: every third sample slips (it ignores the minutes), so the vote has something to outvote
+TRIP_SLIP = "Step 1: 14 to 17 is 3 hours, 180 minutes.\nAnswer: 180 minutes"
 
 #: the interruption scene stops the story after this many characters, as Ctrl-C would
 INTERRUPT_AFTER = 90
@@ -66,8 +75,9 @@ def _text(content: Any) -> str:
     return ""
 
 
-def demo_reply(messages: Sequence[dict[str, Any]]) -> DemoTurn:
-    """The demo model: the next turn for a conversation of OpenAI-style message dicts."""
+def demo_reply(messages: Sequence[dict[str, Any]], call: int = 0) -> DemoTurn:
+    """The demo model: the next turn for a conversation of OpenAI-style message dicts
+    (``call`` numbers the requests, so the Chain of Thought samples can differ)."""
     last = messages[-1]
     if last.get("role") == "tool":
         result = _text(last.get("content"))
@@ -83,6 +93,8 @@ def demo_reply(messages: Sequence[dict[str, Any]]) -> DemoTurn:
         where = name.group(1) if name else "that city"
         return DemoTurn(text=f"It is **{result}** in {where} right now. A good day for a walk.")
     prompt = _text(last.get("content")).lower()
+    if "think step by step" in prompt:  # a Chain of Thought sample
+        return DemoTurn(text=TRIP_SLIP if call % 3 == 2 else TRIP_CHAIN)
     users = [_text(m.get("content")) for m in messages if m.get("role") == "user"]
     if "weather" in prompt:
         match = re.search(r"in ([A-Z][a-z]+)", _text(last.get("content")))
@@ -110,10 +122,10 @@ def _estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-def _respond(request: RecordedRequest, delay: float) -> ScriptedResponse:
+def _respond(request: RecordedRequest, call: int, delay: float) -> ScriptedResponse:
     """The local server's answer: the demo script's turn, as OpenAI streaming bytes."""
     messages = request.json()["messages"]
-    turn = demo_reply(messages)
+    turn = demo_reply(messages, call)
     calls = [ScriptedToolCall(c.name, c.arguments, c.id) for c in turn.tool_calls]
     prompt_tokens = _estimate_tokens(" ".join(_text(m.get("content")) for m in messages))
     output_tokens = _estimate_tokens(turn.text + turn.thinking) + 8 * len(calls)
@@ -144,7 +156,8 @@ async def _scenes(console: Any, delay: float) -> int:
 
     from .render import RichRenderer
 
-    server = OpenAIServer(handler=lambda request: _respond(request, delay)).start()
+    calls = itertools.count()
+    server = OpenAIServer(handler=lambda request: _respond(request, next(calls), delay)).start()
     # no proxy from the environment may stand between us and 127.0.0.1
     http_client = httpx2.AsyncClient(trust_env=False, timeout=None)
     model = OpenAIProvider("agenticraft-demo", base_url=server.base_url, http_client=http_client)
@@ -160,6 +173,19 @@ async def _scenes(console: Any, delay: float) -> int:
         console.print(f"\n[bold green]you >[/bold green] {prompt}")
         return await stream_answer(agent, prompt, RichRenderer(console), **options)
 
+    async def reason(task: str) -> None:
+        from agenticraft.core.streaming import StreamingResponse
+        from agenticraft.reasoning import ChainOfThought
+
+        console.print(f"\n[bold green]you >[/bold green] {task}")
+        renderer, folded = RichRenderer(console), StreamingResponse()
+        # remember=False: the samples are side work, not part of the conversation
+        async with ChainOfThought(samples=3).stream(agent, task, remember=False) as handle:
+            async for chunk in handle:
+                folded.add(chunk)
+                renderer.chunk(chunk)
+        renderer.close(folded, interrupted=False)
+
     console.print(f"[bold]AgentiCraft demo[/bold] · offline, no API key · model played by\n{where}")
     try:
         scene(
@@ -170,10 +196,18 @@ async def _scenes(console: Any, delay: float) -> int:
         scene(2, "Memory across turns", "The second question only makes sense with the first one in memory.")
         await ask("Which city did I just ask you about?")
 
-        scene(3, "The reasoning trace", "Every model turn and tool call of the first run, in order.")
+        scene(
+            3,
+            "The reasoning trace",
+            "Every model turn and tool call of the first run, in order; then a reasoning pattern.",
+        )
         console.print(first.response.reasoning.render(), highlight=False)
         if first.response.thinking:
             console.print(f"[dim italic]thinking: {first.response.thinking}[/dim italic]")
+        console.print(
+            "\n[dim]A reasoning pattern on the same model: Chain of Thought, 3 samples, majority vote.[/dim]"
+        )
+        await reason(TRIP_TASK)
 
         scene(
             4, "Interruption", f"The answer is stopped after {INTERRUPT_AFTER} characters, as Ctrl-C would."

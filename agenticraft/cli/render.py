@@ -17,6 +17,7 @@ import time
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
 
 from agenticraft.core.streaming import (
+    ReasoningStepChunk,
     StreamChunk,
     StreamingResponse,
     TextChunk,
@@ -55,6 +56,12 @@ def preview(value: Any, limit: int = 60) -> str:
 def _call_text(name: str, arguments: dict[str, Any]) -> str:
     args = ", ".join(f"{k}={preview(v, 30)}" for k, v in arguments.items())
     return f"{name}({args})"
+
+
+def _step_text(chunk: ReasoningStepChunk) -> str:
+    step = chunk.step
+    confidence = f" (confidence {step.confidence:.2f})" if step.confidence is not None else ""
+    return f"{step.number}: {preview(step.description, 100)}{confidence}"
 
 
 def format_stats(folded: StreamingResponse, *, interrupted: bool) -> str:
@@ -171,6 +178,9 @@ class RichRenderer:
         elif isinstance(chunk, ToolResultChunk):
             self._end_segment()
             self._print_tool_result(chunk)
+        elif isinstance(chunk, ReasoningStepChunk):
+            self._end_segment()
+            self.console.print(f"◆ {_step_text(chunk)}", style="magenta", markup=False, highlight=False)
 
     def _print_tool_result(self, chunk: ToolResultChunk) -> None:
         from rich.text import Text
@@ -225,6 +235,9 @@ class PlainRenderer:
                 self.info.write(f"[tool {call} -> {preview(chunk.result or '')}]\n")
             else:
                 self.info.write(f"[tool {call} failed: {preview(chunk.error, 100)}]\n")
+            self.info.flush()
+        elif isinstance(chunk, ReasoningStepChunk):
+            self.info.write(f"[step {_step_text(chunk)}]\n")
             self.info.flush()
 
     def close(self, folded: StreamingResponse | None, *, interrupted: bool) -> None:

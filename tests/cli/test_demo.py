@@ -32,10 +32,13 @@ def test_the_demo_runs_offline_and_shows_every_scene() -> None:
     assert re.search(r"turn 1 .*stop=tool_use.*calls: get_weather", out)
     assert "tool get_weather({'city': 'Paris'}) -> '18°C and sunny'" in out
     assert "thinking: The user wants the current weather in Paris" in out
+    # a reasoning pattern streamed its steps; one sample slipped and was outvoted
+    assert "◆ 1: 14:10 to 17:10 is 180 minutes." in out
+    assert "majority vote: 215 minutes with 2 of 3 votes" in out
     # the interruption kept exactly what arrived, and the next turn continued from it
     assert f"interrupted=True, {INTERRUPT_AFTER} characters" in out
     assert f"continuing after “…{STORY[INTERRUPT_AFTER - 24 : INTERRUPT_AFTER]}”" in out
-    assert re.search(r"5 requests went over HTTP to http://127\.0\.0\.1:\d+/v1", out)
+    assert re.search(r"8 requests went over HTTP to http://127\.0\.0\.1:\d+/v1", out)
 
 
 def test_the_demo_in_a_terminal_streams_and_exits_cleanly() -> None:
@@ -70,3 +73,6 @@ def test_the_demo_model_reads_the_conversation_it_is_sent() -> None:
         ]
     )
     assert with_memory.text == "You asked about **Tokyo**."
+    chain = [{"role": "user", "content": "Two trains. Think step by step."}]
+    assert demo_reply(chain, call=0).text.endswith("Answer: 215 minutes")
+    assert demo_reply(chain, call=2).text.endswith("Answer: 180 minutes")
