@@ -3,9 +3,11 @@
 Four short scenes with one agent: a streamed run with a tool call, memory across two turns,
 the reasoning trace of the first run and a Chain of Thought with a majority vote, and an
 answer interrupted midway whose partial text stays in the conversation. Everything goes over
-real HTTP to a local server speaking the OpenAI streaming protocol. The model is played by a small script (:func:`demo_reply`) that
-decides each turn from the conversation it is sent, so the memory scene is real: the second
-answer is computed from the history that went over the wire.
+real HTTP to a local server speaking the OpenAI streaming protocol.
+
+The model is played by a small script (:func:`demo_reply`) that decides each turn from the
+conversation it is sent, so the memory scene is real: the second answer is computed from the
+history that went over the wire.
 """
 
 from __future__ import annotations
