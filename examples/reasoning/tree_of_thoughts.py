@@ -29,6 +29,27 @@ from agenticraft.providers import resolve_model
 from agenticraft.reasoning import TreeOfThoughts, TreeOfThoughtsResult
 from agenticraft.testing import FunctionModel
 
+# Task-specific prompts, as in the paper: they fix the step format so the steps can be checked.
+# They keep the placeholders of the default prompts: {task}, {steps} and {k}.
+PROPOSE_24 = """Task: {task}
+
+Steps so far:
+{steps}
+
+Each step combines two of the numbers left with + - * / and lists the numbers then left, like \
+"4 + 9 = 13 (left: 10 13 13)". Propose up to {k} different possible next steps, one per line, with \
+no numbering or commentary. If exactly one number is left and it is 24, reply instead with one \
+line "Answer: <one expression over the original numbers> = 24"."""
+
+EVALUATE_24 = """Task: {task}
+
+Steps so far:
+{steps}
+
+Evaluate these steps: can the numbers left still make 24? If the last step is an answer, is it \
+a correct expression using each original number exactly once? Think briefly, then end with one \
+word on the last line: sure, likely or impossible."""
+
 PUZZLES = ["4 9 10 13", "1 4 8 8", "4 4 6 8", "5 6 7 8", "3 5 7 9"]
 
 # -- the offline model: deterministic, it only ever sees the prompt ---------------------------
@@ -119,14 +140,24 @@ def _describe(name: str, result: TreeOfThoughtsResult, calls: int) -> str:
 
 async def solve(model: StreamingProvider, puzzle: str, search: str, mermaid: bool) -> tuple[bool, bool]:
     task = f"Use {puzzle} and + - * / to make 24. Use each number exactly once."
+    prompts = {"propose_prompt": PROPOSE_24, "evaluate_prompt": EVALUATE_24}
     greedy = ReasoningAgent(
-        name="greedy", model=model, reasoning_pattern=TreeOfThoughts(k=1, beam_width=1, threshold=0.0)
+        name="greedy",
+        model=model,
+        reasoning_pattern=TreeOfThoughts(k=1, beam_width=1, threshold=0.0, **prompts),
     )
     searcher = ReasoningAgent(
         name="search",
         model=model,
         reasoning_pattern="tree_of_thoughts",
-        pattern_config={"search": search, "k": 8, "beam_width": 3, "threshold": 0.5, "max_model_calls": 120},
+        pattern_config={
+            "search": search,
+            "k": 8,
+            "beam_width": 3,
+            "threshold": 0.5,
+            "max_model_calls": 120,
+            **prompts,
+        },
     )
     print(f"puzzle {puzzle}")
     outcomes = []
