@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -106,6 +107,14 @@ _ERROR_TYPES: dict[str, type[ProviderError]] = {
 
 # -- request ----------------------------------------------------------------------------------
 
+_NOT_IN_ID = re.compile(r"[^a-zA-Z0-9_-]")
+
+
+def _tool_id(call_id: str) -> str:
+    # Anthropic takes ids of [a-zA-Z0-9_-] only; other providers' ids (``functions.f:0``) are
+    # mapped the same way for the call and its result, so they still pair up
+    return _NOT_IN_ID.sub("_", call_id)
+
 
 def _assistant_blocks(message: Message) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
@@ -123,7 +132,9 @@ def _assistant_blocks(message: Message) -> list[dict[str, Any]]:
                 blocks.append({"type": "thinking", "thinking": part.text, "signature": part.signature})
         elif isinstance(part, ToolCallPart):
             call = part.call
-            blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments})
+            blocks.append(
+                {"type": "tool_use", "id": _tool_id(call.id), "name": call.name, "input": call.arguments}
+            )
     return blocks
 
 
@@ -134,7 +145,7 @@ def _user_blocks(message: Message) -> list[dict[str, Any]]:
             result = part.result
             block: dict[str, Any] = {
                 "type": "tool_result",
-                "tool_use_id": result.tool_call_id,
+                "tool_use_id": _tool_id(result.tool_call_id),
                 "content": result.content,
             }
             if result.is_error:

@@ -370,3 +370,13 @@ def test_server_tool_blocks_are_not_taken_for_our_tool_calls() -> None:
         *parser.feed_data(_ev("content_block_stop", index=0)),
     ]
     assert out == []
+
+
+def test_ids_other_providers_made_are_mapped_to_anthropic_characters_and_still_pair() -> None:
+    history = [
+        Message.user("q"),
+        Message.assistant("", [ToolCall("f", {}, "functions.f:0")]),
+        Message.tool_results([ToolResult("functions.f:0", "f", "ok")]),
+    ]
+    _, wire = to_anthropic_messages(history)
+    assert wire[1]["content"][0]["id"] == wire[2]["content"][0]["tool_use_id"] == "functions_f_0"
