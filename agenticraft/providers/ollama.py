@@ -66,18 +66,22 @@ _STOP_REASONS = {"stop": "end_turn", "length": "max_tokens"}
 def resolve_base_url(base_url: str | None = None) -> str:
     """The server to talk to: the argument, else ``OLLAMA_HOST``, else localhost:11434.
 
-    ``OLLAMA_HOST`` is often written the way ``ollama serve`` reads it (``0.0.0.0``,
-    ``myhost:11434``), so a missing scheme becomes ``http://`` and a missing port ``11434``.
+    Read the way the official client reads ``OLLAMA_HOST``: without a scheme (``0.0.0.0``,
+    ``myhost``, ``myhost:9999``) it is ``http://`` and port 11434; with a scheme and no port,
+    the scheme's own port (80 or 443).
     """
     raw = (base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_BASE_URL).strip().rstrip("/")
-    if "://" not in raw:
+    default_port = "11434"
+    if "://" in raw:
+        default_port = "443" if raw.startswith("https://") else "80"
+    else:
         raw = "http://" + raw
     scheme, _, rest = raw.partition("://")
     host, slash, path = rest.partition("/")
     # an IPv6 literal has colons of its own: its port follows the closing bracket
     has_port = "]:" in host if host.startswith("[") else ":" in host
     if not has_port:
-        host += ":443" if scheme == "https" else ":11434"
+        host += ":" + default_port
     return f"{scheme}://{host}{slash}{path}"
 
 
