@@ -27,6 +27,7 @@ from agenticraft.core.streaming import (
     ReasoningStepChunk,
     StreamChunk,
     StreamingResponse,
+    TextChunk,
     ToolCallChunk,
     ToolResultChunk,
     TurnEndChunk,
@@ -166,14 +167,16 @@ class ReasoningContext:
         max_turns: int = 1,
         settings: ModelSettings | None = None,
         on_step: Callable[[TraceStep], None] | None = None,
+        on_text: Callable[[str], None] | None = None,
     ) -> AgentResponse:
         """Run ``prompt`` through the core run loop on a throwaway copy of the agent.
 
         The copy shares the provider, sees the agent's conversation so far (a copy: nothing is
         written back) and has the agent's tools only with ``use_tools``. Its turn and tool
         steps are added to this trace as they complete (``on_step`` sees each one) and its
-        tool and turn events are streamed. Raises :class:`BudgetExhaustedError` past the
-        budget; provider errors propagate after the call is recorded.
+        tool and turn events are streamed; ``on_text`` sees the model's text as it arrives.
+        ``max_turns`` is cut to what the budget allows; :class:`BudgetExhaustedError` when
+        nothing is left. Provider errors propagate after the call is recorded.
         """
         reserved = self.affordable(max_turns)
         if reserved < 1:
@@ -204,6 +207,8 @@ class ReasoningContext:
                         self.usage = self.usage + chunk.usage
                         chunk = dataclasses.replace(chunk, turn=self.turns)
                     fold.add(chunk)
+                    if on_text is not None and isinstance(chunk, TextChunk):
+                        on_text(chunk.content)
                     if isinstance(chunk, ToolCallChunk):
                         self.tool_calls.append(chunk.call)
                     elif isinstance(chunk, ToolResultChunk):

@@ -17,7 +17,13 @@ from typing import ClassVar
 
 from agenticraft.core.errors import ProviderError
 from agenticraft.reasoning.base import PatternResult, ReasoningContext, ReasoningPattern, config_error
-from agenticraft.reasoning.parsing import ParsedChain, normalize_answer, parse_chain
+from agenticraft.reasoning.parsing import (
+    ParsedChain,
+    ParsedStep,
+    completed_steps,
+    normalize_answer,
+    parse_chain,
+)
 
 __all__ = ["COT_PROMPT", "ChainOfThought", "ChainOfThoughtResult", "ChainSample"]
 
@@ -79,15 +85,35 @@ class ChainOfThought(ReasoningPattern):
         )
         if temperature is not None:
             settings = dataclasses.replace(settings, temperature=temperature)
+        pieces: list[str] = []
+        emitted = 0
+
+        def emit(steps: list[ParsedStep]) -> None:
+            nonlocal emitted
+            for number, step in enumerate(steps[emitted:], emitted + 1):
+                ctx.step(
+                    _short(step.text), step.text, step.confidence, kind="thought", sample=index, step=number
+                )
+            emitted = max(emitted, len(steps))
+
+        def on_text(piece: str) -> None:
+            # a step is streamed as soon as the next one starts, while the model is still writing
+            pieces.append(piece)
+            if "\n" in piece:
+                emit(completed_steps("".join(pieces)))
+
         try:
             text = await ctx.ask(
-                self.prompt.format(task=task), purpose="sample", system=self.system, settings=settings
+                self.prompt.format(task=task),
+                purpose="sample",
+                system=self.system,
+                settings=settings,
+                on_text=on_text,
             )
         except ProviderError as exc:  # the context recorded the failed call as a step
             return ChainSample(index, "", ParsedChain(), "", str(exc))
         chain = parse_chain(text)
-        for number, step in enumerate(chain.steps, 1):
-            ctx.step(_short(step.text), step.text, step.confidence, kind="thought", sample=index, step=number)
+        emit(chain.steps)
         ctx.step(
             f"answer: {_short(chain.answer)}",
             chain.answer,

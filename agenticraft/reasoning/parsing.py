@@ -15,6 +15,7 @@ from typing import Any
 
 __all__ = [
     "ParsedChain",
+    "completed_steps",
     "ParsedStep",
     "Proposal",
     "normalize_answer",
@@ -67,13 +68,14 @@ class ParsedChain:
     """Steps and answer of one chain-of-thought reply.
 
     ``explicit_answer`` is false when no answer marker was found and the answer was taken from
-    the last sentence instead.
+    the last sentence instead; ``numbered`` is true when the steps had explicit markers.
     """
 
     steps: list[ParsedStep] = field(default_factory=list)
     answer: str = ""
     confidence: float | None = None
     explicit_answer: bool = False
+    numbered: bool = False
 
 
 @dataclass(slots=True)
@@ -180,6 +182,7 @@ def parse_chain(text: str) -> ParsedChain:
             current.append(line.strip())
         else:
             loose.append(line.strip())
+    chain.numbered = bool(bodies)
     if not bodies:
         bodies = [[ln] for ln in loose]
     for body in bodies:
@@ -193,6 +196,16 @@ def parse_chain(text: str) -> ParsedChain:
         chain.confidence = conf if conf is not None else chain.confidence
         return chain
     return _guess_answer(text, chain)
+
+
+def completed_steps(partial: str) -> list[ParsedStep]:
+    """The steps of a reply still being written that can no longer change: numbered steps that
+    another step follows. Used to stream steps while the model is writing."""
+    whole_lines = partial[: partial.rfind("\n") + 1]
+    if not whole_lines.strip():
+        return []
+    chain = parse_chain(whole_lines)
+    return chain.steps[:-1] if chain.numbered else []
 
 
 def _guess_answer(text: str, chain: ParsedChain) -> ParsedChain:

@@ -9,8 +9,9 @@ import pytest
 from agenticraft.core.agent import Agent
 from agenticraft.core.errors import ProviderError
 from agenticraft.core.messages import Message
-from agenticraft.core.streaming import ToolDefinition
+from agenticraft.core.streaming import ReasoningStepChunk, ToolDefinition
 from agenticraft.reasoning import ChainOfThought, ChainOfThoughtResult, ReasoningResponse
+from agenticraft.reasoning.parsing import ParsedStep, completed_steps
 from agenticraft.testing import FunctionModel, ScriptedModel
 
 MESSY = """Okay, let me think about this carefully.
@@ -128,3 +129,24 @@ async def test_the_budget_caps_the_samples() -> None:
     provider = ScriptedModel(["Answer: 1", "Answer: 1", "Answer: 2"])
     response = await ChainOfThought(samples=5, max_model_calls=3).run(Agent(model=provider), "?")
     assert len(provider.requests) == 3 and result_of(response).votes == {"1": 2, "2": 1}
+
+
+async def test_steps_stream_while_the_model_is_still_writing() -> None:
+    reply = "Step 1: a\nStep 2: b\ncontinued\nStep 3: c\nAnswer: d"
+    agent = Agent(model=FunctionModel(lambda m, t: reply, chunk_size=3))
+    order: list[str] = []
+    async with ChainOfThought().stream(agent, "?") as stream:
+        async for chunk in stream:
+            if isinstance(chunk, ReasoningStepChunk):
+                order.append(f"{chunk.step.data['kind']}:{chunk.step.content}")
+            elif chunk.type == "turn_end":
+                order.append("turn_end")
+    # steps 1 and 2 were complete (the next step had begun) before the model's turn ended
+    assert order == ["thought:a", "thought:b continued", "turn_end", "thought:c", "answer:d"]
+
+
+def test_completed_steps_only_counts_steps_that_cannot_change() -> None:
+    assert completed_steps("Step 1: a\nStep 2: b") == []  # only whole lines count
+    assert completed_steps("Step 1: a\nStep 2: b\n") == [ParsedStep("a")]  # step 2 may go on
+    assert completed_steps("Step 1: a\nStep 2: b\nmore\nStep 3") == [ParsedStep("a"), ParsedStep("b more")]
+    assert completed_steps("Let me think\nabout it\n") == []  # unnumbered: wait for the end
