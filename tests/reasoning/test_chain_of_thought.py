@@ -148,5 +148,8 @@ async def test_steps_stream_while_the_model_is_still_writing() -> None:
 def test_completed_steps_only_counts_steps_that_cannot_change() -> None:
     assert completed_steps("Step 1: a\nStep 2: b") == []  # only whole lines count
     assert completed_steps("Step 1: a\nStep 2: b\n") == [ParsedStep("a")]  # step 2 may go on
-    assert completed_steps("Step 1: a\nStep 2: b\nmore\nStep 3:\n") == [ParsedStep("a"), ParsedStep("b more")]
+    assert completed_steps("Step 1: a\nStep 2: b\nmore\nStep 3: c\n") == [
+        ParsedStep("a"),
+        ParsedStep("b more"),
+    ]
     assert completed_steps("Let me think\nabout it\n") == []  # unnumbered: wait for the end
