@@ -202,10 +202,26 @@ def _retry_after(headers: httpx2.Headers) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+# What a parser raises when a chunk has the wrong shape (a string where an object belongs...):
+# catching it here keeps shape checks off the per-chunk path.
+_SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError)
+
+
+def _shape_error(exc: BaseException, provider: str) -> ProviderError:
+    error = StreamProtocolError(f"a stream chunk has an unexpected shape ({exc!r})", provider=provider)
+    error.__cause__ = exc
+    return error
+
+
 def _transport_error(exc: BaseException, provider: str) -> ProviderError:
+    error: ProviderError
+    if not isinstance(exc, httpx2.TransportError):  # e.g. a body that fails to decompress
+        error = StreamProtocolError(f"{type(exc).__name__}: {exc}", provider=provider)
+        error.__cause__ = exc
+        return error
     if isinstance(exc, httpx2.TimeoutException):
         kind = type(exc).__name__
-        error: ProviderError = ProviderTimeoutError(f"{kind}: {str(exc) or 'timed out'}", provider=provider)
+        error = ProviderTimeoutError(f"{kind}: {str(exc) or 'timed out'}", provider=provider)
     else:
         error = ProviderConnectionError(
             f"{type(exc).__name__}: {str(exc) or 'connection failed'}", provider=provider
@@ -380,8 +396,10 @@ class HTTPProvider(StreamingProvider):
                     f"no first token within {self.timeouts.first_token} s", provider=self.name
                 )
                 error.__cause__ = exc
-            except httpx2.TransportError as exc:
+            except httpx2.HTTPError as exc:
                 error = _transport_error(exc, self.name)
+            except _SHAPE_ERRORS as exc:
+                raise _shape_error(exc, self.name) from exc
             if attempt >= retry.max_retries or not self._retryable(error):
                 raise error
             attempt += 1
@@ -401,8 +419,10 @@ class HTTPProvider(StreamingProvider):
                     yield event
             for event in parser.close():
                 yield event
-        except httpx2.TransportError as exc:
+        except httpx2.HTTPError as exc:
             raise _transport_error(exc, self.name) from exc
+        except _SHAPE_ERRORS as exc:
+            raise _shape_error(exc, self.name) from exc
         finally:
             await chunks.aclose()
             await response.aclose()

@@ -250,3 +250,23 @@ async def test_error_event_message_matches_the_sdk(server: OpenAIServer) -> None
         await _ours(server, pieces)
     assert ours.value.message == sdk_error.value.message
     assert ours.value.body == {"error": error}
+
+
+@pytest.mark.parametrize(
+    "bad_chunk",
+    [b'data: {"choices": ["not an object"]}\n\n', b'data: {"choices": [{"delta": "text"}]}\n\n'],
+)
+async def test_chunks_of_the_wrong_shape_are_protocol_errors(server: OpenAIServer, bad_chunk: bytes) -> None:
+    from agenticraft import Agent
+
+    pieces = openai_stream_events("fine so far")
+    pieces.insert(3, bad_chunk)
+    server.add(ScriptedResponse(200, {"content-type": "text/event-stream"}, pieces))
+    with pytest.raises(StreamProtocolError) as info:
+        await Agent(model=_provider(server)).arun("hi")
+    assert info.value.partial_text == "fine so "
+    # the same shape before the first token is not retried either: it would not get better
+    server.add(ScriptedResponse(200, {"content-type": "text/event-stream"}, [bad_chunk]))
+    with pytest.raises(StreamProtocolError):
+        await _provider(server).complete(ModelRequest([Message.user("hi")]))
+    assert len(server.requests) == 2
