@@ -66,9 +66,7 @@ class ReasoningStream:
         self._reasoner = reasoner
         self._remember = remember
         self._queue: asyncio.Queue[StreamChunk | None] = asyncio.Queue()
-        self.ctx = ReasoningContext(
-            agent, pattern, max_model_calls=max_model_calls, sink=self._queue.put_nowait
-        )
+        self.ctx = ReasoningContext(agent, pattern, max_model_calls=max_model_calls, sink=self._put)
         self._task: asyncio.Task[None] | None = None
         self._final: ReasoningResponse | None = None
         self._result: PatternResult | None = None
@@ -91,8 +89,11 @@ class ReasoningStream:
             if not self._task.cancelled():  # our own cancel() ends the iteration quietly
                 await self._task  # re-raises the pattern's error, if any
             raise StopAsyncIteration
-        self._chunks += 1
         return item
+
+    def _put(self, chunk: StreamChunk) -> None:
+        self._chunks += 1  # events produced, the stream metrics' count (``done`` excluded)
+        self._queue.put_nowait(chunk)
 
     async def _drive(self) -> None:
         try:
@@ -128,6 +129,8 @@ class ReasoningStream:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        elif task is not None and not task.cancelled():
+            task.exception()  # left unread by a consumer that stopped early: not worth a warning
 
     def cancel(self) -> None:
         """Ask the run to stop; the iteration ends after the events already queued (at once
