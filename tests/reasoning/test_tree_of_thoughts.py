@@ -293,3 +293,26 @@ async def test_searching_on_past_the_first_answer_returns_the_best_one(search: s
     assert first.answer == "meh" and [n.thought for n in first.tree.solutions] == ["meh"]
     _, best, _ = await run(TreeModel(tree, MEH_VALUES), search=search, stop_at_first_solution=False)
     assert best.answer == "great" and {n.thought for n in best.tree.solutions} == {"meh", "great"}
+
+
+async def test_several_evaluations_of_a_state_are_averaged() -> None:
+    model = TreeModel({(): ["a", "b"], ("a",): ["Answer: x"]}, {"a": "-", "b": "-", "Answer: x": "sure"})
+    verdicts = {"a": iter(["sure", "likely"]), "b": iter(["impossible", "likely"])}
+
+    async def judge(messages: list[Message], tools: list[ToolDefinition]) -> str:
+        prompt = messages[-1].text
+        last = TreeModel.path(prompt)[-1] if "Evaluate" in prompt else ""
+        if last in verdicts:
+            await model(messages, tools)  # counts the call as in flight
+            return next(verdicts[last])
+        return await model(messages, tools)
+
+    response = await TreeOfThoughts(k=2, n_evaluate=2, threshold=0.3).run(
+        Agent(model=FunctionModel(judge)), "t"
+    )
+    result = response.result
+    assert isinstance(result, TreeOfThoughtsResult) and result.answer == "x"
+    nodes = {n.thought: n for n in result.tree.nodes}
+    assert (nodes["a"].value, nodes["a"].label) == (0.75, "mean")
+    assert (nodes["b"].value, nodes["b"].status) == (0.25, "pruned")
+    assert result.evaluation_calls == 6 and model.peak["evaluate"] == 4
