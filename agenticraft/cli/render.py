@@ -61,7 +61,10 @@ def _call_text(name: str, arguments: dict[str, Any]) -> str:
 def _step_text(chunk: ReasoningStepChunk) -> str:
     step = chunk.step
     confidence = f" (confidence {step.confidence:.2f})" if step.confidence is not None else ""
-    return f"{step.number}: {preview(step.description, 100)}{confidence}"
+    # concurrent samples interleave their steps: say which sample each one belongs to
+    sample = step.data.get("sample")
+    where = f"sample {sample + 1} · " if isinstance(sample, int) and step.data.get("kind") != "vote" else ""
+    return f"{step.number}: {where}{preview(step.description, 100)}{confidence}"
 
 
 def format_stats(folded: StreamingResponse, *, interrupted: bool) -> str:
@@ -72,6 +75,9 @@ def format_stats(folded: StreamingResponse, *, interrupted: bool) -> str:
         parts.append(f"{usage.input_tokens} in · {usage.output_tokens} out tokens")
     parts.append(f"{folded.duration:.2f} s")
     speed = folded.tokens_per_second
+    if folded.trace.reasoning_steps and usage.output_tokens:
+        # a reasoning pattern streams its answer only at the end: rate the whole run instead
+        speed = usage.output_tokens / folded.duration if folded.duration > 0 else None
     if speed is not None and usage.output_tokens and not interrupted:
         parts.append(f"{speed:.1f} tok/s")
     if folded.model:
