@@ -224,6 +224,8 @@ def describe_error(exc: BaseException, model: str | None = None) -> str:
     if isinstance(exc, NotFoundError):
         return f"{text} (is the model name {model!r} right? `agenticraft providers` lists defaults)"
     if isinstance(exc, ProviderConnectionError | ProviderTimeoutError):
+        if exc.provider == "ollama":
+            return f"{text} (is Ollama running? start it with `ollama serve`, or set OLLAMA_HOST)"
         return f"{text} (is the server running and reachable?)"
     if isinstance(exc, MaxTurnsExceededError):
         return (
