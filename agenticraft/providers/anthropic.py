@@ -264,11 +264,17 @@ class AnthropicStreamParser:
     usage is re-emitted whole each time it changes (latest wins). ``ping`` and unknown event,
     block or delta types are ignored, as the API's versioning policy asks of clients. The event
     name is not needed: every payload carries its own ``type``.
+
+    The usage of ``message_start`` is held back until the first output: until then nothing
+    has reached the caller, so the transport may still retry or fall back (an overloaded
+    ``error`` event often follows ``message_start`` directly), and the first-token timeout
+    measures a real token.
     """
 
     __slots__ = (
         "_cache_create",
         "_cache_read",
+        "_held",
         "_input",
         "_output",
         "_sse",
@@ -287,6 +293,7 @@ class AnthropicStreamParser:
         self._cache_create = 0
         self._cache_read = 0
         self._output = 0
+        self._held: UsageChunk | None = None  # message_start's usage, until the first output
         self._stop: str | None = None
         self.model = ""
         self.done = False
@@ -318,6 +325,9 @@ class AnthropicStreamParser:
             payload = json.loads(data)
             kind = payload["type"]
             if kind == "content_block_delta":  # the hot path: one per token
+                if self._held is not None:
+                    out.append(self._held)
+                    self._held = None
                 delta = payload["delta"]
                 dtype = delta["type"]
                 if dtype == "text_delta":
@@ -342,10 +352,13 @@ class AnthropicStreamParser:
             elif kind == "message_start":
                 message = payload["message"]
                 self.model = message.get("model") or ""
-                self._usage(message.get("usage"), out)
+                self._held = self._usage(message.get("usage"))
             elif kind == "message_delta":
                 self._stop = (payload.get("delta") or {}).get("stop_reason") or self._stop
-                self._usage(payload.get("usage"), out)
+                self._held = None
+                usage = self._usage(payload.get("usage"))
+                if usage is not None:
+                    out.append(usage)
             elif kind == "message_stop":
                 self.done = True
                 raw = self._stop
@@ -361,24 +374,31 @@ class AnthropicStreamParser:
 
     def _block_start(self, index: int, block: dict[str, Any], out: list[ProviderEvent]) -> None:
         btype = block.get("type")
+        event: ProviderEvent | None = None
         if btype == "text":
             if block.get("text"):
-                out.append(TextChunk(block["text"]))
+                event = TextChunk(block["text"])
         elif btype == "tool_use":
             self._tools.add(index)
             if block.get("input"):
                 self._start_inputs[index] = block["input"]
-            out.append(ToolCallDeltaChunk("", index, block.get("id") or None, block.get("name") or None))
+            event = ToolCallDeltaChunk("", index, block.get("id") or None, block.get("name") or None)
         elif btype == "thinking":
-            # a block with nothing but a signature (thinking display omitted) must still open
-            out.append(ThinkingChunk(block.get("thinking") or "", block.get("signature") or None))
+            # usually empty: the deltas bring the text, and a signature opens the part by itself
+            if block.get("thinking") or block.get("signature"):
+                event = ThinkingChunk(block.get("thinking") or "", block.get("signature") or None)
         elif btype == "redacted_thinking":
-            out.append(ThinkingChunk("", block.get("data", ""), redacted=True))
+            event = ThinkingChunk("", block.get("data", ""), redacted=True)
         # server tool blocks and future block types are not ours to run
+        if event is not None:
+            if self._held is not None:
+                out.append(self._held)
+                self._held = None
+            out.append(event)
 
-    def _usage(self, usage: Any, out: list[ProviderEvent]) -> None:
+    def _usage(self, usage: Any) -> UsageChunk | None:
         if not isinstance(usage, dict):
-            return
+            return None
         # cumulative totals: a value present replaces the last one, an absent one stays
         value = usage.get("input_tokens")
         if value is not None:
@@ -392,7 +412,7 @@ class AnthropicStreamParser:
         value = usage.get("output_tokens")
         if value is not None:
             self._output = value
-        out.append(UsageChunk(self._current_usage()))
+        return UsageChunk(self._current_usage())
 
     def _current_usage(self) -> Usage:
         return Usage(self._input + self._cache_create + self._cache_read, self._output)

@@ -25,7 +25,7 @@ from agenticraft.core.errors import (
     StreamProtocolError,
 )
 from agenticraft.core.messages import Message, ThinkingPart, Usage
-from agenticraft.core.streaming import ModelRequest, ModelSettings
+from agenticraft.core.streaming import ModelRequest, ModelSettings, TextChunk, UsageChunk
 from agenticraft.providers._http import RetryAttempt, RetryPolicy
 from agenticraft.providers.anthropic import AnthropicProvider, AnthropicStreamParser
 from agenticraft.testing.servers import ScriptedResponse, split_bytes
@@ -361,3 +361,24 @@ async def test_no_key_for_the_real_service_is_a_configuration_error(monkeypatch:
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
     with pytest.raises(ConfigurationError, match="ANTHROPIC_API_KEY"):
         await AnthropicProvider("claude-sonnet-4-6").complete(ModelRequest([Message.user("hi")]))
+
+
+async def test_error_event_before_any_output_is_retried(server: AnthropicServer) -> None:
+    # message_start, then overloaded: nothing reached the caller yet, so the request may go again
+    pieces = anthropic_stream([ErrorEvent("overloaded_error", "Overloaded")])
+    assert [p.split(b"\n", 1)[0] for p in pieces] == [b"event: message_start", b"event: error"]
+    _play(server, pieces)
+    server.add_stream(["second try"], input_tokens=7, output_tokens=2)
+    provider = _provider(server, retry=RetryPolicy(max_retries=1, initial_delay=0))
+    turn = await provider.complete(ModelRequest([Message.user("hi")]))
+    assert (turn.text, turn.usage) == ("second try", Usage(7, 2))
+    assert len(server.requests) == 2
+
+
+def test_start_usage_waits_for_the_first_output() -> None:
+    parser = AnthropicStreamParser()
+    pieces = anthropic_stream(["hi"], input_tokens=9)
+    assert parser.feed(pieces[0]) == []  # message_start alone: no event yet
+    events = [e for p in pieces[1:] for e in parser.feed(p)]
+    assert isinstance(events[0], UsageChunk) and events[0].usage == Usage(9, 1)
+    assert isinstance(events[1], TextChunk)
