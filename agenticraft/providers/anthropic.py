@@ -98,6 +98,7 @@ _ERROR_TYPES: dict[str, type[ProviderError]] = {
     "permission_error": PermissionDeniedError,
     "billing_error": PermissionDeniedError,
     "not_found_error": NotFoundError,
+    "conflict_error": BadRequestError,
     "rate_limit_error": RateLimitError,
     "api_error": ServerError,
     "timeout_error": ProviderTimeoutError,
