@@ -177,3 +177,11 @@ async def test_thinking_cut_before_its_signature_is_never_sent_back(server: Anth
     assert {"type": "text", "text": "Partial "} in sent
     assert all(block["type"] != "thinking" for block in sent)
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+
+
+async def test_model_string_with_base_url_and_key(server: AnthropicServer) -> None:
+    server.add_stream(["Hi from a string."])
+    agent = Agent(model="claude-haiku-4-5", base_url=server.url, api_key="sk-ant-string")
+    assert (await agent.arun("hi")).content == "Hi from a string."
+    request = server.requests[0]
+    assert request.json()["model"] == "claude-haiku-4-5" and request.headers["x-api-key"] == "sk-ant-string"

@@ -112,3 +112,10 @@ async def test_streamed_events(server: OllamaServer) -> None:
     ]
     ends = [(e.stop_reason, e.raw_stop_reason, e.model) for e in events if isinstance(e, TurnEndChunk)]
     assert ends == [("tool_use", "stop", "llama3.2"), ("end_turn", "stop", "llama3.2")]
+
+
+async def test_model_string_with_base_url(server: OllamaServer) -> None:
+    server.add_stream(["Hi from ", "a string."])
+    agent = Agent(model="ollama:qwen3", base_url=server.url)
+    assert (await agent.arun("hi")).content == "Hi from a string."
+    assert server.requests[0].json()["model"] == "qwen3" and agent.provider.name == "ollama"

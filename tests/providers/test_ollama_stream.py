@@ -264,3 +264,11 @@ async def test_break_mid_stream_closes_the_connection_at_once(server: OllamaServ
     assert stream.interrupted and stream.text == "first "
     assert await server.await_until(lambda: server.exchanges[0].client_disconnected)
     assert await server.await_until(lambda: server.open_connections == 0)
+
+
+async def test_error_line_before_any_output_is_retried(server: OllamaServer) -> None:
+    server.add_stream([], error="llama runner process no longer running")
+    server.add_stream(["second try"])
+    provider = _provider(server, retry=RetryPolicy(max_retries=1, initial_delay=0))
+    assert (await provider.complete(ModelRequest([Message.user("hi")]))).text == "second try"
+    assert len(server.requests) == 2
