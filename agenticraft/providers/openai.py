@@ -12,7 +12,7 @@ Decisions where the protocol leaves room:
 - ``reasoning_content`` / ``reasoning`` deltas (DeepSeek, vLLM, Ollama's ``/v1``) become
   thinking; thinking is never sent back (the API has no field for it);
 - ``max_tokens`` goes out as ``max_completion_tokens`` to OpenAI itself (the o-series rejects
-  ``max_tokens``) and as ``max_tokens`` to a custom ``base_url`` (compatible servers know it);
+  ``max_tokens``) and as ``max_tokens`` to any other server (compatible servers know it);
 - a stream that ends without ``[DONE]`` but after a ``finish_reason`` is complete; one that
   ends before any ``finish_reason`` raises :class:`ProviderConnectionError`.
 """
@@ -20,6 +20,7 @@ Decisions where the protocol leaves room:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -282,8 +283,10 @@ class OpenAIProvider(HTTPProvider):
     >>> provider = OpenAIProvider("gpt-4o-mini", api_key="sk-...")  # doctest: +SKIP
     >>> local = OpenAIProvider("llama3.2", base_url="http://localhost:11434/v1")  # doctest: +SKIP
 
-    The key comes from ``api_key`` or ``OPENAI_API_KEY``; a custom ``base_url`` needs none.
-    Other keyword arguments (``http_client``, ``timeouts``, ``retry``, ``headers``) are
+    The key comes from ``api_key`` or ``OPENAI_API_KEY``; the server from ``base_url`` or
+    ``OPENAI_BASE_URL`` (a compatible server needs no key). ``OPENAI_ORG_ID`` and
+    ``OPENAI_PROJECT_ID`` are sent when set, as the official SDK does. Other keyword arguments
+    (``http_client``, ``timeouts``, ``retry``, ``headers``) are
     :class:`~agenticraft.providers._http.HTTPProvider`'s.
     """
 
@@ -292,8 +295,22 @@ class OpenAIProvider(HTTPProvider):
     path = "/chat/completions"
     api_key_env = "OPENAI_API_KEY"
 
+    def __init__(self, model: str, *, base_url: str | None = None, **options: Any) -> None:
+        super().__init__(model, base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None, **options)
+        self.organization = os.environ.get("OPENAI_ORG_ID") or None
+        self.project = os.environ.get("OPENAI_PROJECT_ID") or None
+
+    def build_headers(self) -> dict[str, str]:
+        headers = super().build_headers()
+        if self.organization:
+            headers["openai-organization"] = self.organization
+        if self.project:
+            headers["openai-project"] = self.project
+        return headers
+
     def build_body(self, request: ModelRequest) -> dict[str, Any]:
-        field = "max_tokens" if self.custom_base_url else "max_completion_tokens"
+        official = self.base_url == self.default_base_url
+        field = "max_completion_tokens" if official else "max_tokens"
         return build_request_body(request, self.model, max_tokens_field=field)
 
     def new_parser(self) -> OpenAIStreamParser:

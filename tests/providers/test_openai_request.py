@@ -108,7 +108,8 @@ async def test_a_whole_conversation_is_translated(server: OpenAIServer) -> None:
     }
 
 
-def test_openai_itself_gets_max_completion_tokens() -> None:
+def test_openai_itself_gets_max_completion_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     body = OpenAIProvider("o3-mini", api_key="k").build_body(
         ModelRequest([Message.user("hi")], settings=ModelSettings(max_tokens=50))
     )

@@ -257,6 +257,7 @@ async def test_missing_key_for_openai_itself_is_a_configuration_error(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
         await OpenAIProvider("gpt-4o-mini").complete(REQUEST)
 
@@ -322,3 +323,18 @@ async def test_connect_timeout() -> None:
     finally:
         for s in [*fillers, listener]:
             s.close()
+
+
+async def test_base_url_org_and_project_from_the_environment(
+    server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-1")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-2")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    server.add_stream("from the env server")
+    agent = Agent(model="openai:local-model")  # a model string: no base_url anywhere in code
+    assert (await agent.arun("hi")).content == "from the env server"
+    headers = server.requests[0].headers
+    assert (headers["openai-organization"], headers["openai-project"]) == ("org-1", "proj-2")
+    assert "max_completion_tokens" not in server.requests[0].json()
