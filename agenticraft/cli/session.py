@@ -79,6 +79,8 @@ def load_tool(spec: str) -> Tool:
             if module_spec is None or module_spec.loader is None:
                 raise UsageError(f"--tool {spec!r}: cannot load {module_part}")
             module = importlib.util.module_from_spec(module_spec)
+            # registered first, as an import would: annotations (and dataclasses) look it up
+            sys.modules[module_spec.name] = module
             module_spec.loader.exec_module(module)
         else:
             if "" not in sys.path and str(Path.cwd()) not in sys.path:
