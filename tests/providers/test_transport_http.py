@@ -270,7 +270,8 @@ async def test_compatible_server_needs_no_key(server: OpenAIServer, monkeypatch:
     assert "authorization" not in server.requests[0].headers
 
 
-async def test_the_test_guard_blocks_real_endpoints() -> None:
+async def test_the_test_guard_blocks_real_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     with block_real_providers(), pytest.raises(RealProviderCallBlocked):
         await OpenAIProvider("gpt-4o-mini", api_key="sk-x").complete(REQUEST)
 
