@@ -1,15 +1,13 @@
 """``agenticraft chat`` driven in a pseudo-terminal, as a person would: type, read the streamed
 answer, press Ctrl-C during an answer, keep chatting, press Ctrl-D to leave. The model is the
-local OpenAI-protocol server, over real HTTP."""
+local OpenAI-protocol server (the `openai_server` fixture of our pytest plugin), over real HTTP."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pexpect
-import pytest
 from cli_helpers import CLI, offline_env
 
 from agenticraft.testing.servers.openai import OpenAIServer, ScriptedToolCall
@@ -33,12 +31,6 @@ def spawn_chat(server: OpenAIServer, *extra: str, cwd: Path | None = None) -> pe
     return child
 
 
-@pytest.fixture
-def chat_server() -> Iterator[OpenAIServer]:
-    with OpenAIServer() as server:
-        yield server
-
-
 def leave_with_ctrl_d(child: pexpect.spawn) -> None:
     child.sendeof()
     child.expect(pexpect.EOF)
@@ -46,36 +38,36 @@ def leave_with_ctrl_d(child: pexpect.spawn) -> None:
     assert child.exitstatus == 0
 
 
-def test_a_streamed_answer_then_usage_and_speed_then_ctrl_d_leaves(chat_server: OpenAIServer) -> None:
-    chat_server.add_stream("Hello! I am *streaming* from the local server.", usage=(11, 9))
-    child = spawn_chat(chat_server)
+def test_a_streamed_answer_then_usage_and_speed_then_ctrl_d_leaves(openai_server: OpenAIServer) -> None:
+    openai_server.add_stream("Hello! I am *streaming* from the local server.", usage=(11, 9))
+    child = spawn_chat(openai_server)
     child.sendline("Hi there")
     child.expect("streaming")
     child.expect("from the local server")
     child.expect(r"11 in · 9 out tokens · [0-9.]+ s · [0-9.]+ tok/s")
     child.expect_exact(PROMPT)
     leave_with_ctrl_d(child)
-    assert chat_server.requests[0].json()["messages"][-1] == {"role": "user", "content": "Hi there"}
+    assert openai_server.requests[0].json()["messages"][-1] == {"role": "user", "content": "Hi there"}
 
 
-def test_ctrl_c_stops_the_answer_the_partial_stays_in_the_conversation(chat_server: OpenAIServer) -> None:
+def test_ctrl_c_stops_the_answer_the_partial_stays_in_the_conversation(openai_server: OpenAIServer) -> None:
     # the first words, then the server holds the stream open: only Ctrl-C can end this answer
-    chat_server.add_stream("Once upon a time there was a lighthouse", hang=True)
-    chat_server.add_stream("I was telling you about a lighthouse.")
-    child = spawn_chat(chat_server)
+    openai_server.add_stream("Once upon a time there was a lighthouse", hang=True)
+    openai_server.add_stream("I was telling you about a lighthouse.")
+    child = spawn_chat(openai_server)
     child.sendline("Tell me a long story")
     child.expect("lighthouse")
     child.sendintr()  # Ctrl-C
     child.expect("interrupted")
     child.expect(r"interrupted after 39 characters \(kept in the conversation\)")
     child.expect_exact(PROMPT)  # still in the chat
-    assert chat_server.wait_until(lambda: chat_server.exchanges[0].client_disconnected)
+    assert openai_server.wait_until(lambda: openai_server.exchanges[0].client_disconnected)
 
     child.sendline("What were you saying?")
     child.expect("I was telling you about a lighthouse")
     child.expect_exact(PROMPT)
     leave_with_ctrl_d(child)
-    messages = chat_server.requests[1].json()["messages"]
+    messages = openai_server.requests[1].json()["messages"]
     assert messages[-3:] == [
         {"role": "user", "content": "Tell me a long story"},
         {"role": "assistant", "content": "Once upon a time there was a lighthouse"},
@@ -84,19 +76,19 @@ def test_ctrl_c_stops_the_answer_the_partial_stays_in_the_conversation(chat_serv
 
 
 def test_tool_calls_show_as_they_start_and_finish_and_thinking_is_dimmed(
-    chat_server: OpenAIServer, tmp_path: Path
+    openai_server: OpenAIServer, tmp_path: Path
 ) -> None:
     (tmp_path / "weather.py").write_text(
         "def get_weather(city: str) -> str:\n"
         '    """Current weather for a city."""\n'
         '    return f"18 degrees in {city}"\n'
     )
-    chat_server.add_stream(
+    openai_server.add_stream(
         reasoning="The user asks about Paris weather.",
         tool_calls=[ScriptedToolCall("get_weather", {"city": "Paris"}, "call_w")],
     )
-    chat_server.add_stream("It is 18 degrees in Paris.")
-    child = spawn_chat(chat_server, "--tool", "weather:get_weather", cwd=tmp_path)
+    openai_server.add_stream("It is 18 degrees in Paris.")
+    child = spawn_chat(openai_server, "--tool", "weather:get_weather", cwd=tmp_path)
     child.sendline("Weather in Paris?")
     child.expect(r"\x1b\[[0-9;]*\b2\b[0-9;]*m[^\x1b]*The user asks about Paris weather")  # dim (SGR 2)
     child.expect("get_weather")
@@ -106,7 +98,7 @@ def test_tool_calls_show_as_they_start_and_finish_and_thinking_is_dimmed(
     child.expect(r"It is 18 degrees in Paris\.")
     child.expect_exact(PROMPT)
     leave_with_ctrl_d(child)
-    assert chat_server.requests[1].json()["messages"][-1] == {
+    assert openai_server.requests[1].json()["messages"][-1] == {
         "role": "tool",
         "tool_call_id": "call_w",
         "content": "18 degrees in Paris",
@@ -114,11 +106,11 @@ def test_tool_calls_show_as_they_start_and_finish_and_thinking_is_dimmed(
 
 
 def test_ctrl_c_at_the_prompt_does_not_leave_and_a_provider_error_does_not_end_the_chat(
-    chat_server: OpenAIServer,
+    openai_server: OpenAIServer,
 ) -> None:
-    chat_server.add_error(404, "The model `local-model` does not exist", type="invalid_request_error")
-    chat_server.add_stream("Still here.")
-    child = spawn_chat(chat_server)
+    openai_server.add_error(404, "The model `local-model` does not exist", type="invalid_request_error")
+    openai_server.add_stream("Still here.")
+    child = spawn_chat(openai_server)
     # CPython's readline checks for a signal only when select() is interrupted: a Ctrl-C that
     # lands between drawing the prompt and that select() waits for the next key. A person
     # would press again; so does the test (the pending and the new one make one interrupt).
@@ -137,11 +129,11 @@ def test_ctrl_c_at_the_prompt_does_not_leave_and_a_provider_error_does_not_end_t
     assert "Traceback" not in ANSI.sub("", child.before or "")
 
 
-def test_run_in_a_terminal_renders_markdown_and_the_usage_line(chat_server: OpenAIServer) -> None:
-    chat_server.add_stream("# Plan\n\n- first **step**\n- second step\n", usage=(5, 4))
+def test_run_in_a_terminal_renders_markdown_and_the_usage_line(openai_server: OpenAIServer) -> None:
+    openai_server.add_stream("# Plan\n\n- first **step**\n- second step\n", usage=(5, 4))
     child = pexpect.spawn(
         CLI[0],
-        [*CLI[1:], "run", "Plan it", "--model", "openai:m", "--base-url", chat_server.base_url],
+        [*CLI[1:], "run", "Plan it", "--model", "openai:m", "--base-url", openai_server.base_url],
         env=offline_env(TERM="xterm-256color"),
         encoding="utf-8",
         dimensions=(40, 100),
