@@ -19,7 +19,7 @@ from agenticraft.providers.openai import OpenAIProvider
 from agenticraft.testing.servers import ScriptedResponse
 from agenticraft.testing.servers.openai import OpenAIServer, openai_stream_events
 
-STOPS = ("break", "aclose", "cancel", "task_cancel")
+STOPS = ("break", "aclose", "cancel", "cancel_from_another_task", "task_cancel")
 
 
 def _hanging_stream() -> ScriptedResponse:
@@ -66,10 +66,14 @@ async def _stop_after_first_text(agent: Agent, how: str) -> None:
                     first_text.set()
 
         task = asyncio.create_task(consume())
-        await first_text.wait()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await first_text.wait()  # the consumer is now blocked reading the socket
+        if how == "cancel_from_another_task":
+            agent.cancel()
+            await task  # the stream ends quietly
+        else:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
 
 
 @pytest.mark.parametrize("how", STOPS)
