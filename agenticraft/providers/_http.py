@@ -58,9 +58,9 @@ __all__ = [
 class Timeouts:
     """Seconds to wait (``None``: forever).
 
+    ``connect`` bounds opening a connection (and waiting for a free one in the pool);
     ``first_token`` runs from sending the request to the first event; ``between_chunks``
-    bounds every read of the socket, including those before the first token, so keep it at
-    least as long as ``first_token`` for models that think silently before answering.
+    bounds each wait for the next piece of the body after that.
     """
 
     connect: float | None = 10.0
@@ -68,10 +68,23 @@ class Timeouts:
     between_chunks: float | None = 120.0
     write: float | None = 30.0
 
+    @property
+    def read(self) -> float | None:
+        """The socket read timeout given to httpx: long enough for both phases. It must not
+        cut the wait for the first token short, so it is the larger of the two."""
+        if self.first_token is None or self.between_chunks is None:
+            return None
+        return max(self.first_token, self.between_chunks)
+
+    @property
+    def gap(self) -> float | None:
+        """The between-chunks limit we enforce ourselves, when httpx's read timeout is looser
+        (``None`` when httpx's already is it: the default, which costs nothing per chunk)."""
+        between, read = self.between_chunks, self.read
+        return between if between is not None and (read is None or between < read) else None
+
     def for_httpx(self) -> httpx2.Timeout:
-        return httpx2.Timeout(
-            connect=self.connect, read=self.between_chunks, write=self.write, pool=self.connect
-        )
+        return httpx2.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.connect)
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,9 +427,24 @@ class HTTPProvider(StreamingProvider):
             if ended:
                 return
             feed = parser.feed
-            async for data in chunks:
-                for event in feed(data):
-                    yield event
+            gap = self.timeouts.gap
+            if gap is None:  # httpx's read timeout is the between-chunks limit
+                async for data in chunks:
+                    for event in feed(data):
+                        yield event
+            else:
+                while True:
+                    try:
+                        async with asyncio.timeout(gap):  # around the read only, never a yield
+                            data = await anext(chunks)
+                    except StopAsyncIteration:
+                        break
+                    except TimeoutError:
+                        raise ProviderTimeoutError(
+                            f"no data for {gap} s between chunks", provider=self.name
+                        ) from None
+                    for event in feed(data):
+                        yield event
             for event in parser.close():
                 yield event
         except httpx2.HTTPError as exc:

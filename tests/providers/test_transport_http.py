@@ -166,6 +166,28 @@ async def test_between_chunks_timeout_keeps_the_partial_text(server: OpenAIServe
     assert len(server.requests) == 1  # after the first token: not retried
 
 
+async def test_a_slow_first_token_within_its_limit_then_a_stall_between_chunks(server: OpenAIServer) -> None:
+    # the first token may take longer than the between-chunks limit, and must not be cut by it
+    server.add_stream("slow start", delays={0: 0.3}, hang=True, done=False)
+    timeouts = Timeouts(first_token=10.0, between_chunks=0.1)
+    assert (timeouts.read, timeouts.gap) == (10.0, 0.1)
+    with pytest.raises(ProviderTimeoutError, match="between chunks") as info:
+        await Agent(model=_provider(server, timeouts=timeouts)).arun("hi")
+    assert info.value.partial_text == "slow start"
+
+
+def test_timeouts_need_no_own_gap_when_httpx_enforces_it() -> None:
+    assert (Timeouts().read, Timeouts().gap) == (120.0, None)
+    assert (
+        Timeouts(first_token=1.0, between_chunks=5.0).read,
+        Timeouts(first_token=1.0, between_chunks=5.0).gap,
+    ) == (5.0, None)
+    assert (
+        Timeouts(first_token=None, between_chunks=5.0).read,
+        Timeouts(first_token=None, between_chunks=5.0).gap,
+    ) == (None, 5.0)
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -151,13 +151,15 @@ class OpenAIServer(ScriptedServer):
         split_at: Iterable[int] = (),
         split_seed: int | None = None,
         delay: float = 0.0,
+        delays: dict[int, float] | None = None,
         cut_after: int | None = None,
         hang: bool = False,
         **script: Any,
     ) -> list[bytes]:
         """Queue one streamed turn (arguments of :func:`openai_stream_events`); returns the
         pieces that will be written. By default each SSE event is one piece; ``split_*``
-        re-cut the whole body at byte positions instead."""
+        re-cut the whole body at byte positions instead. ``delay`` seconds pass before each
+        piece (``delays`` maps a piece index to its own delay)."""
         events = openai_stream_events(text, **script)
         body = b"".join(events)
         if split_every is not None or split_seed is not None or split_at:
@@ -170,6 +172,7 @@ class OpenAIServer(ScriptedServer):
                 {"content-type": "text/event-stream"},
                 pieces,
                 delay=delay,
+                delays=dict(delays or {}),
                 cut_after=cut_after,
                 hang=hang,
             )
