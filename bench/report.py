@@ -353,7 +353,7 @@ def render_markdown(document: dict[str, Any]) -> str:
         "(connection reused), after a short warm-up.",
         f"- Concurrency: {conc.get('runs')} concurrent streamed runs of "
         f"{conc.get('chunks')} chunks each in one process with the client's default "
-        "connection pool (the floor gets a 2,000-connection pool); peak RSS is `ru_maxrss` of that process.",
+        "connection pool (the floor: httpx2's default of 100); peak RSS is `ru_maxrss` of that process.",
         f"- Tool round trip: a streamed turn calling `get_weather`, the tool, a streamed answer of "
         f"{tool.get('chunks')} chunks; frameworks use their own tool loop, the floor and "
         "SDKs a hand-written one.",

@@ -168,6 +168,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 for name, figure_params in timed.items():
                     row.update(measure(client, protocol, server.port, {name: figure_params}, timeout))
             results[key] = row
+            if args.partial is not None:  # a long run keeps what it measured if it dies later
+                args.partial.write_text(json.dumps({"results": results, "skipped": skipped}, indent=1))
             errors = [f"{f}: {v['error']}" for f, v in row.items() if isinstance(v, dict) and "error" in v]
             print(
                 f"done {key} ({time.perf_counter() - started:.0f} s){' ERRORS ' if errors else ''}",
@@ -200,13 +202,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results", help="directory for JSON and Markdown")
     parser.add_argument("--name", help="file name stem (default: <mode>-<timestamp>)")
     args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    args.partial = None if args.smoke else args.out / ".partial.json"
     document = run(args)
     document["summary"] = summarize(document)
-    args.out.mkdir(parents=True, exist_ok=True)
     stem = args.name or f"{document['meta']['mode']}-{dt.datetime.now(dt.UTC):%Y%m%d-%H%M%S}"
     json_path, md_path = args.out / f"{stem}.json", args.out / f"{stem}.md"
     json_path.write_text(json.dumps(document, indent=1) + "\n")
     md_path.write_text(render_markdown(document))
+    if args.partial is not None:
+        args.partial.unlink(missing_ok=True)
     print(render_console(document))
     print(f"\nwrote {json_path} and {md_path}")
     return 0
