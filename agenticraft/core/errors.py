@@ -105,6 +105,14 @@ class ProviderError(AgentiCraftError):
         """The text received before the failure ("" when none)."""
         return self.partial_response.content if self.partial_response is not None else ""
 
+    @property
+    def is_transient(self) -> bool:
+        """Whether the same request may succeed later (or on another model): 408, 409, 429,
+        5xx, and connection errors and timeouts. Retries and fallback both ask this."""
+        if self.status_code is not None:
+            return self.status_code in (408, 409, 429) or self.status_code >= 500
+        return self.retryable
+
     def __str__(self) -> str:
         where = self.provider or "provider"
         status = f" {self.status_code}" if self.status_code is not None else ""

@@ -356,12 +356,6 @@ class HTTPProvider(StreamingProvider):
             "expected a streamed response, got a plain JSON body", provider=self.name, body=error.body
         )
 
-    def _retryable(self, error: ProviderError) -> bool:
-        status = error.status_code
-        if status is not None:
-            return status in (408, 409, 429) or status >= 500
-        return error.retryable
-
     async def _open(
         self, client: httpx2.AsyncClient, content: bytes, headers: dict[str, str]
     ) -> tuple[httpx2.Response, AsyncGenerator[bytes, None], StreamParser, list[ProviderEvent], bool]:
@@ -413,7 +407,7 @@ class HTTPProvider(StreamingProvider):
                 error = _transport_error(exc, self.name)
             except _SHAPE_ERRORS as exc:
                 raise _shape_error(exc, self.name) from exc
-            if attempt >= retry.max_retries or not self._retryable(error):
+            if attempt >= retry.max_retries or not error.is_transient:
                 raise error
             attempt += 1
             delay = retry.delay(attempt, error.retry_after)

@@ -14,15 +14,7 @@ from contextlib import aclosing
 from agenticraft.core.errors import ConfigurationError, ProviderError
 from agenticraft.core.streaming import ModelRequest, ProviderEvent, StreamingProvider
 
-__all__ = ["FallbackProvider", "should_fall_back"]
-
-
-def should_fall_back(error: ProviderError) -> bool:
-    """Whether another model may succeed where this one failed before its first token."""
-    status = error.status_code
-    if status is not None:
-        return status in (408, 409, 429) or status >= 500
-    return error.retryable
+__all__ = ["FallbackProvider"]
 
 
 class FallbackProvider(StreamingProvider):
@@ -82,7 +74,7 @@ class FallbackProvider(StreamingProvider):
                         yield event
                 return
             except ProviderError as exc:
-                if started or position == last or not should_fall_back(exc):
+                if started or position == last or not exc.is_transient:
                     if self.errors:
                         tried = "; ".join(f"{e.provider}: {e}" for e in self.errors)
                         exc.add_note(f"earlier models failed before their first token: {tried}")

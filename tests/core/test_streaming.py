@@ -154,3 +154,16 @@ def test_import_is_cheap_and_loads_no_heavy_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code_agent], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_transient_errors_are_the_ones_retries_and_fallback_act_on() -> None:
+    from agenticraft.core.errors import ProviderConnectionError, ProviderError, StreamProtocolError
+
+    transient = [
+        c
+        for c in (400, 401, 404, 408, 409, 422, 429, 500, 502, 529)
+        if ProviderError("x", status_code=c).is_transient
+    ]
+    assert transient == [408, 409, 429, 500, 502, 529]
+    assert ProviderConnectionError("reset").is_transient
+    assert not StreamProtocolError("garbage").is_transient
