@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
+    from agenticraft.agents import ReasoningAgent
     from agenticraft.core.agent import Agent, AgentStream
     from agenticraft.core.errors import (
         AgentiCraftError,
@@ -61,6 +62,7 @@ _LAZY: dict[str, str] = {
     "StreamingResponse": "agenticraft.core.streaming",
     "Tool": "agenticraft.core.tools",
     "tool": "agenticraft.core.tools",
+    "ReasoningAgent": "agenticraft.agents",
 }
 _LAZY.update(
     dict.fromkeys(
@@ -106,6 +108,7 @@ __all__ = [
     "ProviderError",
     "ProviderTimeoutError",
     "RateLimitError",
+    "ReasoningAgent",
     "ReasoningStep",
     "ReasoningTrace",
     "ServerError",
