@@ -1,6 +1,7 @@
 """Measure one client on one or more figures, in this (fresh) process; print one JSON line.
 
-Run by ``bench/run.py``, one subprocess per client and figure::
+Run by ``bench/run.py``, one subprocess per client and figure (startup figures come from
+``bench/startup.py``, which starts from a bare interpreter)::
 
     python bench/measure.py '{"client": "floor", "protocol": "openai", "port": 8000,
                               "figures": {"cpu": {"chunks": 5000, "reps": 5}}}'
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib
 import json
 import os
 import resource
@@ -233,31 +233,7 @@ async def fig_tool(name: str, protocol: str, port: int, p: dict[str, Any]) -> di
     }
 
 
-async def fig_startup(name: str, protocol: str, port: int, p: dict[str, Any]) -> dict[str, Any]:
-    """Import time of the client's package, then the first run (import included) in this fresh
-    process. Must be the first thing the process does."""
-    from clients import ADAPTERS
-
-    module = ADAPTERS[name].module
-    started = time.perf_counter()
-    importlib.import_module(module)
-    imported = time.perf_counter()
-    client = _client(name, protocol, _base(port, p["chunks"]))
-    counter = Counter()
-    await client.stream(counter)
-    finished = time.perf_counter()
-    await client.aclose()
-    return {
-        "module": module,
-        "import_ms": (imported - started) * 1e3,
-        "first_run_ms": (finished - started) * 1e3,
-        "chunks": p["chunks"],
-        "count": counter.n,
-    }
-
-
 FIGURES: dict[str, Any] = {
-    "startup": fig_startup,
     "cpu": fig_cpu,
     "latency": fig_latency,
     "ttfc": fig_ttfc,

@@ -1,9 +1,9 @@
 """Run the whole benchmark: ``python bench/run.py`` (full) or ``python bench/run.py --smoke`` (CI).
 
 Starts ``bench/server.py`` in its own process, then measures every client in fresh
-subprocesses (``bench/measure.py``), one per client and figure, and writes a console table plus
-JSON and Markdown files under ``bench/results/``. Clients whose library is not installed are
-skipped with a note. See ``bench/README.md``.
+subprocesses (``bench/measure.py``, ``bench/startup.py``), one per client and figure, and
+writes a console table plus JSON and Markdown files under ``bench/results/``. Clients whose
+library is not installed are skipped with a note. See ``bench/README.md``.
 """
 
 from __future__ import annotations
@@ -86,13 +86,20 @@ class Server:
             self.proc.kill()
 
 
-def measure(client: str, protocol: str, port: int, figures: dict[str, Any], timeout: float) -> dict[str, Any]:
-    """Run ``bench/measure.py`` in a fresh process and return its figures."""
+def measure(
+    client: str,
+    protocol: str,
+    port: int,
+    figures: dict[str, Any],
+    timeout: float,
+    argv: list[str] | None = None,
+) -> dict[str, Any]:
+    """Run ``bench/measure.py`` (or the given command) in a fresh process; return its figures."""
     spec = json.dumps({"client": client, "protocol": protocol, "port": port, "figures": figures})
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "0"}
     try:
         done = subprocess.run(
-            [sys.executable, str(HERE / "measure.py"), spec],
+            argv or [sys.executable, str(HERE / "measure.py"), spec],
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -113,7 +120,8 @@ def _startup(client: str, protocol: str, port: int, params: dict[str, Any], time
     """Import and first-run time, each process fresh; the median over ``processes``."""
     runs = []
     for _ in range(params["processes"]):
-        out = measure(client, protocol, port, {"startup": {"chunks": params["chunks"]}}, timeout)["startup"]
+        argv = [sys.executable, str(HERE / "startup.py"), client, protocol, str(port), str(params["chunks"])]
+        out = measure(client, protocol, port, {"startup": params}, timeout, argv)["startup"]
         if "error" in out:
             return out
         runs.append(out)
