@@ -336,8 +336,12 @@ class AnthropicStreamParser:
                 elif dtype == "input_json_delta":
                     index = payload["index"]
                     if index in self._tools:  # server tools stream their input too: not ours
-                        self._start_inputs.pop(index, None)
-                        out.append(ToolCallDeltaChunk(delta["partial_json"], index))
+                        partial = delta["partial_json"]
+                        if partial:
+                            # fragments replace an input given at the start; an empty one
+                            # (the API often sends "" first) must not erase it
+                            self._start_inputs.pop(index, None)
+                            out.append(ToolCallDeltaChunk(partial, index))
                 elif dtype == "thinking_delta":
                     out.append(ThinkingChunk(delta["thinking"]))
                 elif dtype == "signature_delta":

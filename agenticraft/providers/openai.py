@@ -13,6 +13,9 @@ Decisions where the protocol leaves room:
   thinking; thinking is never sent back (the API has no field for it);
 - ``max_tokens`` goes out as ``max_completion_tokens`` to OpenAI itself (the o-series rejects
   ``max_tokens``) and as ``max_tokens`` to any other server (compatible servers know it);
+- a turn that streamed tool calls ends as ``tool_use`` even when the server said ``stop``
+  (``raw_stop_reason`` keeps its word); tool-call ``arguments`` sent as a JSON object rather
+  than JSON text are taken as that object;
 - a stream that ends without ``[DONE]`` but after a ``finish_reason`` is complete; one that
   ends before any ``finish_reason`` raises :class:`ProviderConnectionError`.
 """
@@ -178,13 +181,14 @@ def error_from_payload(payload: dict[str, Any], provider: str = "openai") -> Pro
 class OpenAIStreamParser:
     """Chat Completions chunks into provider events."""
 
-    __slots__ = ("_decoder", "_done", "_finish", "_model", "_provider", "_refused", "_usage")
+    __slots__ = ("_called", "_decoder", "_done", "_finish", "_model", "_provider", "_refused", "_usage")
 
     def __init__(self, provider: str = "openai") -> None:
         self._decoder = SSEDecoder()
         self._provider = provider
         self._finish: str | None = None
         self._refused = False
+        self._called = False  # a tool call was streamed
         self._done = False
         self._model = ""
         self._usage: Usage | None = None
@@ -247,11 +251,15 @@ class OpenAIStreamParser:
             out.append(TextChunk(refusal))
         calls = delta.get("tool_calls")
         if calls:
+            self._called = True
             for call in calls:
                 function = call.get("function") or {}
+                arguments = function.get("arguments") or ""
+                if not isinstance(arguments, str):  # some compatible servers send the object itself
+                    arguments = json.dumps(arguments, ensure_ascii=False)
                 out.append(
                     ToolCallDeltaChunk(
-                        function.get("arguments") or "",
+                        arguments,
                         call.get("index"),
                         call.get("id") or None,
                         function.get("name") or None,
@@ -263,6 +271,10 @@ class OpenAIStreamParser:
         stop = STOP_REASONS.get(raw or "", "end_turn")
         if self._refused and stop == "end_turn":
             stop = "refusal"
+        elif self._called and stop == "end_turn":
+            # some compatible servers (Ollama's /v1, llama.cpp) say "stop" after tool calls;
+            # the turn still asks for tools, as the native Ollama adapter reports it too
+            stop = "tool_use"
         return TurnEndChunk(stop, raw, model=self._model, usage=self._usage or Usage())
 
     def close(self) -> list[ProviderEvent]:

@@ -62,11 +62,13 @@ class RedactedThinking:
 @dataclass(slots=True)
 class ToolUse:
     """A ``tool_use`` block; ``fragments`` are the ``input_json_delta`` pieces of its input
-    (the real API sends an empty one first)."""
+    (the real API sends an empty one first). ``start_input`` is the ``input`` of its
+    ``content_block_start`` (``{}`` from the real API; some proxies put the whole input there)."""
 
     name: str
     fragments: Sequence[str]
     id: str = ""
+    start_input: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -190,7 +192,7 @@ def anthropic_stream(
         else:
             tool_used = True
             call_id = block.id or f"toolu_{message_id[4:]}{index:02d}"
-            start = {"type": "tool_use", "id": call_id, "name": block.name, "input": {}}
+            start = {"type": "tool_use", "id": call_id, "name": block.name, "input": block.start_input}
             w.event(
                 "content_block_start", {"type": "content_block_start", "index": index, "content_block": start}
             )
