@@ -215,6 +215,19 @@ def _retry_after(headers: httpx2.Headers) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+def _text_message(body: Any) -> str | None:
+    """The message of an error body that is plain text: the text (cut short), unless it is a
+    web page (a proxy's or gateway's HTML would fill the error's message; ``body`` keeps it)."""
+    if not isinstance(body, str):
+        return None
+    text = body.strip()
+    if not text or text.startswith("<"):
+        return None
+    return text if len(text) <= _MAX_TEXT_MESSAGE else text[:_MAX_TEXT_MESSAGE] + "..."
+
+
+_MAX_TEXT_MESSAGE = 500
+
 # What a parser raises when a chunk has the wrong shape (a string where an object belongs...):
 # catching it here keeps shape checks off the per-chunk path.
 _SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError)
@@ -306,7 +319,13 @@ class HTTPProvider(StreamingProvider):
         return headers
 
     def error_message(self, body: Any) -> str | None:
-        """The human message inside an error body (``{"error": {"message": ...}}`` by default)."""
+        """The human message inside an error body (``{"error": {"message": ...}}`` by default).
+
+        Also understood: a body wrapped in a one-element list (Gemini's OpenAI-compatible
+        endpoint) and FastAPI's ``{"detail": ...}`` (vLLM and other Python servers).
+        """
+        if isinstance(body, list) and len(body) == 1:
+            body = body[0]
         if isinstance(body, dict):
             error = body.get("error")
             if isinstance(error, dict) and isinstance(error.get("message"), str):
@@ -315,6 +334,13 @@ class HTTPProvider(StreamingProvider):
                 return error
             if isinstance(body.get("message"), str):
                 return str(body["message"])
+            detail = body.get("detail")
+            if isinstance(detail, str):
+                return detail
+            if isinstance(detail, list):
+                messages = [str(d["msg"]) for d in detail if isinstance(d, dict) and "msg" in d]
+                if messages:
+                    return "; ".join(messages)
         return None
 
     def check_ready(self) -> None:
@@ -334,7 +360,7 @@ class HTTPProvider(StreamingProvider):
             body: Any = json.loads(raw)
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        message = self.error_message(body) or (body if isinstance(body, str) and body else None)
+        message = self.error_message(body) or _text_message(body)
         status = response.status_code
         error_class = error_for_status(status)
         return error_class(
@@ -368,8 +394,19 @@ class HTTPProvider(StreamingProvider):
         try:
             if response.status_code >= 400:
                 raise await self._status_error(response)
-            if response.headers.get("content-type", "").startswith("application/json"):
+            content_type = response.headers.get("content-type", "")
+            if content_type.startswith("application/json"):
                 raise await self._not_a_stream(response)
+            if content_type.startswith("text/html"):
+                # a web page (a UI or proxy at this URL): no stream will follow, and retrying
+                # or reporting a cut connection would only hide the wrong base URL
+                raw = await response.aread()
+                raise StreamProtocolError(
+                    f"expected a streamed response from {self.url}, got an HTML page",
+                    provider=self.name,
+                    status_code=response.status_code,
+                    body=raw.decode("utf-8", "replace"),
+                )
             encoding = response.headers.get("content-encoding", "identity").lower()
             chunks = response.aiter_raw() if encoding == "identity" else response.aiter_bytes()
             parser = self.new_parser()
