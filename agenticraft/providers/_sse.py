@@ -46,6 +46,8 @@ class _LineSplitter:
             self._started = True
             self._partial = []
             data = head[3:] if head.startswith(_BOM) else head
+        if not data:  # an empty piece must not end the wait for the "\n" of a "\r\n"
+            return []
         if self._cr_pending:
             self._cr_pending = False
             if data[:1] == b"\n":
