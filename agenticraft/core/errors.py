@@ -200,6 +200,7 @@ class ToolRetriesExceededError(ToolError):
         self.tool_name = tool_name
         self.max_retries = max_retries
         self.last_error = last_error
+        self.partial_response: AgentResponse | None = None
 
 
 class MaxTurnsExceededError(AgentiCraftError):

@@ -174,7 +174,7 @@ async def run_events(state: RunState) -> AsyncGenerator[StreamChunk, None]:
         done_chunk = DoneChunk(response)
         fold(done_chunk)
         yield done_chunk
-    except (ProviderError, MaxTurnsExceededError) as exc:
+    except (ProviderError, MaxTurnsExceededError, ToolRetriesExceededError) as exc:
         state.interrupted = True
         if exc.partial_response is None:
             exc.partial_response = state.snapshot()
@@ -183,6 +183,20 @@ async def run_events(state: RunState) -> AsyncGenerator[StreamChunk, None]:
         if not state.finished:
             state.interrupted = True
         state.commit()
+
+
+class _ToolAbort(Exception):
+    """Carries a ``KeyboardInterrupt`` or ``SystemExit`` raised by a tool out of its task.
+
+    Left to escape a task, those two leave the event loop itself (asyncio re-raises them from
+    the task step), so the run would end with a ``CancelledError`` while the other tool calls
+    are abandoned. Carried out as an ordinary exception, the run re-raises the original in the
+    consumer's task after cancelling the other calls, with memory left consistent.
+    """
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(repr(exc))
+        self.exc = exc
 
 
 async def _run_one(
@@ -199,7 +213,10 @@ async def _run_one(
             f"Could not call {call.name!r}: {call.arguments_error}. Send the arguments as a JSON object.",
         )
     else:
-        outcome = await tool.execute(call.arguments, timeout)
+        try:
+            outcome = await tool.execute(call.arguments, timeout)
+        except (KeyboardInterrupt, SystemExit) as exc:
+            raise _ToolAbort(exc) from None
     return index, ToolResultChunk(
         call.id, call.name, outcome.output, outcome.error, call.arguments, time.perf_counter() - started
     )
@@ -229,7 +246,11 @@ async def execute_tool_calls(
         tasks = [asyncio.ensure_future(_run_one(i, calls[i], tools, timeout)) for i in batch]
         try:
             for next_done in asyncio.as_completed(tasks):
-                yield await next_done
+                try:
+                    finished = await next_done
+                except _ToolAbort as abort:
+                    raise abort.exc from None
+                yield finished
         finally:
             pending = [t for t in tasks if not t.done()]
             for task in pending:

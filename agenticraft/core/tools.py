@@ -227,6 +227,13 @@ class Tool:
             value = await (asyncio.wait_for(call, limit) if limit is not None else call)
         except TimeoutError:
             return ToolOutcome(None, f"Tool {self.name!r} timed out after {limit:g} s.")
+        except asyncio.CancelledError:
+            # a tool's own inner cancellation (an awaited task cancelled elsewhere) is a tool
+            # failure; only a cancellation of this task is the run being stopped
+            task = asyncio.current_task()
+            if task is None or task.cancelling():
+                raise
+            return ToolOutcome(None, f"Tool {self.name!r} was cancelled before it finished.")
         except Exception as exc:  # a failing tool is reported to the model, not raised
             return ToolOutcome(None, f"Tool {self.name!r} raised {type(exc).__name__}: {exc}")
         try:
