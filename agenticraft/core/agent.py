@@ -38,6 +38,7 @@ class AgentStream:
         self._consumer: asyncio.Task[Any] | None = None
         self._cancel_requested = False
         self._closed = False
+        self._idle: asyncio.Event | None = None  # set when the consumer leaves __anext__
 
     # -- iteration ----------------------------------------------------------------------
     def __aiter__(self) -> AgentStream:
@@ -58,6 +59,8 @@ class AgentStream:
             raise
         finally:
             self._consumer = None
+            if self._idle is not None:
+                self._idle.set()
 
     async def __aenter__(self) -> AgentStream:
         return self
@@ -70,6 +73,18 @@ class AgentStream:
     async def aclose(self) -> None:
         """Stop the run now; what was received stays in ``response`` and in memory."""
         self._closed = True
+        consumer = self._consumer
+        if consumer is not None and consumer is not asyncio.current_task():
+            # the generator is running in the consumer's task and cannot be closed from here
+            # (asyncio would raise "already running"): stop it there as cancel() does, and wait
+            # until it has let go
+            if self._idle is None:
+                self._idle = asyncio.Event()
+            idle = self._idle
+            if not self._cancel_requested:
+                self._cancel_requested = True
+                consumer.cancel()
+            await idle.wait()
         await self._events.aclose()
 
     def cancel(self) -> None:
