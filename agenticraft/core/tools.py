@@ -10,6 +10,8 @@ timeout, and turns every failure into an error text the model can read and act o
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import inspect
 import json
 import re
@@ -156,14 +158,9 @@ class Tool:
 
     # -- schema -------------------------------------------------------------------------
     def _build(self) -> None:
-        from typing import get_type_hints
+        from pydantic import ConfigDict, Field, PydanticUserError, create_model
 
-        from pydantic import ConfigDict, Field, create_model
-
-        try:
-            hints = get_type_hints(self.function)
-        except Exception:  # unresolvable forward references: fall back to raw annotations
-            hints = {}
+        hints = _type_hints(self.function, self._signature)
         fields: dict[str, Any] = {}
         for pname, p in self._signature.parameters.items():
             annotation = hints.get(pname, p.annotation)
@@ -171,12 +168,15 @@ class Tool:
                 annotation = Any
             default = ... if p.default is inspect.Parameter.empty else p.default
             fields[pname] = (annotation, Field(default, description=self.param_docs.get(pname)))
-        model = create_model(
-            f"{self.name}_arguments",
-            __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
-            **fields,
-        )
-        schema = model.model_json_schema()
+        try:
+            model = create_model(
+                f"{self.name}_arguments",
+                __config__=ConfigDict(extra="forbid", arbitrary_types_allowed=True),
+                **fields,
+            )
+            schema = model.model_json_schema()
+        except PydanticUserError as exc:  # say which tool, in our error tree
+            raise ToolDefinitionError(f"tool {self.name!r}: cannot describe its parameters: {exc}") from exc
         _strip_titles(schema)
         schema.setdefault("properties", {})
         schema["type"] = "object"
@@ -240,6 +240,38 @@ class Tool:
             return ToolOutcome(_to_text(value), None)
         except (TypeError, ValueError) as exc:
             return ToolOutcome(None, f"Tool {self.name!r} returned a value that is not JSON: {exc}")
+
+
+def _type_hints(function: Callable[..., Any], signature: inspect.Signature) -> dict[str, Any]:
+    """The parameters' annotations, resolved where they are strings (postponed annotations).
+
+    ``get_type_hints`` refuses a ``functools.partial`` and a callable object, and gives up on
+    every parameter when one name cannot be resolved; here the function behind them is asked,
+    and each annotation is resolved on its own, an unresolvable one left as it is.
+    """
+    from typing import get_type_hints
+
+    target: Any = function
+    while isinstance(target, functools.partial):
+        target = target.func
+    if not (inspect.isfunction(target) or inspect.ismethod(target)) and not isinstance(target, type):
+        target = type(target).__call__  # a callable object: its annotations are on __call__
+    try:
+        return get_type_hints(target)
+    except Exception:
+        pass
+    unwrapped = inspect.unwrap(target)
+    namespace = dict(getattr(unwrapped, "__globals__", {}))
+    with contextlib.suppress(TypeError, ValueError):  # not a Python function: no closure
+        namespace.update(inspect.getclosurevars(unwrapped).nonlocals)
+    hints: dict[str, Any] = {}
+    for name, parameter in signature.parameters.items():
+        annotation = parameter.annotation
+        if isinstance(annotation, str):
+            with contextlib.suppress(Exception):  # left as a string: pydantic names it
+                annotation = eval(annotation, namespace)  # what get_type_hints does, one at a time
+        hints[name] = annotation
+    return hints
 
 
 def _strip_titles(schema: Any) -> None:

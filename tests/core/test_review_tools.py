@@ -1,0 +1,77 @@
+"""Tools defined in a module with postponed annotations (this one): callable objects, partials,
+and a parameter whose type cannot be resolved."""
+
+from __future__ import annotations
+
+import enum
+import functools
+
+import pytest
+from pydantic import BaseModel
+
+from agenticraft import Agent, tool
+from agenticraft.core.errors import ToolDefinitionError
+from agenticraft.core.messages import ToolCall
+from agenticraft.core.tools import Tool
+from agenticraft.testing import ScriptedModel
+
+
+class Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+class Brush(BaseModel):
+    width: int = 1
+
+
+class Painter:
+    """Paint a wall."""
+
+    def __call__(self, color: Color, brush: Brush | None = None, *, coats: int = 1) -> str:
+        return f"{color.value} x{coats} width {brush.width if brush else 0}"
+
+
+def paint(color: Color, coats: int) -> str:
+    """Paint with a fixed number of coats."""
+    return f"{color.value} x{coats}"
+
+
+@pytest.mark.parametrize(
+    ("function", "arguments", "expected"),
+    [
+        (Painter(), {"color": "red", "brush": {"width": 3}, "coats": 2}, "red x2 width 3"),
+        (functools.partial(paint, coats=2), {"color": "blue"}, "blue x2"),
+    ],
+)
+async def test_callable_objects_and_partials_resolve_postponed_annotations(
+    function: object, arguments: dict[str, object], expected: str
+) -> None:
+    t = Tool(function, name="paint")  # type: ignore[arg-type]
+    assert t.parameters["properties"]["color"] == {"$ref": "#/$defs/Color"}
+    assert t.parameters["$defs"]["Color"]["enum"] == ["red", "blue"]
+    outcome = await t.execute(arguments)
+    assert (outcome.output, outcome.error) == (expected, None)
+    refused = await t.execute({"color": "green"})
+    assert refused.error is not None and "color" in refused.error
+
+
+def make_local_tool() -> Tool:
+    class Local(BaseModel):
+        y: int
+
+    def mixed(color: Color, extra: Local | None = None) -> str:
+        return color.value
+
+    return tool(mixed)
+
+
+async def test_one_unresolvable_annotation_is_a_tool_definition_error_naming_the_tool() -> None:
+    t = make_local_tool()
+    with pytest.raises(ToolDefinitionError, match=r"'mixed'.*Local"):
+        t.definition()
+    # the run fails before anything reaches memory
+    agent = Agent(model=ScriptedModel([[ToolCall("mixed", {"color": "red"})]]), tools=[t])
+    with pytest.raises(ToolDefinitionError):
+        await agent.arun("go")
+    assert agent.history == []
