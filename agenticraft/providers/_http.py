@@ -42,7 +42,7 @@ from agenticraft.core.errors import (
     error_for_status,
 )
 from agenticraft.core.network_guard import check_request_allowed
-from agenticraft.core.streaming import ModelRequest, ProviderEvent, StreamingProvider
+from agenticraft.core.streaming import ModelRequest, ProviderEvent, StreamingProvider, TurnEndChunk
 
 __all__ = [
     "HTTPProvider",
@@ -256,6 +256,23 @@ def _transport_error(exc: BaseException, provider: str) -> ProviderError:
     return error
 
 
+#: Seconds to wait, once the protocol said the turn is over, for the body's own end. A server
+#: ends the body at once (the connection then goes back to the pool); one that keeps it open
+#: (a proxy that never ends a chunked body, HTTP/1.0 keep-alive) must not turn a complete
+#: answer into a between-chunks timeout: its connection is closed instead.
+DRAIN_AFTER_END = 0.5
+
+
+async def _drain(chunks: AsyncGenerator[bytes, None]) -> None:
+    """Read the rest of a body whose turn is complete, briefly; nothing in it counts."""
+    try:
+        async with asyncio.timeout(DRAIN_AFTER_END):
+            async for _ in chunks:
+                pass
+    except (TimeoutError, httpx2.HTTPError):
+        pass  # the turn is complete; the connection is just not reused
+
+
 # -- the provider base ---------------------------------------------------------------------
 
 
@@ -457,12 +474,19 @@ class HTTPProvider(StreamingProvider):
                 yield event
             if ended:
                 return
+            if type(events[-1]) is TurnEndChunk:
+                await _drain(chunks)
+                return
             feed = parser.feed
             gap = self.timeouts.gap
             if gap is None:  # httpx's read timeout is the between-chunks limit
                 async for data in chunks:
-                    for event in feed(data):
+                    events = feed(data)
+                    for event in events:
                         yield event
+                    if events and type(events[-1]) is TurnEndChunk:
+                        await _drain(chunks)
+                        return
             else:
                 while True:
                     try:
@@ -474,8 +498,12 @@ class HTTPProvider(StreamingProvider):
                         raise ProviderTimeoutError(
                             f"no data for {gap} s between chunks", provider=self.name
                         ) from None
-                    for event in feed(data):
+                    events = feed(data)
+                    for event in events:
                         yield event
+                    if events and type(events[-1]) is TurnEndChunk:
+                        await _drain(chunks)
+                        return
             for event in parser.close():
                 yield event
         except httpx2.HTTPError as exc:
