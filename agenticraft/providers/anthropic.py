@@ -6,6 +6,10 @@ What the wire needs that our model does not say:
 - ``system`` is a top-level field, not a message; every system message's text goes there.
 - Tool results go back as ``tool_result`` blocks of a *user* message, and the API wants roles to
   alternate, so consecutive messages of the same role are merged into one.
+- Text blocks must hold non-whitespace text, and a ``tool_result`` with ``is_error`` must have
+  content: whitespace-only text (other models often write ``"\n\n"`` before a tool call) is
+  left out, and an empty error result says :data:`EMPTY_ERROR_CONTENT`. Either would be
+  rejected, and with it every later turn of a conversation that keeps its history.
 - ``max_tokens`` is required. Without ``ModelSettings.max_tokens`` we send
   :data:`DEFAULT_MAX_TOKENS` (4096, which every Claude model accepts), plus the thinking budget
   when extended thinking is asked for (the budget counts against ``max_tokens``). Thinking is
@@ -67,6 +71,7 @@ __all__ = [
     "API_VERSION",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_TOKENS",
+    "EMPTY_ERROR_CONTENT",
     "AnthropicProvider",
     "AnthropicStreamParser",
     "build_request_body",
@@ -77,6 +82,8 @@ __all__ = [
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
+#: the content of a failed tool's result that came without any (the API rejects it empty)
+EMPTY_ERROR_CONTENT = "the tool failed without a message"
 PROVIDER = "anthropic"
 
 #: Anthropic's stop reasons -> ours (``raw_stop_reason`` keeps theirs)
@@ -121,7 +128,7 @@ def _assistant_blocks(message: Message) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     for part in message.parts:
         if isinstance(part, TextPart):
-            if part.text:  # the API rejects empty text blocks
+            if part.text.strip():  # the API rejects empty and whitespace-only text blocks
                 blocks.append({"type": "text", "text": part.text})
         elif isinstance(part, ThinkingPart):
             # only our own, signed thinking can go back; anything else would be rejected
@@ -151,8 +158,10 @@ def _user_blocks(message: Message) -> list[dict[str, Any]]:
             }
             if result.is_error:
                 block["is_error"] = True
+                if not result.content.strip():  # the API rejects an error without content
+                    block["content"] = EMPTY_ERROR_CONTENT
             blocks.append(block)
-        elif isinstance(part, TextPart) and part.text:
+        elif isinstance(part, TextPart) and part.text.strip():
             blocks.append({"type": "text", "text": part.text})
     return blocks
 
