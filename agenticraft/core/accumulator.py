@@ -6,7 +6,9 @@ the vendor's index (or id) with the repair rules real streams need:
 
 - a fragment without index or id continues the most recent call;
 - a fragment that repeats an index but brings a new id and a name starts a new call (servers
-  that number every parallel call 0);
+  that number every parallel call 0), and so does one that repeats an id at a new index with a
+  name, or names another tool than its call (servers that give every parallel call one id);
+  a repeated id is made unique, since results are matched to calls by id;
 - a call that never got an id gets a stable one (``call_<turn>_<n>``);
 - arguments that are empty mean ``{}``; arguments that are not a JSON object are kept raw with
   an ``arguments_error`` so the run can tell the model, never crash.
@@ -73,6 +75,15 @@ class _PendingCall:
     name: str
     fragments: list[str]
     part_position: int
+    wire_id: str | None = None  # the id the provider sent, when it sent one (``id`` is unique)
+
+
+def _unless_renamed(call: _PendingCall, event: ToolCallDeltaChunk) -> _PendingCall | None:
+    """``call``, unless the fragment names another tool: then it starts a new call (servers
+    that send every parallel call with one index and one id)."""
+    if event.name and call.name and event.name != call.name:
+        return None
+    return call
 
 
 def parse_arguments(raw: str) -> tuple[dict[str, object], str | None]:
@@ -181,18 +192,27 @@ class TurnAccumulator:
             self._signature.append(event.signature)
 
     def _find_call(self, event: ToolCallDeltaChunk) -> _PendingCall | None:
+        calls = self._calls
         if event.index is None and event.id is None:
-            return self._calls[-1] if self._calls else None
-        for call in reversed(self._calls):
-            if event.id is not None and call.id == event.id:
-                return call
-            if event.index is not None and call.index == event.index:
-                # a new id with a name starts a new call that reuses the index; a bare id
-                # names a call that arrived without one
-                renamed = event.id is not None and event.id != call.id
-                if renamed and (event.name is not None or not call.id.startswith("call_ac_")):
-                    return None
-                return call
+            return calls[-1] if calls else None
+        if event.id is not None:
+            same_id = [c for c in calls if c.wire_id == event.id]
+            if same_id:
+                if event.index is not None:
+                    for call in reversed(same_id):
+                        if call.index == event.index:
+                            return _unless_renamed(call, event)
+                    if event.name:  # the id again at another index, named: servers that reuse one id
+                        return None
+                return _unless_renamed(same_id[-1], event)
+        if event.index is not None:
+            for call in reversed(calls):
+                if call.index == event.index:
+                    # a new id with a name starts a new call that reuses the index; a bare id
+                    # names a call that arrived without one
+                    if event.id is not None and (event.name is not None or call.wire_id is not None):
+                        return None
+                    return _unless_renamed(call, event)
         return None
 
     def _add_call_fragment(self, event: ToolCallDeltaChunk) -> list[StreamChunk]:
@@ -202,13 +222,15 @@ class TurnAccumulator:
             self._close_open()
             index = event.index if event.index is not None else len(self._calls)
             call_id = event.id or f"call_ac_{self.turn}_{len(self._calls)}"
-            call = _PendingCall(index, call_id, event.name or "", [], len(self.parts))
+            if any(c.id == call_id for c in self._calls):  # results are matched to calls by id
+                call_id = f"{call_id}_{len(self._calls)}"
+            call = _PendingCall(index, call_id, event.name or "", [], len(self.parts), event.id or None)
             self._calls.append(call)
             self.parts.append(ToolCallPart(ToolCall(call.name, id=call.id)))  # placeholder, filled in finish
             out.append(ToolCallStartChunk(call.id, call.name, index))
         else:
-            if event.id and call.id.startswith("call_ac_"):
-                call.id = event.id
+            if event.id and call.wire_id is None:
+                call.id = call.wire_id = event.id
             if event.name and not call.name:
                 call.name = event.name
         if event.arguments_delta:
