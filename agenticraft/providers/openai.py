@@ -16,12 +16,15 @@ Decisions where the protocol leaves room:
 - a turn that streamed tool calls ends as ``tool_use`` even when the server said ``stop``
   (``raw_stop_reason`` keeps its word); tool-call ``arguments`` sent as a JSON object rather
   than JSON text are taken as that object;
+- tool-call ids longer than the 40 characters OpenAI accepts (other servers' ids) go out as a
+  digest of themselves, the same in the call and in its result;
 - a stream that ends without ``[DONE]`` but after a ``finish_reason`` is complete; one that
   ends before any ``finish_reason`` raises :class:`ProviderConnectionError`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -85,11 +88,21 @@ _ERROR_TYPES: dict[str, type[ProviderError]] = {
 
 # -- request -------------------------------------------------------------------------------
 
+_MAX_ID = 40  # the longest tool-call id OpenAI accepts
+
+
+def _call_id(call_id: str) -> str:
+    # OpenAI rejects ids over 40 characters, and other servers make longer ones (vLLM's are 46):
+    # a long id is replaced by a digest of it, the same for the call and for its result
+    if len(call_id) <= _MAX_ID:
+        return call_id
+    return "call_" + hashlib.sha256(call_id.encode()).hexdigest()[:32]
+
 
 def _tool_call(call: Any) -> dict[str, Any]:
     arguments = call.raw_arguments if call.arguments_error is not None else json.dumps(call.arguments)
     return {
-        "id": call.id,
+        "id": _call_id(call.id),
         "type": "function",
         "function": {"name": call.name, "arguments": arguments or "{}"},
     }
@@ -105,7 +118,11 @@ def to_openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
                 if isinstance(part, ToolResultPart):
                     result = part.result
                     out.append(
-                        {"role": "tool", "tool_call_id": result.tool_call_id, "content": result.content}
+                        {
+                            "role": "tool",
+                            "tool_call_id": _call_id(result.tool_call_id),
+                            "content": result.content,
+                        }
                     )
             continue
         text = "".join(p.text for p in message.parts if isinstance(p, TextPart))

@@ -110,3 +110,45 @@ async def test_a_result_that_is_not_an_error_may_stay_empty(
     )
     result = next(b for b in _blocks(server.requests[0].json()) if b["type"] == "tool_result")
     assert result["content"] == "" and "is_error" not in result
+
+
+def add(a: int, b: int) -> int:
+    """Add two numbers."""
+    return a + b
+
+
+async def test_long_tool_call_ids_from_another_server_fit_openai(
+    servers: tuple[OpenAIServer, AnthropicServer],
+) -> None:
+    # vLLM's ids are "chatcmpl-tool-" and 32 hex digits: 46 characters, and OpenAI rejects any
+    # id over 40 ("string too long"), so a conversation moved from vLLM to OpenAI used to fail
+    vllm, _ = servers
+    long_ids = ["chatcmpl-tool-" + "ab12" * 8, "chatcmpl-tool-" + "cd34" * 8]
+    calls = [ScriptedToolCall("add", {"a": i, "b": 1}, id=call_id) for i, call_id in enumerate(long_ids)]
+    vllm.add_stream("", tool_calls=calls)
+    vllm.add_stream("1 and 2")
+    agent = Agent(model=OpenAIProvider("qwen3", base_url=vllm.base_url, api_key="x"), tools=[add])
+    assert (await agent.arun("add")).content == "1 and 2"
+
+    sent = vllm.requests[1].json()["messages"]
+    call_ids = [c["id"] for m in sent if m["role"] == "assistant" for c in m["tool_calls"]]
+    result_ids = [m["tool_call_id"] for m in sent if m["role"] == "tool"]
+    assert all(len(i) <= 40 for i in call_ids)
+    assert call_ids == result_ids and len(set(call_ids)) == 2
+    # the history keeps the server's own ids; the next request maps them the same way again
+    assert agent.memory.load()[1].tool_calls[0].id == long_ids[0]
+    vllm.add_stream("ok")
+    await agent.arun("again")
+    resent = vllm.requests[2].json()["messages"]
+    resent_ids = [c["id"] for m in resent if m["role"] == "assistant" for c in m.get("tool_calls", ())]
+    assert resent_ids == call_ids
+
+
+async def test_short_tool_call_ids_go_out_unchanged(servers: tuple[OpenAIServer, AnthropicServer]) -> None:
+    server, _ = servers
+    server.add_stream("", tool_calls=[ScriptedToolCall("add", {"a": 1, "b": 1}, id="call_" + "x" * 35)])
+    server.add_stream("2")
+    agent = Agent(model=OpenAIProvider("gpt-4o-mini", base_url=server.base_url, api_key="x"), tools=[add])
+    await agent.arun("add")
+    sent = server.requests[1].json()["messages"]
+    assert sent[1]["tool_calls"][0]["id"] == sent[2]["tool_call_id"] == "call_" + "x" * 35
