@@ -296,6 +296,8 @@ class StreamingResponse:
         self._turn_text_from = 0
         self._turn_thinking: list[str] = []
         self._turn_calls_from = 0
+        self._round: dict[str, int] = {}  # call id -> position in the last turn's calls
+        self._round_results_from = 0
 
     @property
     def text(self) -> str:
@@ -316,7 +318,15 @@ class StreamingResponse:
             self.tool_calls.append(chunk.call)
         elif isinstance(chunk, ToolResultChunk):
             content = chunk.result if chunk.error is None else chunk.error
-            self.tool_results.append(ToolResult(chunk.id, chunk.name, content or "", chunk.error is not None))
+            result = ToolResult(chunk.id, chunk.name, content or "", chunk.error is not None)
+            # results arrive as the calls finish; kept in call order, so they pair with tool_calls
+            # and do not depend on timing (the trace keeps the order they happened in)
+            results, order, last = self.tool_results, self._round, len(self._round)
+            position = order.get(chunk.id, last)
+            at = len(results)
+            while at > self._round_results_from and order.get(results[at - 1].tool_call_id, last) > position:
+                at -= 1
+            results.insert(at, result)
             self.trace.steps.append(
                 ToolStep(chunk.id, chunk.name, chunk.arguments, chunk.result, chunk.error, chunk.duration)
             )
@@ -336,6 +346,8 @@ class StreamingResponse:
                     duration=chunk.duration,
                 )
             )
+            self._round = {c.id: i for i, c in enumerate(self.tool_calls[self._turn_calls_from :])}
+            self._round_results_from = len(self.tool_results)
             self._turn_text_from = len(self.texts)
             self._turn_calls_from = len(self.tool_calls)
             self._turn_thinking = []

@@ -197,6 +197,7 @@ class ReasoningContext:
         )
         fold = StreamingResponse()
         moved = 0
+        results_from = len(self.tool_results)
         try:
             async with sub.stream(prompt) as handle:
                 async for chunk in handle:
@@ -212,7 +213,7 @@ class ReasoningContext:
                     if isinstance(chunk, ToolCallChunk):
                         self.tool_calls.append(chunk.call)
                     elif isinstance(chunk, ToolResultChunk):
-                        self.tool_results.append(fold.tool_results[-1])
+                        self.tool_results[results_from:] = fold.tool_results  # in call order
                     if isinstance(chunk, ToolCallChunk | ToolResultChunk | UsageChunk | TurnEndChunk):
                         self.emit(chunk)
                     for trace_step in fold.trace.steps[moved:]:

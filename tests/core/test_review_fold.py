@@ -1,0 +1,42 @@
+"""The response's tool results pair with its tool calls, whatever order the calls finish in."""
+
+import asyncio
+
+from agenticraft import Agent, tool
+from agenticraft.core.messages import ToolCall
+from agenticraft.core.streaming import StreamingResponse, ToolResultChunk
+from agenticraft.testing import ScriptedModel
+
+
+async def test_tool_results_follow_the_calls_not_the_finishing_order() -> None:
+    fast_done = {2: asyncio.Event(), 4: asyncio.Event()}
+
+    @tool
+    async def slow(n: int) -> str:
+        await fast_done[n + 1].wait()  # so the later call of the turn always finishes first
+        return f"slow {n}"
+
+    @tool
+    async def fast(n: int) -> str:
+        fast_done[n].set()
+        return f"fast {n}"
+
+    script = [
+        [ToolCall("slow", {"n": 1}, "c1"), ToolCall("fast", {"n": 2}, "c2")],
+        [ToolCall("slow", {"n": 3}, "c3"), ToolCall("fast", {"n": 4}, "c4")],
+        "done",
+    ]
+    agent = Agent(model=ScriptedModel(script), tools=[slow, fast])
+    chunks = [c async for c in agent.stream("go")]
+    finished = [c.id for c in chunks if isinstance(c, ToolResultChunk)]
+    assert finished == ["c2", "c1", "c4", "c3"]  # the events say what happened, in order
+    response = chunks[-1].response  # type: ignore[attr-defined]
+    # before: ["c2", "c1", "c4", "c3"], so zip(tool_calls, tool_results) paired the wrong ones
+    assert [r.tool_call_id for r in response.tool_results] == [c.id for c in response.tool_calls]
+    assert [r.content for r in response.tool_results] == ["slow 1", "fast 2", "slow 3", "fast 4"]
+    assert [s.id for s in response.reasoning.tool_steps] == finished  # the trace keeps real order
+    # a consumer folding the same events gets the same response
+    folded = StreamingResponse()
+    for chunk in chunks:
+        folded.add(chunk)
+    assert folded.tool_results == response.tool_results
