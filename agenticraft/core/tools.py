@@ -15,7 +15,7 @@ import functools
 import inspect
 import json
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import asdict, is_dataclass
 from typing import Any, TypeVar, overload
 
@@ -202,6 +202,14 @@ class Tool:
         validated = self._validator.model_validate(arguments)
         return {name: getattr(validated, name) for name in self._signature.parameters}
 
+    async def _call(self, kwargs: dict[str, Any]) -> Any:
+        if self.is_async:
+            return await self.function(**kwargs)
+        value = await asyncio.to_thread(self.function, **kwargs)
+        if inspect.isawaitable(value):  # a sync wrapper around a coroutine function (decorators)
+            value = await value
+        return value
+
     async def execute(self, arguments: dict[str, Any], timeout: float | None = None) -> ToolOutcome:
         """Run the tool. Never raises for a tool failure: the failure becomes the outcome's
         ``error``, worded for the model. ``asyncio.CancelledError`` propagates."""
@@ -220,10 +228,7 @@ class Tool:
             )
         limit = self.timeout if self.timeout is not None else timeout
         try:
-            if self.is_async:
-                call: Awaitable[Any] = self.function(**kwargs)
-            else:
-                call = asyncio.to_thread(self.function, **kwargs)
+            call = self._call(kwargs)
             value = await (asyncio.wait_for(call, limit) if limit is not None else call)
         except TimeoutError:
             return ToolOutcome(None, f"Tool {self.name!r} timed out after {limit:g} s.")

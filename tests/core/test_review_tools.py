@@ -3,8 +3,11 @@ and a parameter whose type cannot be resolved."""
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import functools
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
@@ -75,3 +78,30 @@ async def test_one_unresolvable_annotation_is_a_tool_definition_error_naming_the
     with pytest.raises(ToolDefinitionError):
         await agent.arun("go")
     assert agent.history == []
+
+
+def sync_wrapper(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A decorator as many logging / retry helpers are written: a sync wrapper."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@sync_wrapper
+async def forecast(city: str) -> str:
+    """The forecast for a city."""
+    await asyncio.sleep(0)
+    return f"sunny in {city}"
+
+
+async def test_a_sync_wrapper_around_a_coroutine_function_is_awaited() -> None:
+    t = tool(forecast)
+    assert not t.is_async  # nothing tells it apart before the call
+    outcome = await t.execute({"city": "Paris"})
+    # before: '"<coroutine object forecast at 0x...>"' and "coroutine was never awaited"
+    assert (outcome.output, outcome.error) == ("sunny in Paris", None)
+    timed = await tool(timeout=5)(forecast).execute({"city": "Rome"})
+    assert timed.output == "sunny in Rome"
