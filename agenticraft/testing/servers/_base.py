@@ -87,13 +87,15 @@ class ScriptedResponse:
 
 @dataclass(slots=True)
 class Exchange:
-    """A request and how its response went."""
+    """A request and how its response went. ``connection`` numbers the client connection it
+    came on (1 for the first the server accepted), so a test can see connections reused."""
 
     request: RecordedRequest
     response: ScriptedResponse
     pieces_sent: int = 0
     completed: bool = False
     client_disconnected: bool = False
+    connection: int = 0
 
 
 def split_bytes(
@@ -130,6 +132,7 @@ class _Connection(asyncio.Protocol):
         self.lost = asyncio.Event()
         self.transport: asyncio.Transport | None = None
         self.task: asyncio.Task[None] | None = None
+        self.number = next(server._connection_numbers)
 
     # -- protocol callbacks ---------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -203,7 +206,7 @@ class _Connection(asyncio.Protocol):
     async def _play(self, request: RecordedRequest) -> bool:
         assert self.transport is not None
         response = self.server._next_response(request)
-        exchange = Exchange(request, response)
+        exchange = Exchange(request, response, connection=self.number)
         self.server._record(exchange)
         write = self.transport.write
         status_line = f"HTTP/1.1 {response.status} {_REASONS.get(response.status, 'Status')}\r\n"
@@ -272,6 +275,7 @@ class ScriptedServer:
         self.exchanges: list[Exchange] = []
         self._queue: deque[ScriptedResponse] = deque()
         self._connections: set[_Connection] = set()
+        self._connection_numbers = itertools.count(1)
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
