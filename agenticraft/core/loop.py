@@ -182,6 +182,8 @@ async def run_events(state: RunState) -> AsyncGenerator[StreamChunk, None]:
     finally:
         if not state.finished:
             state.interrupted = True
+            if state.folded.ended_at is None:  # the run's clock stops where it was cut
+                state.folded.ended_at = time.perf_counter()
         state.commit()
 
 

@@ -390,7 +390,9 @@ class StreamingResponse:
         """The response as folded so far (a partial one while the stream is still running)."""
         if self.final is not None and not interrupted:
             return self.final
-        if self.ended_at is None:
+        if self.ended_at is None and not interrupted:
+            # only the end of a run stops the clock: a partial response read while the run goes
+            # on must not freeze the final duration and tokens per second
             self.ended_at = time.perf_counter()
         return AgentResponse(
             content=self.text,

@@ -40,3 +40,25 @@ async def test_tool_results_follow_the_calls_not_the_finishing_order() -> None:
     for chunk in chunks:
         folded.add(chunk)
     assert folded.tool_results == response.tool_results
+
+
+async def test_reading_the_partial_response_mid_run_does_not_stop_the_runs_clock() -> None:
+    agent = Agent(model=ScriptedModel(["x" * 40], chunk_size=4))
+    async with agent.stream("go") as stream:
+        async for chunk in stream:
+            if chunk.content and stream.text == chunk.content:
+                peek = stream.response.metrics  # the first text chunk
+    final = stream.response.metrics
+    # before: the final duration was the peek's, so tokens per second came out absurdly high
+    assert final.duration > peek.duration
+    assert final.chunk_count > peek.chunk_count
+
+
+async def test_an_interrupted_runs_metrics_stay_put() -> None:
+    agent = Agent(model=ScriptedModel(["x" * 40], chunk_size=4))
+    async with agent.stream("go") as stream:
+        async for _ in stream:
+            break
+    first = stream.response.metrics
+    await asyncio.sleep(0.01)
+    assert stream.response.metrics.duration == first.duration
