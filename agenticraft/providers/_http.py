@@ -9,7 +9,8 @@ vendor's format lives here, once:
   new loop per call); closed when its loop shuts down. A user-supplied ``http_client`` is used
   as is and never closed by us;
 - the test guard (:func:`~agenticraft.core.network_guard.check_request_allowed`);
-- HTTP error statuses translated into our error tree, with the body's own message;
+- HTTP error statuses translated into our error tree, with the body's own message; redirects
+  are errors too (never followed), and so is a web page where a stream belongs;
 - retries with exponential backoff and jitter, honouring ``Retry-After``, on 408/409/429/5xx,
   connection errors and timeouts, but only before the first event: once output has reached
   the caller, repeating the request would duplicate it;
@@ -379,6 +380,9 @@ class HTTPProvider(StreamingProvider):
             body = raw.decode("utf-8", "replace")
         message = self.error_message(body) or _text_message(body)
         status = response.status_code
+        location = response.headers.get("location")
+        if status < 400 and location:
+            message = f"HTTP {status}: redirected to {location} (not followed: correct base_url)"
         error_class = error_for_status(status)
         return error_class(
             message or f"HTTP {status} {response.reason_phrase}".strip(),
@@ -409,7 +413,9 @@ class HTTPProvider(StreamingProvider):
         )
         response = await client.send(request, stream=True)
         try:
-            if response.status_code >= 400:
+            # Redirects are not followed: a 301/302 would turn the POST into a GET, and a
+            # redirect to another host would pass by the test guard and carry the key there.
+            if response.status_code >= 300:
                 raise await self._status_error(response)
             content_type = response.headers.get("content-type", "")
             if content_type.startswith("application/json"):

@@ -139,3 +139,20 @@ async def test_no_connection_stays_open_after_any_error_answer(server: ScriptedS
     await close_shared_clients()
     assert await server.await_until(lambda: server.open_connections == 0)
     assert server.pending == 0
+
+
+@pytest.mark.parametrize("status", [301, 307, 308])
+async def test_a_redirect_is_an_error_naming_the_new_place_not_retried(
+    server: ScriptedServer, status: int
+) -> None:
+    # Was: read as an empty stream, a "connection cut" error, retried against the same place.
+    for provider in _providers(server, retries=2):
+        before = len(server.requests)
+        server.add(
+            ScriptedResponse(status, {"location": "https://elsewhere.example/v1/x"}, [b""], chunked=False)
+        )
+        error = await _fail(provider)
+        assert (error.provider, error.status_code) == (provider.name, status)
+        assert "https://elsewhere.example/v1/x" in error.message
+        assert not error.is_transient
+        assert len(server.requests) == before + 1  # neither retried nor followed
