@@ -41,6 +41,7 @@ from agenticraft.core.errors import (
     RateLimitError,
     ServerError,
     StreamProtocolError,
+    error_for_status,
 )
 from agenticraft.core.messages import Message, TextPart, ToolCallPart, ToolResultPart, Usage
 from agenticraft.core.streaming import (
@@ -191,6 +192,10 @@ def error_from_payload(payload: dict[str, Any], provider: str = "openai") -> Pro
         value = error.get(key)
         if isinstance(value, str) and value in _ERROR_TYPES:
             error_class = _ERROR_TYPES[value]
+            break
+        # OpenRouter, vLLM and LiteLLM put the HTTP status they would have answered in "code"
+        if key == "code" and isinstance(value, int) and 400 <= value < 600:
+            error_class = error_for_status(value)
             break
     return error_class(message, provider=provider, body=payload)
 

@@ -19,6 +19,13 @@ import openai
 import pytest
 
 from agenticraft.core.accumulator import ModelTurn
+from agenticraft.core.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ProviderError,
+    RateLimitError,
+    ServerError,
+)
 from agenticraft.core.messages import Message
 from agenticraft.core.streaming import ModelRequest
 from agenticraft.providers._http import RetryPolicy
@@ -201,3 +208,33 @@ async def test_tool_calls_with_finish_stop_end_the_turn_as_tool_use(server: Open
 async def test_finish_stop_without_tool_calls_stays_end_turn(server: OpenAIServer) -> None:
     turn = await _ours(server, [_chunk({"content": "Hi"}), _chunk({}, "stop"), USAGE_CHUNK, DONE])
     assert (turn.text, turn.stop_reason) == ("Hi", "end_turn")
+
+
+@pytest.mark.parametrize(
+    ("code", "error_class", "retried"),
+    [
+        (429, RateLimitError, True),
+        (400, BadRequestError, False),
+        (401, AuthenticationError, False),
+        (502, ServerError, True),
+    ],
+)
+async def test_error_in_the_stream_with_an_http_code_maps_by_it(
+    server: OpenAIServer, code: int, error_class: type[ProviderError], retried: bool
+) -> None:
+    # OpenRouter-style: {"error": {"code": 429, "message": ...}} as the first event. Was always
+    # a ServerError, so a bad request was retried and a rate limit was not told apart.
+    error_event = _event({"error": {"code": code, "message": "upstream said no"}, "choices": []})
+    _play(server, [error_event])
+    _play(server, [error_event])
+    provider = OpenAIProvider(
+        "local-model",
+        base_url=server.base_url,
+        api_key="sk-test",
+        retry=RetryPolicy(max_retries=1, initial_delay=0.001, max_delay=0.001),
+    )
+    with pytest.raises(ProviderError) as info:
+        await provider.complete(ModelRequest([Message.user("hi")]))
+    assert type(info.value) is error_class
+    assert info.value.message == "upstream said no"
+    assert len(server.requests) == (2 if retried else 1)
