@@ -167,7 +167,13 @@ class Tool:
             if annotation is inspect.Parameter.empty:
                 annotation = Any
             default = ... if p.default is inspect.Parameter.empty else p.default
-            fields[pname] = (annotation, Field(default, description=self.param_docs.get(pname)))
+            # fields get neutral names and the parameter's name as alias: a parameter may be
+            # called ``json``, ``model_config``, ``model_dump`` or ``_x``, which pydantic refuses,
+            # drops or warns about as field names
+            fields[f"p{len(fields)}"] = (
+                annotation,
+                Field(default, alias=pname, description=self.param_docs.get(pname)),
+            )
         try:
             model = create_model(
                 f"{self.name}_arguments",
@@ -200,7 +206,7 @@ class Tool:
         if self._validator is None:
             self._build()
         validated = self._validator.model_validate(arguments)
-        return {name: getattr(validated, name) for name in self._signature.parameters}
+        return {name: getattr(validated, f"p{i}") for i, name in enumerate(self._signature.parameters)}
 
     async def _call(self, kwargs: dict[str, Any]) -> Any:
         if self.is_async:

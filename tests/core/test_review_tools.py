@@ -105,3 +105,30 @@ async def test_a_sync_wrapper_around_a_coroutine_function_is_awaited() -> None:
     assert (outcome.output, outcome.error) == ("sunny in Paris", None)
     timed = await tool(timeout=5)(forecast).execute({"city": "Rome"})
     assert timed.output == "sunny in Rome"
+
+
+def awkward(json: str, model_config: int, model_dump: str = "d", _hidden: int = 0) -> str:
+    """Parameters named like pydantic's own attributes.
+
+    Args:
+        json: A JSON text.
+        model_config: A number.
+    """
+    return f"{json} {model_config} {model_dump} {_hidden}"
+
+
+async def test_parameters_named_like_pydantic_attributes_are_described_and_passed() -> None:
+    import warnings
+
+    t = tool(awkward)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # was: "shadows an attribute in parent BaseModel"
+        schema = t.parameters
+    # before: model_config vanished from the schema, model_dump / _hidden raised at the first run
+    assert list(schema["properties"]) == ["json", "model_config", "model_dump", "_hidden"]
+    assert schema["required"] == ["json", "model_config"]
+    assert schema["properties"]["json"]["description"] == "A JSON text."
+    outcome = await t.execute({"json": "{}", "model_config": "3", "_hidden": 1})
+    assert (outcome.output, outcome.error) == ("{} 3 d 1", None)
+    refused = await t.execute({"json": "{}"})
+    assert refused.error is not None and "model_config: Field required" in refused.error
