@@ -23,7 +23,8 @@ class FallbackProvider(StreamingProvider):
     >>> FallbackProvider(["openai:gpt-4o-mini", "ollama:llama3.2"])  # doctest: +SKIP
 
     ``Agent(model=[...])`` builds one. ``active`` is the provider that served the last turn;
-    ``errors`` holds what the ones before it raised in that turn.
+    ``errors`` holds what the ones before it raised in that turn. ``base_url`` and ``api_key``
+    apply to every model string, so they are refused when the strings name several providers.
     """
 
     def __init__(
@@ -37,6 +38,17 @@ class FallbackProvider(StreamingProvider):
 
         if not providers:
             raise ConfigurationError("FallbackProvider needs at least one model")
+        if base_url is not None or api_key is not None:
+            from agenticraft.providers.registry import parse_model_string
+
+            kinds = {parse_model_string(p)[0] for p in providers if isinstance(p, str)}
+            if len(kinds) > 1:
+                # one key or host for every vendor would send one vendor's key to another
+                names = ", ".join(sorted(kinds))
+                raise ConfigurationError(
+                    f"base_url / api_key cannot apply to models of several providers ({names}):"
+                    " pass provider objects, e.g. OpenAIProvider(model, base_url=..., api_key=...)"
+                )
         self.providers: list[StreamingProvider] = [
             p if isinstance(p, StreamingProvider) else resolve_model(p, base_url=base_url, api_key=api_key)
             for p in providers
