@@ -146,6 +146,9 @@ class Tool:
                 raise ToolDefinitionError(
                     f"tool {self.name!r}: *args and **kwargs cannot be described to a model"
                 )
+        # passed by position: the model names every argument, but f(a, /) and many builtins
+        # (math.sqrt) refuse a positional-only one given by keyword
+        self._positional = [n for n, p in self._signature.parameters.items() if p.kind is p.POSITIONAL_ONLY]
         self._validator: Any = None
         self._schema: dict[str, Any] | None = None
 
@@ -209,9 +212,10 @@ class Tool:
         return {name: getattr(validated, f"p{i}") for i, name in enumerate(self._signature.parameters)}
 
     async def _call(self, kwargs: dict[str, Any]) -> Any:
+        args = [kwargs.pop(name) for name in self._positional]
         if self.is_async:
-            return await self.function(**kwargs)
-        value = await asyncio.to_thread(self.function, **kwargs)
+            return await self.function(*args, **kwargs)
+        value = await asyncio.to_thread(self.function, *args, **kwargs)
         if inspect.isawaitable(value):  # a sync wrapper around a coroutine function (decorators)
             value = await value
         return value

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import functools
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -132,3 +133,18 @@ async def test_parameters_named_like_pydantic_attributes_are_described_and_passe
     assert (outcome.output, outcome.error) == ("{} 3 d 1", None)
     refused = await t.execute({"json": "{}"})
     assert refused.error is not None and "model_config: Field required" in refused.error
+
+
+def scale(value: float, /, factor: float = 2.0) -> float:
+    """Scale a value."""
+    return value * factor
+
+
+@pytest.mark.parametrize(("function", "arguments", "expected"), [(scale, {"value": 3}, "6.0")])
+async def test_positional_only_parameters_are_passed_by_position(
+    function: Callable[..., Any], arguments: dict[str, Any], expected: str
+) -> None:
+    # before: "got some positional-only arguments passed as keyword arguments", at every call
+    outcome = await tool(function).execute(arguments)
+    assert (outcome.output, outcome.error) == (expected, None)
+    assert (await Tool(math.sqrt).execute({"x": 9})).output == "3.0"  # builtins are positional-only
