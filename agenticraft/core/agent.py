@@ -86,6 +86,8 @@ class AgentStream:
                 consumer.cancel()
             await idle.wait()
         await self._events.aclose()
+        if not self._state.finished:  # also when it never started (the loop's finally did not run)
+            self._state.interrupted = True
 
     def cancel(self) -> None:
         """Ask the run to stop; safe to call from another task or from the consuming loop."""

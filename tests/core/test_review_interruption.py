@@ -123,3 +123,17 @@ async def test_stopping_at_every_event_leaves_memory_consistent(method: str) -> 
         again = ScriptedModel(["again"])
         assert (await agent.arun("next", model=again)).content == "again"
         assert_consistent(list(again.requests[0].messages) + agent.history[-1:])
+
+
+async def test_a_stream_stopped_before_it_started_says_it_was_interrupted() -> None:
+    model = ScriptedModel(["hello"])
+    agent = Agent(model=model)
+    cancelled = agent.stream("hi")
+    cancelled.cancel()
+    assert [c async for c in cancelled] == []
+    closed = agent.stream("hi")
+    await closed.aclose()
+    for stream in (cancelled, closed):
+        # before: interrupted was False while response.interrupted was True
+        assert stream.interrupted and stream.response.interrupted and not stream.finished
+    assert model.streams_opened == 0 and agent.history == []
