@@ -18,6 +18,8 @@ Decisions where the protocol leaves room:
   than JSON text are taken as that object;
 - tool-call ids longer than the 40 characters OpenAI accepts (other servers' ids) go out as a
   digest of themselves, the same in the call and in its result;
+- ``content`` sent as a list of typed parts (Mistral's reasoning models) gives text and
+  thinking by part type;
 - a stream that ends without ``[DONE]`` but after a ``finish_reason`` is complete; one that
   ends before any ``finish_reason`` raises :class:`ProviderConnectionError`.
 """
@@ -200,6 +202,26 @@ def error_from_payload(payload: dict[str, Any], provider: str = "openai") -> Pro
     return error_class(message, provider=provider, body=payload)
 
 
+def _content_parts(parts: list[Any], out: list[ProviderEvent]) -> None:
+    """``content`` sent as a list of parts (Mistral's reasoning models):
+    ``{"type": "text", "text": ...}`` is text, ``{"type": "thinking", "thinking": [parts]}``
+    thinking; other part types carry nothing we keep."""
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        kind = part.get("type")
+        if kind == "text":
+            text = part.get("text")
+            if isinstance(text, str) and text:
+                out.append(TextChunk(text))
+        elif kind == "thinking":
+            thinking = part.get("thinking")
+            for piece in thinking if isinstance(thinking, list) else [thinking]:
+                text = piece.get("text") if isinstance(piece, dict) else piece
+                if isinstance(text, str) and text:
+                    out.append(ThinkingChunk(text))
+
+
 class OpenAIStreamParser:
     """Chat Completions chunks into provider events."""
 
@@ -245,7 +267,7 @@ class OpenAIStreamParser:
                 delta = choice.get("delta")
                 if delta:
                     content = delta.get("content")
-                    if content and len(delta) == 1:  # the hot path: a delta of text only
+                    if content and len(delta) == 1 and type(content) is str:  # the hot path: text only
                         out.append(TextChunk(content))
                     else:
                         self._other_delta(delta, content, out)
@@ -260,13 +282,16 @@ class OpenAIStreamParser:
                 self._model = chunk.get("model") or ""
         return out
 
-    def _other_delta(self, delta: dict[str, Any], content: str | None, out: list[ProviderEvent]) -> None:
+    def _other_delta(self, delta: dict[str, Any], content: Any, out: list[ProviderEvent]) -> None:
         # in the order a model produces them: reasoning, text, refusal, tool calls
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if reasoning:
             out.append(ThinkingChunk(reasoning))
         if content:
-            out.append(TextChunk(content))
+            if isinstance(content, str):
+                out.append(TextChunk(content))
+            elif isinstance(content, list):
+                _content_parts(content, out)
         refusal = delta.get("refusal")
         if refusal:
             self._refused = True

@@ -238,3 +238,27 @@ async def test_error_in_the_stream_with_an_http_code_maps_by_it(
     assert type(info.value) is error_class
     assert info.value.message == "upstream said no"
     assert len(server.requests) == (2 if retried else 1)
+
+
+def _thinking_part(text: str) -> dict[str, Any]:
+    return {"type": "thinking", "thinking": [{"type": "text", "text": text}]}
+
+
+async def test_content_as_a_list_of_parts_gives_thinking_and_text(server: OpenAIServer) -> None:
+    # Mistral's reasoning models stream content as typed parts; was a TypeError out of the
+    # accumulator (a list where text belongs), for the whole turn
+    pieces = [
+        _chunk({"role": "assistant", "content": ""}),
+        _chunk({"content": [_thinking_part("The user ")]}),
+        _chunk({"content": [_thinking_part("greets me.")]}),
+        _chunk({"content": [{"type": "text", "text": "Hello"}]}),
+        _chunk({"content": [{"type": "text", "text": " there"}, {"type": "image_url", "image_url": {}}]}),
+        _chunk({"content": "!"}),
+        _chunk({}, "stop"),
+        USAGE_CHUNK,
+        DONE,
+    ]
+    turn = await _ours(server, pieces)
+    assert turn.message.thinking == "The user greets me."
+    assert turn.text == "Hello there!"
+    assert [p.kind for p in turn.message.parts] == ["thinking", "text"]
