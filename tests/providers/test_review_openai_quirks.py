@@ -262,3 +262,17 @@ async def test_content_as_a_list_of_parts_gives_thinking_and_text(server: OpenAI
     assert turn.message.thinking == "The user greets me."
     assert turn.text == "Hello there!"
     assert [p.kind for p in turn.message.parts] == ["thinking", "text"]
+
+
+async def test_calls_without_index_are_told_apart_by_id(server: OpenAIServer) -> None:
+    # llama.cpp / LM Studio style: no "index" at all (the SDK cannot read this: it indexes by it)
+    pieces = [
+        _chunk({"tool_calls": [_call(None, "a", "f", '{"x"')]}),
+        _chunk({"tool_calls": [_call(None, None, None, ": 1}")]}),
+        _chunk({"tool_calls": [_call(None, "b", "g", "{}")]}),
+        _chunk({}, "tool_calls"),
+        USAGE_CHUNK,
+        DONE,
+    ]
+    turn = await _ours(server, pieces)
+    assert [(c.id, c.name, c.arguments) for c in turn.tool_calls] == [("a", "f", {"x": 1}), ("b", "g", {})]
