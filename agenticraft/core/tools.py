@@ -215,7 +215,7 @@ class Tool:
         args = [kwargs.pop(name) for name in self._positional]
         if self.is_async:
             return await self.function(*args, **kwargs)
-        value = await asyncio.to_thread(self.function, *args, **kwargs)
+        value = await asyncio.to_thread(_call_sync, self.function, args, kwargs)
         if inspect.isawaitable(value):  # a sync wrapper around a coroutine function (decorators)
             value = await value
         return value
@@ -250,11 +250,29 @@ class Tool:
                 raise
             return ToolOutcome(None, f"Tool {self.name!r} was cancelled before it finished.")
         except Exception as exc:  # a failing tool is reported to the model, not raised
+            if isinstance(exc, _StopIterationInThread):
+                exc = exc.original
             return ToolOutcome(None, f"Tool {self.name!r} raised {type(exc).__name__}: {exc}")
         try:
             return ToolOutcome(_to_text(value), None)
         except (TypeError, ValueError) as exc:
             return ToolOutcome(None, f"Tool {self.name!r} returned a value that is not JSON: {exc}")
+
+
+class _StopIterationInThread(Exception):
+    """Carries a sync tool's ``StopIteration`` out of its worker thread: asyncio cannot set one
+    on a future (TypeError in a callback), so the call would never finish."""
+
+    def __init__(self, original: StopIteration) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+def _call_sync(function: Callable[..., Any], args: list[Any], kwargs: dict[str, Any]) -> Any:
+    try:
+        return function(*args, **kwargs)
+    except StopIteration as exc:  # next() on an empty iterator, a common slip in tool code
+        raise _StopIterationInThread(exc) from exc
 
 
 def _type_hints(function: Callable[..., Any], signature: inspect.Signature) -> dict[str, Any]:

@@ -110,3 +110,16 @@ async def test_tool_retries_exceeded_carries_the_partial_response() -> None:
     assert partial.content == "Let me try."
     assert [r.content for r in partial.tool_results] == ["Tool 'flaky' raised ValueError: boom"]
     assert_consistent(agent.history)
+
+
+async def test_a_sync_tool_raising_stop_iteration_is_reported_not_hung() -> None:
+    @tool
+    def first_match(items: list[str]) -> str:
+        return next(i for i in items if i.startswith("z"))
+
+    model = ScriptedModel([[ToolCall("first_match", {"items": ["a"]}, "c1")], "None matched."])
+    agent = Agent(model=model, tools=[first_match])
+    # before: asyncio refused StopIteration on the future, so the tool call never finished
+    response = await asyncio.wait_for(agent.arun("go"), 10)
+    assert response.content == "None matched."
+    assert response.tool_results[0].content == "Tool 'first_match' raised StopIteration: "
