@@ -236,6 +236,12 @@ class Tool:
                 f"Invalid arguments for tool {self.name!r}: {problems}. "
                 "Correct them and call the tool again.",
             )
+        except ToolDefinitionError:
+            raise
+        except Exception as exc:  # a user validator that raises TypeError, say: pydantic passes it on
+            return ToolOutcome(
+                None, f"Invalid arguments for tool {self.name!r}: {type(exc).__name__}: {exc}."
+            )
         limit = self.timeout if self.timeout is not None else timeout
         try:
             call = self._call(kwargs)

@@ -123,3 +123,28 @@ async def test_a_sync_tool_raising_stop_iteration_is_reported_not_hung() -> None
     response = await asyncio.wait_for(agent.arun("go"), 10)
     assert response.content == "None matched."
     assert response.tool_results[0].content == "Tool 'first_match' raised StopIteration: "
+
+
+async def test_a_validator_raising_type_error_is_an_argument_error_not_a_crash() -> None:
+    from pydantic import BaseModel, field_validator
+
+    class Query(BaseModel):
+        text: str
+
+        @field_validator("text")
+        @classmethod
+        def not_blank(cls, value: str) -> str:
+            if not value.strip():
+                raise TypeError("text must not be blank")  # pydantic wraps only ValueError
+            return value
+
+    @tool
+    def search(query: Query) -> str:
+        return query.text
+
+    model = ScriptedModel([[ToolCall("search", {"query": {"text": " "}}, "c1")], "Nothing to search."])
+    agent = Agent(model=model, tools=[search])
+    response = await agent.arun("go")  # before: the TypeError ended the run
+    assert response.content == "Nothing to search."
+    [result] = response.tool_results
+    assert result.is_error and result.content.startswith("Invalid arguments for tool 'search': TypeError")
