@@ -261,7 +261,7 @@ class Tool:
             return ToolOutcome(None, f"Tool {self.name!r} raised {type(exc).__name__}: {exc}")
         try:
             return ToolOutcome(_to_text(value), None)
-        except (TypeError, ValueError) as exc:
+        except Exception as exc:  # a __str__ or model_dump_json that fails is the tool's failure
             return ToolOutcome(None, f"Tool {self.name!r} returned a value that is not JSON: {exc}")
 
 

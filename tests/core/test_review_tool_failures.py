@@ -148,3 +148,18 @@ async def test_a_validator_raising_type_error_is_an_argument_error_not_a_crash()
     assert response.content == "Nothing to search."
     [result] = response.tool_results
     assert result.is_error and result.content.startswith("Invalid arguments for tool 'search': TypeError")
+
+
+async def test_a_result_that_cannot_be_turned_into_text_is_a_tool_error() -> None:
+    class Opaque:
+        def __str__(self) -> str:
+            raise RuntimeError("no text for this")
+
+    @tool
+    def make() -> object:
+        return Opaque()
+
+    model = ScriptedModel([[ToolCall("make", {}, "c1")], "ok"])
+    response = await Agent(model=model, tools=[make]).arun("go")  # before: RuntimeError ended the run
+    [result] = response.tool_results
+    assert result.is_error and "no text for this" in result.content
