@@ -129,10 +129,14 @@ class Tool:
         if not callable(function):
             raise ToolDefinitionError(f"a tool must be callable, got {function!r}")
         self.function = function
-        self.name: str = name or str(getattr(function, "__name__", "tool"))
+        inner: Any = function
+        while isinstance(inner, functools.partial):  # name and docs are the wrapped function's
+            inner = inner.func
+        # a callable object has no __name__: it is named after its class
+        self.name: str = name or str(getattr(inner, "__name__", type(inner).__name__))
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", self.name):
             raise ToolDefinitionError(f"tool name {self.name!r} must be 1-64 letters, digits, '_' or '-'")
-        doc_description, self.param_docs = parse_docstring(inspect.getdoc(function))
+        doc_description, self.param_docs = parse_docstring(inspect.getdoc(inner))
         self.description = description if description is not None else doc_description
         self.timeout = timeout
         self.sequential = sequential

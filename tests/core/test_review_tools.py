@@ -148,3 +148,13 @@ async def test_positional_only_parameters_are_passed_by_position(
     outcome = await tool(function).execute(arguments)
     assert (outcome.output, outcome.error) == (expected, None)
     assert (await Tool(math.sqrt).execute({"x": 9})).output == "3.0"  # builtins are positional-only
+
+
+def test_a_partial_or_callable_object_is_named_and_described_by_what_it_wraps() -> None:
+    # before: both were named "tool", and the partial was described to the model by
+    # functools.partial's own docstring
+    wrapped = tool(functools.partial(paint, coats=2))
+    assert (wrapped.name, wrapped.description) == ("paint", "Paint with a fixed number of coats.")
+    obj = tool(Painter())
+    assert (obj.name, obj.description) == ("Painter", "Paint a wall.")
+    Agent(tools=[functools.partial(paint, coats=1), Painter()])  # two distinct names
