@@ -172,6 +172,8 @@ class Agent:
         self.tool_timeout = tool_timeout
         self.base_url = base_url
         self.api_key = api_key
+        # base_url and api_key belong to one provider: never send them to another one
+        self._credentials_owner: str | None = None
         self._model: ModelLike | None = model
         self._provider: StreamingProvider | None = model if isinstance(model, StreamingProvider) else None
         self._active: weakref.WeakSet[AgentStream] = weakref.WeakSet()
@@ -202,18 +204,28 @@ class Agent:
     def _resolve(self, model: ModelLike | None) -> StreamingProvider:
         if isinstance(model, StreamingProvider):
             return model
-        from agenticraft.providers.registry import resolve_model  # a list gives a FallbackProvider
+        from agenticraft.providers.registry import parse_model_string, resolve_model
 
-        return resolve_model(model, base_url=self.base_url, api_key=self.api_key)
+        base_url, api_key = self.base_url, self.api_key
+        if model is not None and (base_url is not None or api_key is not None):
+            entries = [model] if isinstance(model, str) else list(model)
+            owners = {parse_model_string(e)[0] for e in entries if isinstance(e, str)}
+            if self._credentials_owner is None and len(owners) == 1:
+                self._credentials_owner = next(iter(owners))
+            if owners != {self._credentials_owner}:
+                base_url = api_key = None  # they were given for another provider
+        return resolve_model(model, base_url=base_url, api_key=api_key)  # a list: FallbackProvider
 
     def set_provider(
         self, model: ModelLike, *, base_url: str | None = None, api_key: str | None = None
     ) -> None:
-        """Switch this agent (and its conversation) to another model or provider."""
-        if base_url is not None:
-            self.base_url = base_url
-        if api_key is not None:
-            self.api_key = api_key
+        """Switch this agent (and its conversation) to another model or provider.
+
+        ``base_url`` and ``api_key`` given here replace the agent's; without them, the agent's
+        own are reused only for a model of the provider they were given for.
+        """
+        if base_url is not None or api_key is not None:
+            self.base_url, self.api_key, self._credentials_owner = base_url, api_key, None
         self._model = model
         self._provider = None
         self._provider = self._resolve(model)

@@ -10,6 +10,7 @@ or task cancellation), exactly one commit to memory happens.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
@@ -184,7 +185,14 @@ async def run_events(state: RunState) -> AsyncGenerator[StreamChunk, None]:
             state.interrupted = True
             if state.folded.ended_at is None:  # the run's clock stops where it was cut
                 state.folded.ended_at = time.perf_counter()
-        state.commit()
+        in_flight = sys.exc_info()[1]
+        try:
+            state.commit()
+        except Exception as exc:
+            if in_flight is None:
+                raise
+            # the error that stopped the run (a CancelledError, say) must reach the caller as is
+            in_flight.add_note(f"the interrupted run could not be saved to memory: {exc!r}")
 
 
 class _ToolAbort(Exception):

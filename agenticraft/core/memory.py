@@ -37,7 +37,8 @@ class InMemoryConversation:
     """The default memory: a list in this process.
 
     ``max_messages`` keeps only the most recent messages, cutting at the start of a user
-    message so a tool call is never separated from its result.
+    message so a tool call is never separated from its result; an exchange longer than the
+    window is kept whole rather than lost.
     """
 
     def __init__(self, messages: Sequence[Message] = (), *, max_messages: int | None = None) -> None:
@@ -53,6 +54,8 @@ class InMemoryConversation:
             start = len(self._messages) - self.max_messages
             while start < len(self._messages) and self._messages[start].role != "user":
                 start += 1
+            if start == len(self._messages):  # one exchange longer than the window: keep it whole
+                start = max(i for i, m in enumerate(self._messages) if m.role == "user")
             del self._messages[:start]
 
     def clear(self) -> None:

@@ -268,3 +268,17 @@ async def test_plain_functions_are_tools_and_text_chunks_are_text_only() -> None
     assert [c.result for c in events if isinstance(c, ToolResultChunk)] == ["5"]
     assert [c.content for c in events if c.content] == ["5"]
     assert all(isinstance(c, TextChunk) for c in events if c.content)
+
+
+def test_credentials_never_follow_a_switch_to_another_provider() -> None:
+    agent = Agent(model="openai:gpt-4o-mini", base_url="http://127.0.0.1:9/v1", api_key="sk-openai")
+    assert agent.provider.api_key == "sk-openai"  # type: ignore[attr-defined]
+    agent.set_provider("openai:gpt-4o")  # same provider: same server and key
+    assert agent.provider.base_url == "http://127.0.0.1:9/v1"  # type: ignore[attr-defined]
+    agent.set_provider("ollama:llama3.2")  # another provider: its own defaults
+    assert agent.provider.api_key is None  # type: ignore[attr-defined]
+    assert "127.0.0.1:9" not in agent.provider.base_url  # type: ignore[attr-defined]
+    agent.set_provider("anthropic:claude-sonnet-4-6", base_url="http://127.0.0.1:8/", api_key="sk-ant")
+    assert agent.provider.api_key == "sk-ant"  # type: ignore[attr-defined]
+    agent.set_provider("claude-haiku-4-5")
+    assert agent.provider.api_key == "sk-ant"  # type: ignore[attr-defined]

@@ -15,8 +15,9 @@ def test_window_cuts_at_a_user_message_so_tool_pairs_stay_together() -> None:
             Message.assistant("B"),
         ]
     )
-    # the last 3 would start at a tool message; the cut moves forward to the next user message
-    assert memory.load() == []
+    # the last 3 would start at a tool message, and no user message follows: the exchange is
+    # kept whole from its user message rather than cut apart or lost
+    assert [m.role for m in memory.load()] == ["user", "assistant", "tool", "assistant"]
     memory.append([Message.user("c"), Message.assistant("C")])
     assert [m.text for m in memory.load()] == ["c", "C"]
     assert len(memory) == 2
@@ -42,3 +43,31 @@ def test_a_custom_memory_plugs_in() -> None:
     agent.run("one")
     agent.run("two")
     assert [len(batch) for batch in memory.appended] == [2, 2]  # one commit per run
+
+
+async def test_a_failing_memory_does_not_replace_the_cancellation() -> None:
+    import asyncio
+
+    import pytest
+
+    from agenticraft.testing import ScriptedModel
+
+    class Broken(InMemoryConversation):
+        def append(self, messages: object) -> None:  # type: ignore[override]
+            raise OSError("disk full")
+
+    agent = Agent(model=ScriptedModel(["x" * 400], chunk_size=4, delay=0.005), memory=Broken())
+    started = asyncio.Event()
+
+    async def consume() -> None:
+        async for _ in agent.stream("go"):
+            started.set()
+
+    task = asyncio.create_task(consume())
+    await asyncio.wait_for(started.wait(), 5)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError) as info:
+        await task
+    assert any("disk full" in note for note in getattr(info.value, "__notes__", []))
+    with pytest.raises(OSError, match="disk full"):  # a finished run reports it plainly
+        await Agent(model=ScriptedModel(["ok"]), memory=Broken()).arun("go")
