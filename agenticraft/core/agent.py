@@ -212,8 +212,9 @@ class Agent:
             owners = {parse_model_string(e)[0] for e in entries if isinstance(e, str)}
             if self._credentials_owner is None and len(owners) == 1:
                 self._credentials_owner = next(iter(owners))
-            if owners != {self._credentials_owner}:
+            if len(owners) == 1 and owners != {self._credentials_owner}:
                 base_url = api_key = None  # they were given for another provider
+            # several providers in one list: the registry refuses one key for all of them
         return resolve_model(model, base_url=base_url, api_key=api_key)  # a list: FallbackProvider
 
     def set_provider(
