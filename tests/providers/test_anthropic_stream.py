@@ -12,9 +12,10 @@ from typing import Any
 
 import anthropic
 import pytest
+from parser_helpers import parse_pieces
 
 from agenticraft import Agent
-from agenticraft.core.accumulator import ModelTurn, TurnAccumulator
+from agenticraft.core.accumulator import ModelTurn
 from agenticraft.core.errors import (
     AuthenticationError,
     BadRequestError,
@@ -193,14 +194,7 @@ async def test_bytes_in_random_pieces_over_http_match_the_sdk(server: AnthropicS
 
 
 def _parse(pieces: Sequence[bytes]) -> ModelTurn:
-    parser = AnthropicStreamParser()
-    acc = TurnAccumulator("anthropic")
-    for piece in pieces:
-        for event in parser.feed(piece):
-            acc.feed(event)
-    for event in parser.close():
-        acc.feed(event)
-    return acc.finish()[1]
+    return parse_pieces(AnthropicStreamParser(), "anthropic", pieces)
 
 
 def test_a_split_at_every_position_gives_the_same_turn() -> None:

@@ -11,9 +11,10 @@ from typing import Any
 
 import ollama
 import pytest
+from parser_helpers import parse_pieces
 
 from agenticraft import Agent
-from agenticraft.core.accumulator import ModelTurn, TurnAccumulator
+from agenticraft.core.accumulator import ModelTurn
 from agenticraft.core.errors import (
     BadRequestError,
     NotFoundError,
@@ -137,14 +138,7 @@ async def test_bytes_in_random_pieces_over_http_match_the_sdk(server: OllamaServ
 
 
 def _parse(pieces: Sequence[bytes]) -> ModelTurn:
-    parser = OllamaStreamParser()
-    acc = TurnAccumulator("ollama")
-    for piece in pieces:
-        for event in parser.feed(piece):
-            acc.feed(event)
-    for event in parser.close():
-        acc.feed(event)
-    return acc.finish()[1]
+    return parse_pieces(OllamaStreamParser(), "ollama", pieces)
 
 
 def test_a_split_at_every_position_gives_the_same_turn() -> None:

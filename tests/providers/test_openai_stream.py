@@ -11,8 +11,9 @@ from typing import Any
 
 import openai
 import pytest
+from parser_helpers import parse_pieces
 
-from agenticraft.core.accumulator import ModelTurn, TurnAccumulator
+from agenticraft.core.accumulator import ModelTurn
 from agenticraft.core.errors import (
     ProviderConnectionError,
     RateLimitError,
@@ -160,14 +161,7 @@ async def test_bytes_in_random_pieces_over_http(server: OpenAIServer, seed: int)
 
 
 def _parse(pieces: Sequence[bytes]) -> ModelTurn:
-    parser = OpenAIStreamParser()
-    acc = TurnAccumulator("openai")
-    for piece in pieces:
-        for event in parser.feed(piece):
-            acc.feed(event)
-    for event in parser.close():
-        acc.feed(event)
-    return acc.finish()[1]
+    return parse_pieces(OpenAIStreamParser(), "openai", pieces)
 
 
 def test_parser_gives_the_same_turn_for_a_split_at_every_position() -> None:
