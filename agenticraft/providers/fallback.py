@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Sequence
 from contextlib import aclosing
+from contextvars import ContextVar
 
 from agenticraft.core.errors import ConfigurationError, ProviderError
 from agenticraft.core.streaming import ModelRequest, ProviderEvent, StreamingProvider
@@ -22,7 +23,7 @@ class FallbackProvider(StreamingProvider):
 
     >>> FallbackProvider(["openai:gpt-4o-mini", "ollama:llama3.2"])  # doctest: +SKIP
 
-    ``Agent(model=[...])`` builds one. ``active`` is the provider that served the last turn;
+    ``Agent(model=[...])`` builds one. ``active`` is the provider serving this run's turn;
     ``errors`` holds what the ones before it raised in that turn. ``base_url`` and ``api_key``
     apply to every model string, so they are refused when the strings name several providers.
     """
@@ -53,8 +54,15 @@ class FallbackProvider(StreamingProvider):
             p if isinstance(p, StreamingProvider) else resolve_model(p, base_url=base_url, api_key=api_key)
             for p in providers
         ]
-        self.active: StreamingProvider = self.providers[0]
+        # per run context, so concurrent runs on one instance each see the provider serving them
+        self._active: ContextVar[StreamingProvider] = ContextVar(f"fallback_active_{id(self)}")
+        self._last: StreamingProvider = self.providers[0]
         self.errors: list[ProviderError] = []
+
+    @property
+    def active(self) -> StreamingProvider:
+        """Inside a run, the provider serving its turn; outside, the one that served the last."""
+        return self._active.get(self._last)
 
     # name and model follow the provider in use, so thinking parts keep their true origin
     @property
@@ -77,7 +85,8 @@ class FallbackProvider(StreamingProvider):
         self.errors = []
         last = len(self.providers) - 1
         for position, provider in enumerate(self.providers):
-            self.active = provider
+            self._active.set(provider)
+            self._last = provider
             started = False
             try:
                 async with aclosing(provider.stream_turn(request)) as events:

@@ -187,3 +187,31 @@ def test_provider_classes_are_exposed_lazily() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["openai", "anthropic", "ollama", "FallbackProvider"]
+
+
+async def test_concurrent_runs_on_one_fallback_each_see_their_own_active_provider() -> None:
+    import asyncio
+
+    from agenticraft import Agent
+    from agenticraft.core.errors import ServerError
+    from agenticraft.providers.fallback import FallbackProvider
+    from agenticraft.testing import ScriptedModel, ScriptedTurn
+
+    class Named(ScriptedModel):
+        def __init__(self, name: str, turns: list[object]) -> None:
+            super().__init__(turns, chunk_size=2, delay=0.002)  # type: ignore[arg-type]
+            self.name = name
+
+    first = Named("first", [ServerError("down", status_code=503), ScriptedTurn(text="from first " * 5)])
+    second = Named("second", [ScriptedTurn(text="from second " * 5)])
+    fallback = FallbackProvider([first, second])
+    labels: dict[str, set[str]] = {}
+
+    async def run(tag: str) -> None:
+        seen = labels.setdefault(tag, set())
+        async for _ in Agent(model=fallback).stream(tag):
+            seen.add(fallback.name)
+
+    await asyncio.gather(run("a"), run("b"))
+    # one run failed over to "second", the other was served by "first"; neither saw the other's
+    assert {frozenset(v) for v in labels.values()} == {frozenset({"first"}), frozenset({"second"})}
