@@ -215,22 +215,14 @@ class AgentiCraft(Client):
 
 
 # -- official SDKs ---------------------------------------------------------------------------------
-class OpenAISDK(Client):
-    """``openai.AsyncOpenAI().chat.completions.create(stream=True)``."""
+class OpenAIChunkClient(Client):
+    """A client that streams OpenAI-shaped chunk objects; its tool loop is written by hand."""
 
-    module = "openai"
-
-    def __init__(self, protocol: str, base: str) -> None:
-        super().__init__(protocol, base)
-        from openai import AsyncOpenAI
-
-        self.sdk = AsyncOpenAI(base_url=base + "/v1", api_key="bench", max_retries=0)
+    async def _open(self, messages: list[Any], tools: bool) -> Any:
+        raise NotImplementedError
 
     async def _turn(self, messages: list[Any], on_text: OnText, tools: bool) -> list[dict[str, Any]]:
-        extra: dict[str, Any] = {"tools": OPENAI_TOOLS} if tools else {}
-        stream = await self.sdk.chat.completions.create(
-            model="bench", messages=messages, stream=True, **extra
-        )
+        stream = await self._open(messages, tools)
         calls: list[dict[str, Any]] = []
         async for chunk in stream:
             if not chunk.choices:
@@ -238,9 +230,9 @@ class OpenAISDK(Client):
             delta = chunk.choices[0].delta
             if delta.content:
                 on_text(delta.content)
-            for call in delta.tool_calls or ():
+            for call in getattr(delta, "tool_calls", None) or ():
                 if call.id:
-                    calls.append({"id": call.id, "name": call.function.name, "args": ""})  # type: ignore[union-attr]
+                    calls.append({"id": call.id, "name": call.function.name, "args": ""})
                 calls[-1]["args"] += (call.function.arguments if call.function else None) or ""
         return calls
 
@@ -257,6 +249,22 @@ class OpenAISDK(Client):
         )
         messages.append({"role": "tool", "tool_call_id": call["id"], "content": result})
         await self._turn(messages, on_text, tools=True)
+
+
+class OpenAISDK(OpenAIChunkClient):
+    """``openai.AsyncOpenAI().chat.completions.create(stream=True)``."""
+
+    module = "openai"
+
+    def __init__(self, protocol: str, base: str) -> None:
+        super().__init__(protocol, base)
+        from openai import AsyncOpenAI
+
+        self.sdk = AsyncOpenAI(base_url=base + "/v1", api_key="bench", max_retries=0)
+
+    async def _open(self, messages: list[Any], tools: bool) -> Any:
+        extra: dict[str, Any] = {"tools": OPENAI_TOOLS} if tools else {}
+        return await self.sdk.chat.completions.create(model="bench", messages=messages, stream=True, **extra)
 
     async def aclose(self) -> None:
         await self.sdk.close()
@@ -407,7 +415,7 @@ class LangChain(Client):
                 on_text(chunk.content)  # type: ignore[arg-type]
 
 
-class LiteLLM(Client):
+class LiteLLM(OpenAIChunkClient):
     """``litellm.acompletion(stream=True)`` with an ``openai/`` model."""
 
     module = "litellm"
@@ -420,9 +428,9 @@ class LiteLLM(Client):
         self.litellm = litellm
         self.api_base = base + "/v1"
 
-    async def _turn(self, messages: list[Any], on_text: OnText, tools: bool) -> list[dict[str, Any]]:
+    async def _open(self, messages: list[Any], tools: bool) -> Any:
         extra: dict[str, Any] = {"tools": OPENAI_TOOLS} if tools else {}
-        response = await self.litellm.acompletion(
+        return await self.litellm.acompletion(
             model="openai/bench",
             api_base=self.api_base,
             api_key="bench",
@@ -430,32 +438,6 @@ class LiteLLM(Client):
             stream=True,
             **extra,
         )
-        calls: list[dict[str, Any]] = []
-        async for chunk in response:
-            if not chunk.choices:
-                continue
-            delta = chunk.choices[0].delta
-            if delta.content:
-                on_text(delta.content)
-            for call in getattr(delta, "tool_calls", None) or ():
-                if call.id:
-                    calls.append({"id": call.id, "name": call.function.name, "args": ""})
-                calls[-1]["args"] += call.function.arguments or ""
-        return calls
-
-    async def stream(self, on_text: OnText) -> None:
-        await self._turn([{"role": "user", "content": PROMPT}], on_text, tools=False)
-
-    async def tool_run(self, on_text: OnText) -> None:
-        messages: list[Any] = [{"role": "user", "content": TOOL_PROMPT}]
-        call = (await self._turn(messages, on_text, tools=True))[0]
-        result = get_weather(**json.loads(call["args"]))
-        fn = {"name": call["name"], "arguments": call["args"]}
-        messages.append(
-            {"role": "assistant", "tool_calls": [{"id": call["id"], "type": "function", "function": fn}]}
-        )
-        messages.append({"role": "tool", "tool_call_id": call["id"], "content": result})
-        await self._turn(messages, on_text, tools=True)
 
 
 #: client name -> adapter class
