@@ -8,6 +8,7 @@ to 127.0.0.0/8, ``localhost`` and ``[::1]`` (the local test servers) stay allowe
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,8 +26,18 @@ def real_providers_blocked() -> bool:
 
 
 def is_loopback(url: str) -> bool:
-    host = (urlsplit(url).hostname or "").lower()
-    return host == "localhost" or host == "::1" or host.startswith("127.")
+    """Whether ``url``'s host is ``localhost`` or a loopback address (127.0.0.0/8, ``::1``).
+
+    The host is parsed as an address, not matched by prefix: ``127.evil.example`` is a name
+    anyone can register, and it is not local.
+    """
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def check_request_allowed(url: str, provider: str = "") -> None:
