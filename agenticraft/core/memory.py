@@ -13,7 +13,12 @@ from typing import Protocol, runtime_checkable
 
 from agenticraft.core.messages import Message
 
-__all__ = ["ConversationMemory", "InMemoryConversation"]
+__all__ = ["DEFAULT_MAX_MESSAGES", "ConversationMemory", "InMemoryConversation"]
+
+DEFAULT_MAX_MESSAGES = 200
+"""The default window: about 100 exchanges. Without one, a long-lived agent's every request grows
+with its whole past (10,000 runs made a request of 20,000 messages). ``max_messages=None`` is
+unbounded."""
 
 
 @runtime_checkable
@@ -36,12 +41,14 @@ class ConversationMemory(Protocol):
 class InMemoryConversation:
     """The default memory: a list in this process.
 
-    ``max_messages`` keeps only the most recent messages, cutting at the start of a user
-    message so a tool call is never separated from its result; an exchange longer than the
-    window is kept whole rather than lost.
+    ``max_messages`` (default :data:`DEFAULT_MAX_MESSAGES`, ``None`` for no limit) keeps only
+    the most recent messages, cutting at the start of a user message so a tool call is never
+    separated from its result; an exchange longer than the window is kept whole rather than lost.
     """
 
-    def __init__(self, messages: Sequence[Message] = (), *, max_messages: int | None = None) -> None:
+    def __init__(
+        self, messages: Sequence[Message] = (), *, max_messages: int | None = DEFAULT_MAX_MESSAGES
+    ) -> None:
         self.max_messages = max_messages
         self._messages: list[Message] = list(messages)
 

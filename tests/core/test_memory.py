@@ -71,3 +71,34 @@ async def test_a_failing_memory_does_not_replace_the_cancellation() -> None:
     assert any("disk full" in note for note in getattr(info.value, "__notes__", []))
     with pytest.raises(OSError, match="disk full"):  # a finished run reports it plainly
         await Agent(model=ScriptedModel(["ok"]), memory=Broken()).arun("go")
+
+
+def test_default_memory_is_bounded_and_keeps_tool_pairs_whole() -> None:
+    from agenticraft.core.memory import DEFAULT_MAX_MESSAGES
+    from agenticraft.testing import ToolCall as ScriptedCall
+
+    def lookup() -> str:
+        """A lookup."""
+        return "found"
+
+    def model(messages: list[Message], tools: object) -> object:
+        if messages[-1].role == "tool":
+            return "done"
+        return [ScriptedCall("lookup", {})]
+
+    agent = Agent(model=FunctionModel(model), tools=[lookup])
+    for i in range(DEFAULT_MAX_MESSAGES):  # 4 messages a run: twice the window
+        agent.run(f"q{i}")
+    history = agent.history
+    assert len(history) <= DEFAULT_MAX_MESSAGES
+    assert history[0].role == "user"  # cut at a user message, never between a call and its result
+    calls = {c.id for m in history for c in m.tool_calls}
+    results = {r.tool_call_id for m in history if m.role == "tool" for r in m.results}
+    assert calls == results and calls
+
+
+def test_max_messages_none_is_unbounded() -> None:
+    memory = InMemoryConversation(max_messages=None)
+    for i in range(300):
+        memory.append([Message.user(str(i)), Message.assistant("ok")])
+    assert len(memory) == 600
