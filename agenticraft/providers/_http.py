@@ -30,7 +30,7 @@ import time
 from abc import abstractmethod
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 import httpx2
 
@@ -125,18 +125,53 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy(max_retries=0)
 
 
-class StreamParser(Protocol):
+class StreamParser:
     """Turns one response body into provider events. One parser per response.
 
-    ``feed`` gets the raw bytes as they arrive and returns the events they completed; it raises
-    a :class:`ProviderError` for an error reported inside the stream. ``close`` is called when
-    the body ended and returns any last events, or raises :class:`ProviderConnectionError`
-    when the stream stopped before the protocol said it was done.
+    ``feed`` gets the raw bytes as they arrive and returns the events they completed; an error
+    reported inside the stream is a :class:`ProviderError`. When that error comes in the same
+    network read as events before it, the events are returned first and the error is held:
+    :meth:`raise_pending` (called by the transport right after it delivered them), the next
+    ``feed`` or ``close`` raises it. So no decoded event is ever lost to the error after it, and
+    a turn that produced events is never mistaken for one that failed before its first.
+    ``close`` is called when the body ended and returns any last events, or raises
+    :class:`ProviderConnectionError` when the stream stopped before the protocol said it was done.
+
+    Subclasses implement ``decode`` (append a piece's events to ``out``) and ``finish``.
     """
 
-    def feed(self, data: bytes) -> list[ProviderEvent]: ...
+    __slots__ = ("_pending",)
 
-    def close(self) -> list[ProviderEvent]: ...
+    def __init__(self) -> None:
+        self._pending: ProviderError | None = None
+
+    def feed(self, data: bytes) -> list[ProviderEvent]:
+        self.raise_pending()
+        out: list[ProviderEvent] = []
+        try:
+            self.decode(data, out)
+        except ProviderError as exc:
+            if not out:
+                raise
+            self._pending = exc
+        return out
+
+    def close(self) -> list[ProviderEvent]:
+        self.raise_pending()
+        return self.finish()
+
+    def raise_pending(self) -> None:
+        """Raise the in-stream error held back by the last ``feed``, if any."""
+        error = self._pending
+        if error is not None:
+            self._pending = None
+            raise error
+
+    @abstractmethod
+    def decode(self, data: bytes, out: list[ProviderEvent]) -> None: ...
+
+    @abstractmethod
+    def finish(self) -> list[ProviderEvent]: ...
 
 
 # -- the shared pools ----------------------------------------------------------------------
@@ -435,7 +470,7 @@ class HTTPProvider(StreamingProvider):
             parser = self.new_parser()
             async for data in chunks:
                 events = parser.feed(data)
-                if events:
+                if events:  # from here on the turn has output: never retried (see StreamParser)
                     return response, chunks, parser, events, False
             return response, chunks, parser, parser.close(), True
         except BaseException:
@@ -478,6 +513,7 @@ class HTTPProvider(StreamingProvider):
         try:
             for event in events:
                 yield event
+            parser.raise_pending()
             if ended:
                 return
             if type(events[-1]) is TurnEndChunk:
@@ -490,6 +526,7 @@ class HTTPProvider(StreamingProvider):
                     events = feed(data)
                     for event in events:
                         yield event
+                    parser.raise_pending()
                     if events and type(events[-1]) is TurnEndChunk:
                         await _drain(chunks)
                         return
@@ -507,6 +544,7 @@ class HTTPProvider(StreamingProvider):
                     events = feed(data)
                     for event in events:
                         yield event
+                    parser.raise_pending()
                     if events and type(events[-1]) is TurnEndChunk:
                         await _drain(chunks)
                         return

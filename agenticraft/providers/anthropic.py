@@ -64,7 +64,7 @@ from agenticraft.core.streaming import (
     TurnEndChunk,
     UsageChunk,
 )
-from agenticraft.providers._http import HTTPProvider, RetryPolicy, Timeouts
+from agenticraft.providers._http import HTTPProvider, RetryPolicy, StreamParser, Timeouts
 from agenticraft.providers._sse import SSEDecoder
 
 __all__ = [
@@ -266,7 +266,7 @@ def error_from_payload(
 # -- stream -----------------------------------------------------------------------------------
 
 
-class AnthropicStreamParser:
+class AnthropicStreamParser(StreamParser):
     """Folds Anthropic's SSE stream into provider events (the transport's ``StreamParser``).
 
     Content blocks are keyed by their ``index``: text and thinking deltas pass straight on,
@@ -296,6 +296,7 @@ class AnthropicStreamParser:
     )
 
     def __init__(self) -> None:
+        super().__init__()
         self._sse = SSEDecoder()
         self._tools: set[int] = set()  # indexes of our tool_use blocks
         self._start_inputs: dict[int, Any] = {}  # tool_use input given whole at block start
@@ -308,14 +309,12 @@ class AnthropicStreamParser:
         self.model = ""
         self.done = False
 
-    def feed(self, data: bytes) -> list[ProviderEvent]:
+    def decode(self, data: bytes, out: list[ProviderEvent]) -> None:
         """The events completed by the next piece of the body."""
-        out: list[ProviderEvent] = []
         for _, payload in self._sse.feed(data):
             self._event(payload, out)
-        return out
 
-    def close(self) -> list[ProviderEvent]:
+    def finish(self) -> list[ProviderEvent]:
         """The body ended: fine after ``message_stop``, a cut connection before it."""
         self._sse.close()
         if not self.done:

@@ -44,7 +44,7 @@ from agenticraft.core.streaming import (
     TurnEndChunk,
     UsageChunk,
 )
-from agenticraft.providers._http import HTTPProvider, RetryPolicy, Timeouts
+from agenticraft.providers._http import HTTPProvider, RetryPolicy, StreamParser, Timeouts
 from agenticraft.providers._sse import NDJSONDecoder
 
 __all__ = [
@@ -200,7 +200,7 @@ def error_from_payload(payload: Any, *, status_code: int | None = None) -> Provi
 # -- stream -----------------------------------------------------------------------------------
 
 
-class OllamaStreamParser:
+class OllamaStreamParser(StreamParser):
     """Folds Ollama's NDJSON chat stream into provider events (the transport's ``StreamParser``).
 
     ``turn`` is the number of this assistant turn in the conversation (1 for the first); it
@@ -210,20 +210,19 @@ class OllamaStreamParser:
     __slots__ = ("_calls", "_lines", "done", "model", "turn")
 
     def __init__(self, turn: int = 1) -> None:
+        super().__init__()
         self.turn = turn
         self._lines = NDJSONDecoder()
         self._calls = 0
         self.model = ""
         self.done = False
 
-    def feed(self, data: bytes) -> list[ProviderEvent]:
+    def decode(self, data: bytes, out: list[ProviderEvent]) -> None:
         """The events completed by the next piece of the body."""
-        out: list[ProviderEvent] = []
         for line in self._lines.feed(data):
             self._line(line, out)
-        return out
 
-    def close(self) -> list[ProviderEvent]:
+    def finish(self) -> list[ProviderEvent]:
         """The body ended: a last line without its line end still counts; ending before the
         ``done`` line means the connection was cut."""
         out: list[ProviderEvent] = []

@@ -56,7 +56,7 @@ from agenticraft.core.streaming import (
     TurnEndChunk,
     UsageChunk,
 )
-from agenticraft.providers._http import HTTPProvider
+from agenticraft.providers._http import HTTPProvider, StreamParser
 from agenticraft.providers._sse import SSEDecoder
 
 __all__ = ["OpenAIProvider", "OpenAIStreamParser", "build_request_body", "to_openai_messages"]
@@ -222,12 +222,13 @@ def _content_parts(parts: list[Any], out: list[ProviderEvent]) -> None:
                     out.append(ThinkingChunk(text))
 
 
-class OpenAIStreamParser:
+class OpenAIStreamParser(StreamParser):
     """Chat Completions chunks into provider events."""
 
     __slots__ = ("_called", "_decoder", "_done", "_finish", "_model", "_provider", "_refused", "_usage")
 
     def __init__(self, provider: str = "openai") -> None:
+        super().__init__()
         self._decoder = SSEDecoder()
         self._provider = provider
         self._finish: str | None = None
@@ -237,10 +238,9 @@ class OpenAIStreamParser:
         self._model = ""
         self._usage: Usage | None = None
 
-    def feed(self, data: bytes) -> list[ProviderEvent]:
-        out: list[ProviderEvent] = []
+    def decode(self, data: bytes, out: list[ProviderEvent]) -> None:
         if self._done:
-            return out  # nothing after [DONE] counts
+            return  # nothing after [DONE] counts
         loads = json.loads
         for _, payload in self._decoder.feed(data):
             if payload == "[DONE]":
@@ -280,7 +280,6 @@ class OpenAIStreamParser:
                 out.append(UsageChunk(self._usage))
             if not self._model:
                 self._model = chunk.get("model") or ""
-        return out
 
     def _other_delta(self, delta: dict[str, Any], content: Any, out: list[ProviderEvent]) -> None:
         # in the order a model produces them: reasoning, text, refusal, tool calls
@@ -324,7 +323,7 @@ class OpenAIStreamParser:
             stop = "tool_use"
         return TurnEndChunk(stop, raw, model=self._model, usage=self._usage or Usage())
 
-    def close(self) -> list[ProviderEvent]:
+    def finish(self) -> list[ProviderEvent]:
         self._decoder.close()
         if self._done:
             return []

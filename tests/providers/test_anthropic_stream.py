@@ -255,6 +255,20 @@ async def test_overloaded_error_event_mid_stream_keeps_the_partial_text(server: 
     assert len(server.requests) == 1  # after output reached the caller: never retried
 
 
+async def test_error_in_the_same_read_as_the_last_text_keeps_it_and_is_not_retried(
+    server: AnthropicServer,
+) -> None:
+    server.add_stream(
+        [Text(["The first ", "half"]), ErrorEvent("overloaded_error", "Overloaded")], split_every=10**6
+    )
+    agent = Agent(model=_provider(server, retry=RetryPolicy(max_retries=3, initial_delay=0)))
+    with pytest.raises(OverloadedError) as info:
+        await agent.arun("hi")
+    assert info.value.partial_text == "The first half"
+    assert len(server.requests) == 1
+    assert agent.history[-1].interrupted and agent.history[-1].text == "The first half"
+
+
 @pytest.mark.parametrize(
     ("kind", "error_class"),
     [

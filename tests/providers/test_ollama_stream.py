@@ -196,6 +196,19 @@ async def test_error_line_mid_stream_keeps_the_partial_text_and_agrees_with_the_
     assert sdk_info.value.error == info.value.message
 
 
+async def test_error_in_the_same_read_as_the_last_text_keeps_it_and_is_not_retried(
+    server: OllamaServer,
+) -> None:
+    body = b"".join(ollama_stream(["The first ", "half"], error="model runner crashed"))
+    server.add(ScriptedResponse(200, {"content-type": "application/x-ndjson"}, [body]))  # one read
+    agent = Agent(model=_provider(server, retry=RetryPolicy(max_retries=3, initial_delay=0)))
+    with pytest.raises(ServerError) as info:
+        await agent.arun("hi")
+    assert info.value.partial_text == "The first half"
+    assert len(server.requests) == 1
+    assert agent.history[-1].interrupted and agent.history[-1].text == "The first half"
+
+
 async def test_malformed_line_is_a_protocol_error_with_the_partial_text(server: OllamaServer) -> None:
     server.add_stream(["before the bad line"], malformed_after=1)
     with pytest.raises(StreamProtocolError) as info:

@@ -198,6 +198,22 @@ async def test_error_inside_the_stream_is_typed_and_keeps_the_partial_text(serve
     assert len(server.requests) == 1  # after the first token: never retried
 
 
+async def test_error_in_the_same_read_as_the_last_text_keeps_it_and_is_not_retried(
+    server: OpenAIServer,
+) -> None:
+    from agenticraft import Agent
+    from agenticraft.providers._http import RetryPolicy
+
+    error = {"message": "The server had an error", "type": "server_error", "param": None, "code": None}
+    server.add_stream("The first half", error=error, text_piece=10, split_every=10**6)  # one read
+    agent = Agent(model=_provider(server, retry=RetryPolicy(max_retries=3, initial_delay=0)))
+    with pytest.raises(ServerError) as info:
+        await agent.arun("hi")
+    assert info.value.partial_text == "The first half"
+    assert len(server.requests) == 1  # output was decoded: never retried as if nothing had streamed
+    assert agent.history[-1].interrupted and agent.history[-1].text == "The first half"
+
+
 async def test_rate_limit_error_event_maps_to_its_class(server: OpenAIServer) -> None:
     server.add_stream("a", error={"message": "slow", "type": "requests", "code": "rate_limit_exceeded"})
     with pytest.raises(RateLimitError):
