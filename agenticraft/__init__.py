@@ -20,11 +20,14 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from agenticraft.agents import ReasoningAgent
     from agenticraft.core.agent import Agent, AgentStream
+    from agenticraft.core.capabilities import Capability
+    from agenticraft.core.context import RunContext
     from agenticraft.core.errors import (
         AgentiCraftError,
         AuthenticationError,
         BadRequestError,
         ConfigurationError,
+        ConversationBusyError,
         MaxTurnsExceededError,
         NotFoundError,
         OverloadedError,
@@ -36,57 +39,74 @@ if TYPE_CHECKING:
         ServerError,
         StreamInterruptedError,
         StreamProtocolError,
+        ToolCallError,
         ToolError,
+        UsageLimitExceededError,
     )
+    from agenticraft.core.events import ExtensionChunk, RunEvent, StreamChunk
+    from agenticraft.core.fold import RunFold, StreamingResponse
+    from agenticraft.core.hooks import RunHooks
+    from agenticraft.core.limits import UsageLimits
     from agenticraft.core.memory import ConversationMemory, InMemoryConversation
     from agenticraft.core.messages import Message, ToolCall, ToolResult, Usage
-    from agenticraft.core.response import AgentResponse, ReasoningStep, ReasoningTrace
-    from agenticraft.core.streaming import ModelSettings, StreamChunk, StreamingProvider, StreamingResponse
+    from agenticraft.core.provider import ModelSettings, StreamingProvider, ToolDefinition
+    from agenticraft.core.response import AgentResponse, ReasoningTrace, RunTrace
+    from agenticraft.core.sqlite_memory import SQLiteConversationMemory
     from agenticraft.core.tools import Tool, tool
+    from agenticraft.core.toolsets import FunctionToolset, Toolset
+    from agenticraft.reasoning.steps import ReasoningStep
 
 _LAZY: dict[str, str] = {
+    "ReasoningAgent": "agenticraft.agents",
     "Agent": "agenticraft.core.agent",
     "AgentStream": "agenticraft.core.agent",
-    "AgentResponse": "agenticraft.core.response",
-    "ReasoningStep": "agenticraft.core.response",
-    "ReasoningTrace": "agenticraft.core.response",
+    "Capability": "agenticraft.core.capabilities",
+    "RunContext": "agenticraft.core.context",
+    "AgentiCraftError": "agenticraft.core.errors",
+    "AuthenticationError": "agenticraft.core.errors",
+    "BadRequestError": "agenticraft.core.errors",
+    "ConfigurationError": "agenticraft.core.errors",
+    "ConversationBusyError": "agenticraft.core.errors",
+    "MaxTurnsExceededError": "agenticraft.core.errors",
+    "NotFoundError": "agenticraft.core.errors",
+    "OverloadedError": "agenticraft.core.errors",
+    "PermissionDeniedError": "agenticraft.core.errors",
+    "ProviderConnectionError": "agenticraft.core.errors",
+    "ProviderError": "agenticraft.core.errors",
+    "ProviderTimeoutError": "agenticraft.core.errors",
+    "RateLimitError": "agenticraft.core.errors",
+    "ServerError": "agenticraft.core.errors",
+    "StreamInterruptedError": "agenticraft.core.errors",
+    "StreamProtocolError": "agenticraft.core.errors",
+    "ToolCallError": "agenticraft.core.errors",
+    "ToolError": "agenticraft.core.errors",
+    "UsageLimitExceededError": "agenticraft.core.errors",
+    "ExtensionChunk": "agenticraft.core.events",
+    "RunEvent": "agenticraft.core.events",
+    "StreamChunk": "agenticraft.core.events",
+    "RunFold": "agenticraft.core.fold",
+    "StreamingResponse": "agenticraft.core.fold",
+    "RunHooks": "agenticraft.core.hooks",
+    "UsageLimits": "agenticraft.core.limits",
     "ConversationMemory": "agenticraft.core.memory",
     "InMemoryConversation": "agenticraft.core.memory",
     "Message": "agenticraft.core.messages",
     "ToolCall": "agenticraft.core.messages",
     "ToolResult": "agenticraft.core.messages",
     "Usage": "agenticraft.core.messages",
-    "ModelSettings": "agenticraft.core.streaming",
-    "StreamChunk": "agenticraft.core.streaming",
-    "StreamingProvider": "agenticraft.core.streaming",
-    "StreamingResponse": "agenticraft.core.streaming",
+    "ModelSettings": "agenticraft.core.provider",
+    "StreamingProvider": "agenticraft.core.provider",
+    "ToolDefinition": "agenticraft.core.provider",
+    "AgentResponse": "agenticraft.core.response",
+    "ReasoningTrace": "agenticraft.core.response",
+    "RunTrace": "agenticraft.core.response",
+    "SQLiteConversationMemory": "agenticraft.core.sqlite_memory",
     "Tool": "agenticraft.core.tools",
     "tool": "agenticraft.core.tools",
-    "ReasoningAgent": "agenticraft.agents",
+    "FunctionToolset": "agenticraft.core.toolsets",
+    "Toolset": "agenticraft.core.toolsets",
+    "ReasoningStep": "agenticraft.reasoning.steps",
 }
-_LAZY.update(
-    dict.fromkeys(
-        [
-            "AgentiCraftError",
-            "AuthenticationError",
-            "BadRequestError",
-            "ConfigurationError",
-            "MaxTurnsExceededError",
-            "NotFoundError",
-            "OverloadedError",
-            "PermissionDeniedError",
-            "ProviderConnectionError",
-            "ProviderError",
-            "ProviderTimeoutError",
-            "RateLimitError",
-            "ServerError",
-            "StreamInterruptedError",
-            "StreamProtocolError",
-            "ToolError",
-        ],
-        "agenticraft.core.errors",
-    )
-)
 
 __all__ = [
     "Agent",
@@ -95,8 +115,12 @@ __all__ = [
     "AgentiCraftError",
     "AuthenticationError",
     "BadRequestError",
+    "Capability",
     "ConfigurationError",
+    "ConversationBusyError",
     "ConversationMemory",
+    "ExtensionChunk",
+    "FunctionToolset",
     "InMemoryConversation",
     "MaxTurnsExceededError",
     "Message",
@@ -111,6 +135,12 @@ __all__ = [
     "ReasoningAgent",
     "ReasoningStep",
     "ReasoningTrace",
+    "RunContext",
+    "RunEvent",
+    "RunFold",
+    "RunHooks",
+    "RunTrace",
+    "SQLiteConversationMemory",
     "ServerError",
     "StreamChunk",
     "StreamInterruptedError",
@@ -119,9 +149,14 @@ __all__ = [
     "StreamingResponse",
     "Tool",
     "ToolCall",
+    "ToolCallError",
+    "ToolDefinition",
     "ToolError",
     "ToolResult",
+    "Toolset",
     "Usage",
+    "UsageLimitExceededError",
+    "UsageLimits",
     "__version__",
     "tool",
 ]

@@ -17,10 +17,11 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from agenticraft.core.agent import Agent, ModelLike
+from agenticraft.core.agent import Agent
 from agenticraft.core.errors import ConfigurationError
 from agenticraft.core.memory import ConversationMemory
 from agenticraft.core.messages import Message
+from agenticraft.core.models import ModelLike
 from agenticraft.core.tools import Tool
 from agenticraft.reasoning.base import ReasoningPattern
 from agenticraft.reasoning.selector import create_pattern

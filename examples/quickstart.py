@@ -12,7 +12,7 @@ from typing import Literal
 
 from agenticraft import Agent, tool
 from agenticraft.core.messages import Message
-from agenticraft.core.streaming import ToolDefinition
+from agenticraft.core.provider import ToolDefinition
 from agenticraft.testing import FunctionModel, ToolCall
 
 

@@ -176,11 +176,11 @@ async def _scenes(console: Any, delay: float) -> int:
         return await stream_answer(agent, prompt, RichRenderer(console), **options)
 
     async def reason(task: str) -> None:
-        from agenticraft.core.streaming import StreamingResponse
+        from agenticraft.core.fold import RunFold
         from agenticraft.reasoning import ChainOfThought
 
         console.print(f"\n[bold green]you >[/bold green] {task}")
-        renderer, folded = RichRenderer(console), StreamingResponse()
+        renderer, folded = RichRenderer(console), RunFold()
         # remember=False: the samples are side work, not part of the conversation
         async with ChainOfThought(samples=3).stream(agent, task, remember=False) as handle:
             async for chunk in handle:

@@ -14,18 +14,24 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import IO, TYPE_CHECKING, Any, Literal, Protocol
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, assert_never
 
-from agenticraft.core.streaming import (
-    ReasoningStepChunk,
-    StreamChunk,
-    StreamingResponse,
+from agenticraft.core.events import (
+    ApprovalRequiredChunk,
+    DoneChunk,
+    ExtensionChunk,
+    RunEvent,
     TextChunk,
     ThinkingChunk,
     ToolCallChunk,
+    ToolCallDeltaChunk,
     ToolCallStartChunk,
     ToolResultChunk,
+    TurnEndChunk,
+    UsageChunk,
 )
+from agenticraft.core.fold import RunFold
+from agenticraft.reasoning.steps import ReasoningStepChunk, reasoning_steps
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -41,9 +47,9 @@ _REFRESH_INTERVAL = 1 / 20
 class Renderer(Protocol):
     """Receives every event of a run, then ``close`` once (also after a failure)."""
 
-    def chunk(self, chunk: StreamChunk) -> None: ...
+    def chunk(self, chunk: RunEvent) -> None: ...
 
-    def close(self, folded: StreamingResponse | None, *, interrupted: bool) -> None: ...
+    def close(self, folded: RunFold | None, *, interrupted: bool) -> None: ...
 
 
 def preview(value: Any, limit: int = 60) -> str:
@@ -67,7 +73,7 @@ def _step_text(chunk: ReasoningStepChunk) -> str:
     return f"{step.number}: {where}{preview(step.description, 100)}{confidence}"
 
 
-def format_stats(folded: StreamingResponse, *, interrupted: bool) -> str:
+def format_stats(folded: RunFold, *, interrupted: bool) -> str:
     """The line shown after an answer: tokens, time, speed, model."""
     parts: list[str] = []
     usage = folded.usage
@@ -75,7 +81,7 @@ def format_stats(folded: StreamingResponse, *, interrupted: bool) -> str:
         parts.append(f"{usage.input_tokens} in · {usage.output_tokens} out tokens")
     parts.append(f"{folded.duration:.2f} s")
     speed = folded.tokens_per_second
-    if folded.trace.reasoning_steps and usage.output_tokens:
+    if reasoning_steps(folded.trace.steps) and usage.output_tokens:
         # a reasoning pattern streams its answer only at the end: rate the whole run instead
         speed = usage.output_tokens / folded.duration if folded.duration > 0 else None
     if speed is not None and usage.output_tokens and not interrupted:
@@ -164,29 +170,41 @@ class RichRenderer:
         self._buffer = []
 
     # -- events ------------------------------------------------------------------------
-    def chunk(self, chunk: StreamChunk) -> None:
-        if isinstance(chunk, TextChunk):
-            if chunk.content:
-                self._append("text", chunk.content)
-        elif isinstance(chunk, ThinkingChunk):
-            if chunk.thinking:
-                self._append("thinking", chunk.thinking)
-        elif isinstance(chunk, ToolCallStartChunk):
-            self._end_segment()
-            self.console.print(f"[cyan]⚙ {chunk.name}[/cyan] [dim]started[/dim]", highlight=False)
-        elif isinstance(chunk, ToolCallChunk):
-            if chunk.arguments_error is not None:
-                self.console.print(
-                    f"[yellow]⚙ {chunk.name}: bad arguments ({chunk.arguments_error})[/yellow]",
-                    highlight=False,
-                    markup=True,
-                )
-        elif isinstance(chunk, ToolResultChunk):
-            self._end_segment()
-            self._print_tool_result(chunk)
-        elif isinstance(chunk, ReasoningStepChunk):
-            self._end_segment()
-            self.console.print(f"◆ {_step_text(chunk)}", style="magenta", markup=False, highlight=False)
+    def chunk(self, chunk: RunEvent) -> None:
+        match chunk:
+            case TextChunk():
+                if chunk.content:
+                    self._append("text", chunk.content)
+            case ThinkingChunk():
+                if chunk.thinking:
+                    self._append("thinking", chunk.thinking)
+            case ToolCallStartChunk():
+                self._end_segment()
+                self.console.print(f"[cyan]⚙ {chunk.name}[/cyan] [dim]started[/dim]", highlight=False)
+            case ToolCallChunk():
+                if chunk.arguments_error is not None:
+                    self.console.print(
+                        f"[yellow]⚙ {chunk.name}: bad arguments ({chunk.arguments_error})[/yellow]",
+                        highlight=False,
+                        markup=True,
+                    )
+            case ToolResultChunk():
+                self._end_segment()
+                self._print_tool_result(chunk)
+            case ApprovalRequiredChunk():
+                self._end_segment()
+                names = ", ".join(c.name for c in chunk.calls)
+                self.console.print(f"[yellow]⏸ waiting for approval: {names}[/yellow]", highlight=False)
+            case ExtensionChunk():
+                if isinstance(chunk, ReasoningStepChunk):
+                    self._end_segment()
+                    self.console.print(
+                        f"◆ {_step_text(chunk)}", style="magenta", markup=False, highlight=False
+                    )
+            case ToolCallDeltaChunk() | UsageChunk() | TurnEndChunk() | DoneChunk():
+                pass
+            case _:
+                assert_never(chunk)
 
     def _print_tool_result(self, chunk: ToolResultChunk) -> None:
         from rich.text import Text
@@ -204,7 +222,7 @@ class RichRenderer:
         line.append(f"  ({millis:.0f} ms)", style="dim")
         self.console.print(line)
 
-    def close(self, folded: StreamingResponse | None, *, interrupted: bool) -> None:
+    def close(self, folded: RunFold | None, *, interrupted: bool) -> None:
         self._end_segment()
         if interrupted:
             self.console.print("[yellow]⏹ interrupted[/yellow]", highlight=False)
@@ -221,32 +239,42 @@ class PlainRenderer:
         self.show_stats = show_stats
         self._thinking = False
 
-    def chunk(self, chunk: StreamChunk) -> None:
-        if isinstance(chunk, TextChunk):
-            if self._thinking:
-                self.info.write("\n")
-                self._thinking = False
-            self.out.write(chunk.content)
-            self.out.flush()
-        elif isinstance(chunk, ThinkingChunk):
-            if chunk.thinking:
-                self._thinking = True
-                self.info.write(chunk.thinking)
+    def chunk(self, chunk: RunEvent) -> None:
+        match chunk:
+            case TextChunk():
+                if self._thinking:
+                    self.info.write("\n")
+                    self._thinking = False
+                self.out.write(chunk.content)
+                self.out.flush()
+            case ThinkingChunk():
+                if chunk.thinking:
+                    self._thinking = True
+                    self.info.write(chunk.thinking)
+                    self.info.flush()
+            case ToolCallStartChunk():
+                self.info.write(f"[tool {chunk.name} started]\n")
+            case ToolResultChunk():
+                call = _call_text(chunk.name, chunk.arguments)
+                if chunk.error is None:
+                    self.info.write(f"[tool {call} -> {preview(chunk.result or '')}]\n")
+                else:
+                    self.info.write(f"[tool {call} failed: {preview(chunk.error, 100)}]\n")
                 self.info.flush()
-        elif isinstance(chunk, ToolCallStartChunk):
-            self.info.write(f"[tool {chunk.name} started]\n")
-        elif isinstance(chunk, ToolResultChunk):
-            call = _call_text(chunk.name, chunk.arguments)
-            if chunk.error is None:
-                self.info.write(f"[tool {call} -> {preview(chunk.result or '')}]\n")
-            else:
-                self.info.write(f"[tool {call} failed: {preview(chunk.error, 100)}]\n")
-            self.info.flush()
-        elif isinstance(chunk, ReasoningStepChunk):
-            self.info.write(f"[step {_step_text(chunk)}]\n")
-            self.info.flush()
+            case ApprovalRequiredChunk():
+                calls = ", ".join(_call_text(c.name, c.arguments) for c in chunk.calls)
+                self.info.write(f"[waiting for approval: {calls}]\n")
+                self.info.flush()
+            case ExtensionChunk():
+                if isinstance(chunk, ReasoningStepChunk):
+                    self.info.write(f"[step {_step_text(chunk)}]\n")
+                    self.info.flush()
+            case ToolCallChunk() | ToolCallDeltaChunk() | UsageChunk() | TurnEndChunk() | DoneChunk():
+                pass
+            case _:
+                assert_never(chunk)
 
-    def close(self, folded: StreamingResponse | None, *, interrupted: bool) -> None:
+    def close(self, folded: RunFold | None, *, interrupted: bool) -> None:
         if folded is not None and folded.text and not folded.text.endswith("\n"):
             self.out.write("\n")
         self.out.flush()
@@ -261,9 +289,9 @@ class JsonRenderer:
     def __init__(self, out: IO[str]) -> None:
         self.out = out
 
-    def chunk(self, chunk: StreamChunk) -> None:
+    def chunk(self, chunk: RunEvent) -> None:
         self.out.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
         self.out.flush()
 
-    def close(self, folded: StreamingResponse | None, *, interrupted: bool) -> None:
+    def close(self, folded: RunFold | None, *, interrupted: bool) -> None:
         self.out.flush()

@@ -26,8 +26,8 @@ from agenticraft.core.errors import (
     ProviderError,
     ProviderTimeoutError,
 )
+from agenticraft.core.fold import RunFold
 from agenticraft.core.response import AgentResponse
-from agenticraft.core.streaming import StreamingResponse
 from agenticraft.core.tools import Tool, as_tool
 
 from .render import Renderer
@@ -134,7 +134,7 @@ def build_agent(
 class Answer:
     """One streamed answer as the CLI saw it."""
 
-    folded: StreamingResponse
+    folded: RunFold
     response: AgentResponse
     interrupted: bool
 
@@ -184,7 +184,7 @@ async def stream_answer(
     """Stream one answer into ``renderer``. Ctrl-C stops this answer only: what arrived stays
     in the conversation (marked interrupted). ``stop_after_chars`` stops it the same way once
     that much text arrived (the demo uses it to show an interruption without a keyboard)."""
-    folded = StreamingResponse()
+    folded = RunFold()
     handle = agent.stream(prompt)
     installed = _install_sigint(handle.cancel)
     finished = False

@@ -22,6 +22,17 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from agenticraft.core.events import (
+    ProviderEvent,
+    RunEvent,
+    TextChunk,
+    ThinkingChunk,
+    ToolCallChunk,
+    ToolCallDeltaChunk,
+    ToolCallStartChunk,
+    TurnEndChunk,
+    UsageChunk,
+)
 from agenticraft.core.messages import (
     Message,
     Part,
@@ -31,20 +42,9 @@ from agenticraft.core.messages import (
     ToolCallPart,
     Usage,
 )
-from agenticraft.core.streaming import (
-    ProviderEvent,
-    StreamChunk,
-    TextChunk,
-    ThinkingChunk,
-    ToolCallChunk,
-    ToolCallDeltaChunk,
-    ToolCallStartChunk,
-    TurnEndChunk,
-    UsageChunk,
-)
 
 if TYPE_CHECKING:
-    from agenticraft.core.streaming import ModelRequest, StreamingProvider
+    from agenticraft.core.provider import ModelRequest, StreamingProvider
 
 __all__ = ["ModelTurn", "TurnAccumulator", "drain_turn", "parse_arguments"]
 
@@ -123,19 +123,24 @@ class TurnAccumulator:
         self._redacted = False
 
     # -- hot path -----------------------------------------------------------------------
-    def add_text(self, text: str) -> None:
+    def add_text(self, text: str) -> int:
+        """Append a text fragment; the position of its part in the turn's message."""
         if self._text is None:
             self._close_open()
             self._text = [text]
         else:
             self._text.append(text)
+        return len(self.parts)  # the open part is the next one
 
-    def feed(self, event: ProviderEvent) -> Iterable[StreamChunk]:
+    def feed(self, event: ProviderEvent) -> Iterable[RunEvent]:
         if isinstance(event, TextChunk):
-            self.add_text(event.content)
+            event.part = self.add_text(event.content)
+            event.turn = self.turn
             return (event,)
         if isinstance(event, ThinkingChunk):
             self._add_thinking(event)
+            event.part = len(self.parts)
+            event.turn = self.turn
             return (event,)
         if isinstance(event, ToolCallDeltaChunk):
             return self._add_call_fragment(event)
@@ -215,9 +220,9 @@ class TurnAccumulator:
                     return _unless_renamed(call, event)
         return None
 
-    def _add_call_fragment(self, event: ToolCallDeltaChunk) -> list[StreamChunk]:
+    def _add_call_fragment(self, event: ToolCallDeltaChunk) -> list[RunEvent]:
         call = self._find_call(event)
-        out: list[StreamChunk] = []
+        out: list[RunEvent] = []
         if call is None:
             self._close_open()
             index = event.index if event.index is not None else len(self._calls)
@@ -227,7 +232,7 @@ class TurnAccumulator:
             call = _PendingCall(index, call_id, event.name or "", [], len(self.parts), event.id or None)
             self._calls.append(call)
             self.parts.append(ToolCallPart(ToolCall(call.name, id=call.id)))  # placeholder, filled in finish
-            out.append(ToolCallStartChunk(call.id, call.name, index))
+            out.append(ToolCallStartChunk(call.id, call.name, index, part=call.part_position, turn=self.turn))
         else:
             if event.id and call.wire_id is None:
                 call.id = call.wire_id = event.id
@@ -235,11 +240,20 @@ class TurnAccumulator:
                 call.name = event.name
         if event.arguments_delta:
             call.fragments.append(event.arguments_delta)
-            out.append(ToolCallDeltaChunk(event.arguments_delta, call.index, call.id, call.name))
+            out.append(
+                ToolCallDeltaChunk(
+                    event.arguments_delta,
+                    call.index,
+                    call.id,
+                    call.name,
+                    part=call.part_position,
+                    turn=self.turn,
+                )
+            )
         return out
 
     # -- end of turn --------------------------------------------------------------------
-    def finish(self, *, interrupted: bool = False) -> tuple[list[StreamChunk], ModelTurn]:
+    def finish(self, *, interrupted: bool = False) -> tuple[list[ToolCallChunk], ModelTurn]:
         """Close the turn: the complete tool-call events, and the turn itself.
 
         With ``interrupted``, only what was really received is kept: text and signed (or
@@ -251,7 +265,7 @@ class TurnAccumulator:
         else:
             self._close_open()
             received = self.parts
-        events: list[StreamChunk] = []
+        events: list[ToolCallChunk] = []
         parts: list[Part] = []
         calls_by_position = {c.part_position: c for c in self._calls}
         for position, part in enumerate(received):
@@ -267,7 +281,9 @@ class TurnAccumulator:
             arguments, error = parse_arguments(raw)
             call = ToolCall(pending.name, arguments, pending.id, raw, error)
             parts.append(ToolCallPart(call))
-            events.append(ToolCallChunk(call.id, call.name, arguments, error, raw))
+            events.append(
+                ToolCallChunk(call.id, call.name, arguments, error, raw, part=position, turn=self.turn)
+            )
         stop = self.stop_reason or ("tool_use" if events else "end_turn")
         if interrupted:
             stop = "interrupted"

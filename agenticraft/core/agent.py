@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, Generic
 
+from agenticraft.core.capabilities import Capability
+from agenticraft.core.context import DepsT
 from agenticraft.core.errors import ConfigurationError, StreamInterruptedError
-from agenticraft.core.loop import RunConfig, RunState, run_events
-from agenticraft.core.memory import ConversationMemory, InMemoryConversation
+from agenticraft.core.events import RunEvent
+from agenticraft.core.hooks import HookChain, RunHooks
+from agenticraft.core.instructions import InstructionFunction, InstructionSource
+from agenticraft.core.limits import UsageLimits
+from agenticraft.core.loop import Approval, RunConfig, RunState, run_events
+from agenticraft.core.memory import DEFAULT_CONVERSATION, ConversationMemory, InMemoryConversation
 from agenticraft.core.messages import Message
+from agenticraft.core.models import ModelLike, parse_model_string, resolve_model
+from agenticraft.core.provider import ModelSettings, StreamingProvider
 from agenticraft.core.response import AgentResponse
-from agenticraft.core.streaming import ModelSettings, StreamChunk, StreamingProvider
-from agenticraft.core.tools import Tool, as_tool
+from agenticraft.core.tools import Tool
+from agenticraft.core.toolsets import FunctionToolset, Toolset
 
 __all__ = ["Agent", "AgentStream"]
 
-ModelLike = str | StreamingProvider | Sequence[str | StreamingProvider]
-"""A model string, a provider object, or an ordered fallback list of either."""
+Prompt = str | Message
 
 
 class AgentStream:
@@ -34,7 +41,7 @@ class AgentStream:
 
     def __init__(self, state: RunState) -> None:
         self._state = state
-        self._events: AsyncGenerator[StreamChunk, None] = run_events(state)
+        self._events: AsyncGenerator[RunEvent, None] = run_events(state)
         self._consumer: asyncio.Task[Any] | None = None
         self._cancel_requested = False
         self._closed = False
@@ -44,7 +51,7 @@ class AgentStream:
     def __aiter__(self) -> AgentStream:
         return self
 
-    async def __anext__(self) -> StreamChunk:
+    async def __anext__(self) -> RunEvent:
         if self._cancel_requested or self._closed:
             await self.aclose()
             raise StopAsyncIteration
@@ -127,7 +134,7 @@ class AgentStream:
         return self._state.interrupted
 
 
-class Agent:
+class Agent(Generic[DepsT]):
     """An AI agent: instructions, a model, tools and memory.
 
     >>> from agenticraft.testing import FunctionModel
@@ -140,36 +147,50 @@ class Agent:
     ``base_url`` and ``api_key`` apply to a model string (any OpenAI-compatible server).
     A list of models is a fallback order: when a turn cannot start on one (connection error,
     429, 5xx), the next is tried.
+
+    ``tools`` are functions (or ``@tool`` objects); ``toolsets`` other sources of tools;
+    ``hooks`` observe and wrap each run; ``capabilities`` bundle all of these. ``deps_type``
+    types the ``deps=`` that runs pass to tools and instructions through ``RunContext``.
     """
 
     def __init__(
         self,
         name: str = "agent",
-        instructions: str | None = None,
+        instructions: InstructionSource | Sequence[InstructionSource] | None = None,
         model: ModelLike | None = None,
         tools: Sequence[Tool | Callable[..., Any]] = (),
         *,
+        toolsets: Sequence[Toolset] = (),
+        hooks: Sequence[RunHooks] = (),
+        capabilities: Sequence[Capability] = (),
+        deps_type: type[DepsT] | None = None,
         memory: ConversationMemory | None = None,
         max_turns: int = 10,
         settings: ModelSettings | None = None,
         tool_timeout: float | None = None,
+        usage_limits: UsageLimits | None = None,
         base_url: str | None = None,
         api_key: str | None = None,
     ) -> None:
         if max_turns < 1:
             raise ConfigurationError(f"max_turns must be at least 1, got {max_turns}")
         self.name = name
-        self.instructions = instructions
-        self.tools: dict[str, Tool] = {}
-        for t in tools:
-            wrapped = as_tool(t)
-            if wrapped.name in self.tools:
-                raise ConfigurationError(f"two tools are named {wrapped.name!r}")
-            self.tools[wrapped.name] = wrapped
+        self.deps_type = deps_type
+        if instructions is None:
+            self._instructions: list[InstructionSource] = []
+        elif isinstance(instructions, str) or callable(instructions):
+            self._instructions = [instructions]
+        else:
+            self._instructions = list(instructions)
+        self._function_tools = FunctionToolset(tools, label="the agent's tools")
+        self._toolsets: list[Toolset] = list(toolsets)
+        self._hooks: list[RunHooks] = list(hooks)
+        self.capabilities: list[Capability] = list(capabilities)
         self.memory: ConversationMemory = memory if memory is not None else InMemoryConversation()
         self.max_turns = max_turns
         self.settings = settings or ModelSettings()
         self.tool_timeout = tool_timeout
+        self.usage_limits = usage_limits
         self.base_url = base_url
         self.api_key = api_key
         # base_url and api_key belong to one provider: never send them to another one
@@ -177,15 +198,57 @@ class Agent:
         self._model: ModelLike | None = model
         self._provider: StreamingProvider | None = model if isinstance(model, StreamingProvider) else None
         self._active: weakref.WeakSet[AgentStream] = weakref.WeakSet()
+        self._entered = 0
+        self._exit_stack: Any = None
         if model is not None and not isinstance(model, StreamingProvider):
-            from agenticraft.providers.registry import parse_model_string
-
             for entry in [model] if isinstance(model, str) else model:
                 if isinstance(entry, str):
                     parse_model_string(entry)  # fail early on an unknown provider prefix
 
     def __repr__(self) -> str:
         return f"Agent(name={self.name!r}, model={self.model_label!r}, tools={list(self.tools)})"
+
+    # -- what the agent is made of --------------------------------------------------------
+    @property
+    def tools(self) -> dict[str, Tool]:
+        """The agent's own function tools by name."""
+        return self._function_tools.tools
+
+    @property
+    def toolsets(self) -> list[Toolset]:
+        """Every toolset of a run: the agent's tools, its toolsets, then the capabilities'."""
+        extra = [t for c in self.capabilities for t in c.toolsets]
+        own = [self._function_tools] if self._function_tools.tools else []
+        return own + self._toolsets + extra
+
+    @property
+    def hooks(self) -> list[RunHooks]:
+        return self._hooks + [h for c in self.capabilities for h in c.hooks]
+
+    @property
+    def instruction_sources(self) -> list[InstructionSource]:
+        """The instructions of a run, in order: the agent's, then the capabilities'."""
+        return self._instructions + [i for c in self.capabilities for i in c.instructions]
+
+    def instructions(self, function: InstructionFunction) -> InstructionFunction:
+        """Add dynamic instructions: a function of the run context, called at every run::
+
+        @agent.instructions
+        def who(ctx: RunContext[Deps]) -> str:
+            return f"The user is {ctx.deps.user_name}."
+        """
+        self._instructions.append(function)
+        return function
+
+    def tool(self, function: Callable[..., Any]) -> Tool:
+        """Add a function as a tool of this agent (a decorator)."""
+        return self._function_tools.add(function)
+
+    def _settings(self) -> ModelSettings:
+        settings = self.settings
+        for capability in self.capabilities:
+            settings = settings.merged(capability.settings)
+        return settings
 
     # -- providers ----------------------------------------------------------------------
     @property
@@ -204,8 +267,6 @@ class Agent:
     def _resolve(self, model: ModelLike | None) -> StreamingProvider:
         if isinstance(model, StreamingProvider):
             return model
-        from agenticraft.providers.registry import parse_model_string, resolve_model
-
         base_url, api_key = self.base_url, self.api_key
         if model is not None and (base_url is not None or api_key is not None):
             entries = [model] if isinstance(model, str) else list(model)
@@ -231,47 +292,145 @@ class Agent:
         self._provider = None
         self._provider = self._resolve(model)
 
+    # -- lifecycle ----------------------------------------------------------------------
+    async def __aenter__(self) -> Agent[DepsT]:
+        """Enter every toolset once for all the runs inside the block (a server started once)."""
+        if self._entered == 0:
+            from contextlib import AsyncExitStack
+
+            stack = AsyncExitStack()
+            try:
+                for toolset in self.toolsets:
+                    await stack.enter_async_context(toolset)
+            except BaseException:
+                await stack.aclose()
+                raise
+            self._exit_stack = stack
+        self._entered += 1
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._entered -= 1
+        if self._entered == 0:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Leave the toolsets entered by ``async with agent:`` and release the provider's
+        connections."""
+        stack, self._exit_stack, self._entered = self._exit_stack, None, 0
+        try:
+            if stack is not None:
+                await stack.aclose()
+        finally:
+            if self._provider is not None:
+                await self._provider.aclose()
+
     # -- running ------------------------------------------------------------------------
-    def stream(self, prompt: str | Message, *, model: ModelLike | None = None) -> AgentStream:
-        """Stream a run: ``async for chunk in agent.stream("...")``, or ``async with`` it."""
+    def stream(
+        self,
+        prompt: Prompt | None = None,
+        *,
+        model: ModelLike | None = None,
+        deps: DepsT | None = None,
+        conversation_id: str | None = None,
+        history: Sequence[Message] | None = None,
+        approvals: Mapping[str, Approval] | None = None,
+        usage_limits: UsageLimits | None = None,
+    ) -> AgentStream:
+        """Stream a run: ``async for chunk in agent.stream("...")``, or ``async with`` it.
+
+        ``conversation_id`` picks the conversation in memory (default: ``agent.history``'s);
+        ``history`` gives the messages instead, and nothing is read from or written to memory
+        (``response.messages`` holds the run's new ones). ``approvals`` decides the tool calls a
+        previous run stopped for (``prompt`` may then be left out).
+        """
         provider = self._resolve(model) if model is not None else self.provider
+        if history is not None and conversation_id is not None:
+            raise ConfigurationError("pass either history= or conversation_id=, not both")
+        memory = InMemoryConversation(history, max_messages=None) if history is not None else self.memory
         config = RunConfig(
             provider=provider,
-            system=self.instructions,
-            tools=self.tools,
-            memory=self.memory,
-            settings=self.settings,
+            memory=memory,
+            instructions=self.instruction_sources,
+            toolsets=self.toolsets,
+            hooks=HookChain(self.hooks),
+            conversation_id=conversation_id or DEFAULT_CONVERSATION,
+            settings=self._settings(),
             max_turns=self.max_turns,
             tool_timeout=self.tool_timeout,
+            deps=deps,
+            usage_limits=usage_limits if usage_limits is not None else self.usage_limits,
+            enter_toolsets=self._entered == 0,
+            exclusive=history is None,
+            agent_name=self.name,
         )
-        message = prompt if isinstance(prompt, Message) else Message.user(prompt)
-        handle = AgentStream(RunState(config, message))
+        message = prompt if isinstance(prompt, Message) or prompt is None else Message.user(prompt)
+        handle = AgentStream(RunState(config, message, approvals))
         self._active.add(handle)
         return handle
 
-    async def arun(self, prompt: str | Message, *, model: ModelLike | None = None) -> AgentResponse:
+    async def arun(
+        self,
+        prompt: Prompt | None = None,
+        *,
+        model: ModelLike | None = None,
+        deps: DepsT | None = None,
+        conversation_id: str | None = None,
+        history: Sequence[Message] | None = None,
+        approvals: Mapping[str, Approval] | None = None,
+        usage_limits: UsageLimits | None = None,
+    ) -> AgentResponse:
         """Run to the end and return the response (the stream drained)."""
-        async with self.stream(prompt, model=model) as handle:
+        async with self.stream(
+            prompt,
+            model=model,
+            deps=deps,
+            conversation_id=conversation_id,
+            history=history,
+            approvals=approvals,
+            usage_limits=usage_limits,
+        ) as handle:
             async for _ in handle:
                 pass
         if not handle.finished:
             raise StreamInterruptedError("the run was cancelled before it finished", handle.response)
         return handle.response
 
-    def run(self, prompt: str | Message, *, model: ModelLike | None = None) -> AgentResponse:
+    def run(
+        self,
+        prompt: Prompt | None = None,
+        *,
+        model: ModelLike | None = None,
+        deps: DepsT | None = None,
+        conversation_id: str | None = None,
+        history: Sequence[Message] | None = None,
+        approvals: Mapping[str, Approval] | None = None,
+        usage_limits: UsageLimits | None = None,
+    ) -> AgentResponse:
         """Run to the end from synchronous code.
 
         Inside a running event loop (a notebook, say) the run happens in a worker thread with
         its own loop.
         """
+        coroutine = self.arun(
+            prompt,
+            model=model,
+            deps=deps,
+            conversation_id=conversation_id,
+            history=history,
+            approvals=approvals,
+            usage_limits=usage_limits,
+        )
         try:
             asyncio.get_running_loop()
         except RuntimeError:
-            return asyncio.run(self.arun(prompt, model=model))
+            return asyncio.run(coroutine)
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, self.arun(prompt, model=model)).result()
+            return pool.submit(asyncio.run, coroutine).result()
 
     def cancel(self) -> None:
         """Cancel every run of this agent in progress (streams end; ``arun`` raises
@@ -279,9 +438,14 @@ class Agent:
         for handle in list(self._active):
             handle.cancel()
 
-    def clear_memory(self) -> None:
-        self.memory.clear()
+    def clear_memory(self, conversation_id: str = DEFAULT_CONVERSATION) -> None:
+        self.memory.clear(conversation_id)
 
     @property
     def history(self) -> list[Message]:
-        return self.memory.load()
+        """The default conversation's messages (:meth:`conversation` for another one)."""
+        return self.memory.load(DEFAULT_CONVERSATION)
+
+    def conversation(self, conversation_id: str) -> list[Message]:
+        """The messages of one conversation."""
+        return self.memory.load(conversation_id)

@@ -17,9 +17,12 @@ Every error the framework raises on purpose derives from :class:`AgentiCraftErro
     │   ├── ProviderConnectionError   refused, reset or cut-off connection
     │   └── StreamProtocolError       bytes on the wire that break the protocol
     ├── StreamInterruptedError        the run was cancelled by ``cancel()``; keeps the partial response
+    ├── ConversationBusyError         a second run on a conversation that a run is using
     ├── ToolError                     a tool could not be defined or kept failing
     │   ├── ToolDefinitionError       a function that cannot become a tool
+    │   ├── ToolCallError             raised by a tool: its message goes to the model as is
     │   └── ToolRetriesExceededError  a tool failed more often than its ``max_retries``
+    ├── UsageLimitExceededError       a run's ``UsageLimits`` (requests, tool calls, tokens) was reached
     └── MaxTurnsExceededError         the model kept calling tools past ``max_turns``
 
 Provider errors raised after some output arrived carry it as ``partial_response``, so nothing
@@ -39,6 +42,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
+    "ConversationBusyError",
     "MaxTurnsExceededError",
     "NotFoundError",
     "OverloadedError",
@@ -51,9 +55,11 @@ __all__ = [
     "ServerError",
     "StreamInterruptedError",
     "StreamProtocolError",
+    "ToolCallError",
     "ToolDefinitionError",
     "ToolError",
     "ToolRetriesExceededError",
+    "UsageLimitExceededError",
     "error_for_status",
 ]
 
@@ -213,6 +219,41 @@ class MaxTurnsExceededError(AgentiCraftError):
         )
         self.max_turns = max_turns
         self.partial_response: AgentResponse | None = None
+
+
+class UsageLimitExceededError(AgentiCraftError):
+    """A run reached one of its :class:`~agenticraft.core.limits.UsageLimits`.
+
+    ``limit`` names it (``max_requests``, ``max_tool_calls``, ``max_input_tokens``,
+    ``max_output_tokens``, ``max_total_tokens``); ``partial_response`` holds the run so far.
+    """
+
+    def __init__(self, limit: str, allowed: int, reached: int) -> None:
+        super().__init__(f"usage limit {limit}={allowed} reached ({reached}); the run was stopped")
+        self.limit = limit
+        self.allowed = allowed
+        self.reached = reached
+        self.partial_response: AgentResponse | None = None
+
+
+class ConversationBusyError(AgentiCraftError):
+    """A run was started on a conversation another run of the same memory is still using.
+
+    Two runs on one conversation would interleave their messages; run them one after the
+    other, or give each its own ``conversation_id``.
+    """
+
+    def __init__(self, conversation_id: str) -> None:
+        super().__init__(
+            f"conversation {conversation_id!r} is in use by another run; wait for it to finish "
+            "or use another conversation_id"
+        )
+        self.conversation_id = conversation_id
+
+
+class ToolCallError(ToolError):
+    """Raise it from a tool (or a toolset's ``call_tool``) to send the model exactly this message
+    as the failed call's result, without the exception's type name."""
 
 
 _STATUS_ERRORS: dict[int, type[ProviderError]] = {

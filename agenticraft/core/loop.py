@@ -1,41 +1,65 @@
 """The run loop: model turn, tool calls, next turn, until the model answers.
 
 :func:`run_events` is the only place a run happens. ``Agent.stream`` yields its events and
-``Agent.arun`` drains them, so the two cannot disagree. The loop owns the run's
-:class:`RunState`, which knows at every moment which messages form a consistent slice of the
-conversation; whatever way the run ends (answer, error, ``break``, ``aclose()``, ``cancel()``
-or task cancellation), exactly one commit to memory happens.
+``Agent.arun`` drains them, so the two cannot disagree. Capabilities plug in only through the
+seams the loop offers: toolsets (asked for their tools at every turn), hooks (observers and the
+model-turn and tool-call wrappers), instructions, usage limits and tool approval.
+
+The loop owns the run's :class:`RunState`, which knows at every moment which messages form a
+consistent slice of the conversation; whatever way the run ends (answer, approval stop, error,
+``break``, ``aclose()``, ``cancel()`` or task cancellation), exactly one commit to memory happens.
 """
 
 from __future__ import annotations
 
-import asyncio
 import sys
+import threading
 import time
-from collections.abc import AsyncGenerator, Sequence
-from contextlib import aclosing
+import uuid
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 from agenticraft.core.accumulator import TurnAccumulator
-from agenticraft.core.errors import MaxTurnsExceededError, ProviderError, ToolRetriesExceededError
-from agenticraft.core.memory import ConversationMemory
-from agenticraft.core.messages import Message, Part, ToolCall, ToolResult
-from agenticraft.core.response import AgentResponse
-from agenticraft.core.streaming import (
+from agenticraft.core.context import RunContext
+from agenticraft.core.errors import (
+    ConfigurationError,
+    ConversationBusyError,
+    MaxTurnsExceededError,
+    ProviderError,
+    ToolRetriesExceededError,
+    UsageLimitExceededError,
+)
+from agenticraft.core.events import (
+    ApprovalRequiredChunk,
     DoneChunk,
-    ModelRequest,
-    ModelSettings,
-    StreamChunk,
-    StreamingProvider,
-    StreamingResponse,
+    ProviderEvent,
+    RunEvent,
     TextChunk,
-    ToolResultChunk,
     TurnEndChunk,
     UsageChunk,
 )
-from agenticraft.core.tools import Tool, ToolOutcome
+from agenticraft.core.fold import RunFold
+from agenticraft.core.hooks import HookChain
+from agenticraft.core.instructions import InstructionSource, render_instructions
+from agenticraft.core.limits import UsageLimits
+from agenticraft.core.memory import DEFAULT_CONVERSATION, ConversationMemory
+from agenticraft.core.messages import Message, Part, ToolCall, ToolResult
+from agenticraft.core.provider import ModelRequest, ModelSettings, StreamingProvider
+from agenticraft.core.response import AgentResponse
+from agenticraft.core.tool_calls import execute_tool_calls
+from agenticraft.core.toolsets import ResolvedTool, Toolset, resolve_tools
 
-__all__ = ["RunConfig", "RunState", "execute_tool_calls", "run_events"]
+__all__ = ["Approval", "RunConfig", "RunState", "run_events"]
+
+Approval = bool | str
+"""A decision on a call that needs approval: ``True`` runs it, ``False`` or a reason denies it."""
+
+_RUN_ERRORS = (ProviderError, MaxTurnsExceededError, ToolRetriesExceededError, UsageLimitExceededError)
+
+_busy: set[tuple[int, str]] = set()  # (memory, conversation) pairs with a run in progress
+_busy_lock = threading.Lock()
 
 
 @dataclass(slots=True)
@@ -43,36 +67,77 @@ class RunConfig:
     """Everything one run needs, resolved by the agent before the run starts."""
 
     provider: StreamingProvider
-    system: str | None
-    tools: dict[str, Tool]
     memory: ConversationMemory
+    instructions: Sequence[InstructionSource] = ()
+    toolsets: Sequence[Toolset] = ()
+    hooks: HookChain = field(default_factory=lambda: HookChain(()))
+    conversation_id: str = DEFAULT_CONVERSATION
     settings: ModelSettings = field(default_factory=ModelSettings)
     max_turns: int = 10
     tool_timeout: float | None = None
+    deps: Any = None
+    usage_limits: UsageLimits | None = None
+    enter_toolsets: bool = True  # False inside ``async with agent:`` (entered there, once)
+    exclusive: bool = True  # one run at a time on the conversation (False for history=[...])
+    agent_name: str = ""
 
 
 class RunState:
     """The messages of one run and the commit of them to memory."""
 
-    def __init__(self, config: RunConfig, prompt: Message) -> None:
+    def __init__(
+        self, config: RunConfig, prompt: Message | None, approvals: Mapping[str, Approval] | None = None
+    ) -> None:
         self.config = config
-        self.history = config.memory.load()
-        self.new_messages: list[Message] = [prompt]
-        self.folded = StreamingResponse()
+        self.prompt = prompt
+        self.approvals = dict(approvals or {})
+        self.history: list[Message] = []
+        self.new_messages: list[Message] = []
+        self.system: str | None = None
+        self.folded = RunFold()
+        self.run_id = self.folded.run_id = uuid.uuid4().hex
+        self.ctx: RunContext[Any] = RunContext(
+            config.deps, self.run_id, config.conversation_id, config.agent_name
+        )
         self.turn: TurnAccumulator | None = None  # the model turn being streamed
         self.finished = False
         self.interrupted = False
         self.committed = False
+        self._held: tuple[int, str] | None = None
+
+    # -- the conversation -----------------------------------------------------------------
+    def acquire(self) -> None:
+        """Hold the conversation for this run, or raise :class:`ConversationBusyError`."""
+        if not self.config.exclusive:
+            return
+        key = (id(self.config.memory), self.config.conversation_id)
+        with _busy_lock:
+            if key in _busy:
+                raise ConversationBusyError(self.config.conversation_id)
+            _busy.add(key)
+        self._held = key
+
+    def release(self) -> None:
+        if self._held is not None:
+            with _busy_lock:
+                _busy.discard(self._held)
+            self._held = None
 
     def request_messages(self) -> list[Message]:
-        system = [Message.system(self.config.system)] if self.config.system else []
+        system = [Message.system(self.system)] if self.system else []
         return system + self.history + self.new_messages
+
+    def pending_calls(self) -> list[ToolCall]:
+        """The calls of a turn that stopped for approval: the last message, answered by nothing."""
+        last = self.history[-1] if self.history else None
+        return last.tool_calls if last is not None and last.role == "assistant" else []
 
     def consistent_messages(self) -> list[Message]:
         """The run's messages cut back to what is complete and received.
 
         The open model turn keeps its text (and signed thinking), marked ``interrupted``; a
-        turn whose tool calls have no results loses the calls; a lone user message is dropped.
+        turn whose tool calls have no results loses the calls; a user message with nothing after
+        it is dropped.
         """
         messages = list(self.new_messages)
         if messages and messages[-1].role == "assistant" and messages[-1].tool_calls:
@@ -84,8 +149,8 @@ class RunState:
             _, cut = self.turn.finish(interrupted=True)
             if cut.message.text:
                 messages.append(cut.message)
-        if len(messages) == 1:  # only the user message: nothing was received
-            messages = []
+        if messages and messages[-1] is self.prompt:  # nothing was received for it
+            messages.pop()
         return messages
 
     def commit(self) -> None:
@@ -93,92 +158,234 @@ class RunState:
         if self.committed:
             return
         self.committed = True
-        messages = self.new_messages if self.finished else self.consistent_messages()
-        if messages:
-            self.config.memory.append(messages)
+        try:
+            messages = self.new_messages if self.finished else self.consistent_messages()
+            if messages:
+                self.config.memory.append(messages, conversation_id=self.config.conversation_id)
+        finally:
+            self.release()
 
     def snapshot(self) -> AgentResponse:
         """The response so far; after an interruption, the partial response."""
         if self.finished and self.folded.final is not None:
             return self.folded.final
         return self.folded.to_response(
-            messages=self.consistent_messages(), interrupted=True, stop_reason="interrupted"
+            messages=self.consistent_messages(),
+            interrupted=True,
+            stop_reason="interrupted",
+            conversation_id=self.config.conversation_id,
         )
 
 
-async def run_events(state: RunState) -> AsyncGenerator[StreamChunk, None]:
+async def _closing_stream(events: AsyncIterator[ProviderEvent]) -> None:
+    aclose = getattr(events, "aclose", None)
+    if aclose is not None:
+        await aclose()
+
+
+def _decisions(state: RunState, pending: list[ToolCall], needs: set[str]) -> dict[str, str]:
+    """The denial text per call id of a resumed turn; checks every pending call is decided."""
+    known = {c.id for c in pending}
+    unknown = sorted(set(state.approvals) - known)
+    if unknown:
+        raise ConfigurationError(f"approvals name calls that are not pending: {', '.join(unknown)}")
+    missing = sorted(needs - set(state.approvals))
+    if missing:
+        raise ConfigurationError(f"no decision for the pending calls {', '.join(missing)}")
+    denials: dict[str, str] = {}
+    for call_id, decision in state.approvals.items():
+        if decision is True:
+            continue
+        reason = f" Reason: {decision}" if isinstance(decision, str) and decision else ""
+        denials[call_id] = f"The user denied this call.{reason}"
+    return denials
+
+
+async def _needing_approval(
+    calls: Sequence[ToolCall], tools: Mapping[str, ResolvedTool], ctx: RunContext[Any]
+) -> set[str]:
+    needs: set[str] = set()
+    for call in calls:
+        resolved = tools.get(call.name)
+        if resolved is None or call.arguments_error is not None:
+            continue
+        if resolved.definition.requires_approval or await resolved.toolset.needs_approval(
+            call.name, call.arguments, ctx
+        ):
+            needs.add(call.id)
+    return needs
+
+
+async def _tool_round(
+    state: RunState,
+    calls: list[ToolCall],
+    tools: Mapping[str, ResolvedTool],
+    failures: dict[str, int],
+    denials: Mapping[str, str],
+) -> AsyncGenerator[RunEvent, None]:
+    """Run one round of calls, append their results, and enforce each tool's retry limit."""
+    config, ctx, fold = state.config, state.ctx, state.folded.add
+    if config.usage_limits is not None:
+        config.usage_limits.check_tool_calls(ctx.tool_calls, len(calls))
+    ctx.tool_calls += len(calls)
+    results: list[ToolResult | None] = [None] * len(calls)
+    runner = execute_tool_calls(
+        calls, tools, ctx, hooks=config.hooks, timeout=config.tool_timeout, retries=failures, denials=denials
+    )
+    try:
+        async for index, chunk in runner:
+            results[index] = chunk.to_result()
+            fold(chunk)
+            yield chunk
+    finally:
+        await runner.aclose()
+    state.new_messages.append(Message.tool_results([r for r in results if r is not None]))
+    for call, result in zip(calls, results, strict=True):
+        resolved = tools.get(call.name)
+        if result is not None and result.is_error and resolved is not None and call.id not in denials:
+            failures[call.name] = failures.get(call.name, 0) + 1
+            limit = resolved.definition.max_retries
+            if failures[call.name] > limit:
+                raise ToolRetriesExceededError(call.name, limit, result.content)
+
+
+async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
     """Run the agent loop, yielding every event as it happens."""
     config = state.config
     provider = config.provider
+    hooks = config.hooks
+    ctx = state.ctx
+    run_id = state.run_id
     fold = state.folded.add
-    tool_defs = [t.definition() for t in config.tools.values()]
     failures: dict[str, int] = {}
+    error: BaseException | None = None
+    stack = AsyncExitStack()
+    started_run = False
     try:
+        state.acquire()
+        state.history = config.memory.load(config.conversation_id)
+        if config.enter_toolsets:
+            for toolset in config.toolsets:
+                await stack.enter_async_context(toolset)
+        state.system = await render_instructions(config.instructions, ctx)
+        ctx.messages = state.request_messages()
+        started_run = True
+        for hook in hooks.run_start:
+            await hook.on_run_start(ctx)
+
+        pending = state.pending_calls()
+        if pending:
+            tools = await resolve_tools(config.toolsets, ctx)
+            if state.prompt is None:  # resumed with decisions: run the turn's calls
+                needs = await _needing_approval(pending, tools, ctx)
+                denials = _decisions(state, pending, needs)
+            else:  # a new prompt instead of decisions: every pending call is denied
+                denials = {
+                    c.id: "The user sent a new message instead of approving this call." for c in pending
+                }
+                tools = {}
+            async for chunk in _tool_round(state, pending, tools, failures, denials):
+                yield chunk
+        elif state.prompt is None:
+            raise ConfigurationError("nothing to run: give a prompt (no tool call is waiting for approval)")
+        elif state.approvals:
+            raise ConfigurationError("approvals were given but no tool call is waiting for approval")
+        if state.prompt is not None:
+            state.new_messages.append(state.prompt)
+
         for turn_number in range(1, config.max_turns + 1):
+            if config.usage_limits is not None:
+                config.usage_limits.check_before_request(ctx.requests, ctx.usage)
+            ctx.turn = turn_number
+            tools = await resolve_tools(config.toolsets, ctx)
             acc = state.turn = TurnAccumulator(provider.name, turn_number)
             add_text = acc.add_text
-            request = ModelRequest(state.request_messages(), tool_defs, config.settings)
+            messages = ctx.messages = state.request_messages()
+            request = ModelRequest(messages, [t.definition for t in tools.values()], config.settings)
+            for hook in hooks.turn_start:
+                await hook.on_turn_start(ctx, request)
+            ctx.requests += 1
             started = time.perf_counter()
-            async with aclosing(provider.stream_turn(request)) as events:
+            stream = (
+                hooks.model_turn(ctx, provider.stream_turn) if hooks.model_wrappers else provider.stream_turn
+            )
+            events = stream(request)
+            try:
                 async for event in events:
                     if type(event) is TextChunk:  # the hot path: one append, one fold
-                        add_text(event.content)
+                        event.part = add_text(event.content)
+                        event.run_id = run_id
+                        event.turn = turn_number
                         fold(event)
                         yield event
                     else:
                         # a fallback provider's name is the one that answered, known once it streams
                         acc.provider_name = provider.name
                         for chunk in acc.feed(event):
+                            chunk.run_id = run_id
                             fold(chunk)
                             yield chunk
+            finally:
+                await _closing_stream(events)
             call_chunks, model_turn = acc.finish()
             for chunk in call_chunks:
+                chunk.run_id = run_id
                 fold(chunk)
                 yield chunk
             state.new_messages.append(model_turn.message)
             state.turn = None
-            for chunk in (
-                UsageChunk(model_turn.usage),
+            ctx.usage = ctx.usage + model_turn.usage
+            for end in (
+                UsageChunk(model_turn.usage, run_id=run_id, turn=turn_number),
                 TurnEndChunk(
                     model_turn.stop_reason,
                     model_turn.raw_stop_reason,
-                    turn_number,
                     model_turn.model or provider.model,
                     model_turn.usage,
                     time.perf_counter() - started,
+                    run_id=run_id,
+                    turn=turn_number,
                 ),
             ):
-                fold(chunk)
-                yield chunk
+                fold(end)
+                yield end
+            for hook in hooks.turn_end:
+                await hook.on_turn_end(ctx, model_turn)
+            if config.usage_limits is not None:
+                config.usage_limits.check_tokens(ctx.usage)
             calls = model_turn.tool_calls
             if not calls:
                 break
-            results: list[ToolResult | None] = [None] * len(calls)
-            async with aclosing(execute_tool_calls(calls, config.tools, config.tool_timeout)) as done:
-                async for index, chunk in done:
-                    text = chunk.result if chunk.error is None else chunk.error
-                    results[index] = ToolResult(chunk.id, chunk.name, text or "", chunk.error is not None)
-                    fold(chunk)
-                    yield chunk
-            state.new_messages.append(Message.tool_results([r for r in results if r is not None]))
-            for call, result in zip(calls, results, strict=True):
-                if result is not None and result.is_error and call.name in config.tools:
-                    failures[call.name] = failures.get(call.name, 0) + 1
-                    limit = config.tools[call.name].max_retries
-                    if failures[call.name] > limit:
-                        raise ToolRetriesExceededError(call.name, limit, result.content)
+            needs = await _needing_approval(calls, tools, ctx)
+            if needs:  # stop before running anything of this turn; the next run decides
+                waiting = ApprovalRequiredChunk(
+                    [c for c in calls if c.id in needs], run_id=run_id, turn=turn_number
+                )
+                fold(waiting)
+                yield waiting
+                break
+            async for chunk in _tool_round(state, calls, tools, failures, {}):
+                yield chunk
         else:
             raise MaxTurnsExceededError(config.max_turns)
         state.finished = True
-        response = state.folded.to_response(messages=list(state.new_messages))
+        response = state.folded.to_response(
+            messages=list(state.new_messages), conversation_id=config.conversation_id
+        )
         state.commit()
-        done_chunk = DoneChunk(response)
+        done_chunk = DoneChunk(response, run_id=run_id, turn=ctx.turn)
         fold(done_chunk)
         yield done_chunk
-    except (ProviderError, MaxTurnsExceededError, ToolRetriesExceededError) as exc:
+    except _RUN_ERRORS as exc:
+        error = exc
         state.interrupted = True
         if exc.partial_response is None:
             exc.partial_response = state.snapshot()
+        raise
+    except GeneratorExit:  # break, aclose(): an interruption, not an error
+        raise
+    except BaseException as exc:
+        error = exc
         raise
     finally:
         if not state.finished:
@@ -187,83 +394,15 @@ async def run_events(state: RunState) -> AsyncGenerator[StreamChunk, None]:
                 state.folded.ended_at = time.perf_counter()
         in_flight = sys.exc_info()[1]
         try:
-            state.commit()
+            try:
+                state.commit()
+            finally:
+                await stack.aclose()
+            if started_run:
+                for hook in hooks.run_end:
+                    await hook.on_run_end(ctx, state.snapshot(), error)
         except Exception as exc:
             if in_flight is None:
                 raise
             # the error that stopped the run (a CancelledError, say) must reach the caller as is
-            in_flight.add_note(f"the interrupted run could not be saved to memory: {exc!r}")
-
-
-class _ToolAbort(Exception):
-    """Carries a ``KeyboardInterrupt`` or ``SystemExit`` raised by a tool out of its task.
-
-    Left to escape a task, those two leave the event loop itself (asyncio re-raises them from
-    the task step), so the run would end with a ``CancelledError`` while the other tool calls
-    are abandoned. Carried out as an ordinary exception, the run re-raises the original in the
-    consumer's task after cancelling the other calls, with memory left consistent.
-    """
-
-    def __init__(self, exc: BaseException) -> None:
-        super().__init__(repr(exc))
-        self.exc = exc
-
-
-async def _run_one(
-    index: int, call: ToolCall, tools: dict[str, Tool], timeout: float | None
-) -> tuple[int, ToolResultChunk]:
-    started = time.perf_counter()
-    tool = tools.get(call.name)
-    if tool is None:
-        available = ", ".join(sorted(tools)) or "none"
-        outcome = ToolOutcome(None, f"Unknown tool {call.name!r}. Available tools: {available}.")
-    elif call.arguments_error is not None:
-        outcome = ToolOutcome(
-            None,
-            f"Could not call {call.name!r}: {call.arguments_error}. Send the arguments as a JSON object.",
-        )
-    else:
-        try:
-            outcome = await tool.execute(call.arguments, timeout)
-        except (KeyboardInterrupt, SystemExit) as exc:
-            raise _ToolAbort(exc) from None
-    return index, ToolResultChunk(
-        call.id, call.name, outcome.output, outcome.error, call.arguments, time.perf_counter() - started
-    )
-
-
-def _batches(calls: Sequence[ToolCall], tools: dict[str, Tool]) -> list[list[int]]:
-    """Group call indexes: runs of ordinary calls run together, a sequential tool alone."""
-    batches: list[list[int]] = []
-    for i, call in enumerate(calls):
-        tool = tools.get(call.name)
-        if tool is not None and tool.sequential:
-            batches.append([i])
-            batches.append([])
-        elif batches:
-            batches[-1].append(i)
-        else:
-            batches.append([i])
-    return [b for b in batches if b]
-
-
-async def execute_tool_calls(
-    calls: Sequence[ToolCall], tools: dict[str, Tool], timeout: float | None = None
-) -> AsyncGenerator[tuple[int, ToolResultChunk], None]:
-    """Run one turn's tool calls, concurrently where allowed; yield (index, result) as each
-    finishes. Closing the generator cancels the calls still running."""
-    for batch in _batches(calls, tools):
-        tasks = [asyncio.ensure_future(_run_one(i, calls[i], tools, timeout)) for i in batch]
-        try:
-            for next_done in asyncio.as_completed(tasks):
-                try:
-                    finished = await next_done
-                except _ToolAbort as abort:
-                    raise abort.exc from None
-                yield finished
-        finally:
-            pending = [t for t in tasks if not t.done()]
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.gather(*pending, return_exceptions=True)
+            in_flight.add_note(f"the interrupted run could not be closed cleanly: {exc!r}")

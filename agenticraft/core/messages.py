@@ -7,11 +7,12 @@ plain JSON with :func:`message_to_dict` / :func:`message_from_dict`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 __all__ = [
     "Message",
+    "OpaquePart",
     "Part",
     "Role",
     "TextPart",
@@ -25,6 +26,9 @@ __all__ = [
     "message_to_dict",
     "messages_from_json",
     "messages_to_json",
+    "tool_call_from_dict",
+    "tool_call_to_dict",
+    "usage_from_dict",
 ]
 
 Role = Literal["system", "user", "assistant", "tool"]
@@ -70,7 +74,8 @@ class ToolCall:
 
 @dataclass(slots=True)
 class ToolResult:
-    """The outcome of one tool call, as sent back to the model."""
+    """The outcome of one tool call, as sent back to the model: the same shape from the run loop
+    to memory. ``content`` is the text the model reads (for a failure: what went wrong)."""
 
     tool_call_id: str
     name: str
@@ -112,7 +117,17 @@ class ToolResultPart:
     kind: Literal["tool_result"] = "tool_result"
 
 
-Part = TextPart | ThinkingPart | ToolCallPart | ToolResultPart
+@dataclass(slots=True)
+class OpaquePart:
+    """State a provider needs back on the next turn and nobody else may read (an encrypted
+    reasoning item, say). Adapters of ``provider`` send ``data`` back as is; others drop it."""
+
+    provider: str
+    data: dict[str, Any] = field(default_factory=dict)
+    kind: Literal["opaque"] = "opaque"
+
+
+Part = TextPart | ThinkingPart | ToolCallPart | ToolResultPart | OpaquePart
 
 
 @dataclass(slots=True)
@@ -165,6 +180,32 @@ class Message:
         return [p.result for p in self.parts if isinstance(p, ToolResultPart)]
 
 
+def tool_call_to_dict(call: ToolCall) -> dict[str, Any]:
+    return {
+        "id": call.id,
+        "name": call.name,
+        "arguments": call.arguments,
+        "raw_arguments": call.raw_arguments,
+        "arguments_error": call.arguments_error,
+    }
+
+
+def tool_call_from_dict(data: dict[str, Any]) -> ToolCall:
+    return ToolCall(
+        name=data["name"],
+        arguments=dict(data.get("arguments") or {}),
+        id=data.get("id", ""),
+        raw_arguments=data.get("raw_arguments"),
+        arguments_error=data.get("arguments_error"),
+    )
+
+
+def usage_from_dict(data: dict[str, Any]) -> Usage:
+    """The usage that :meth:`Usage.to_dict` produced (``total_tokens`` is derived)."""
+    names = {f.name for f in fields(Usage)}
+    return Usage(**{k: v for k, v in data.items() if k in names})
+
+
 def _part_to_dict(part: Part) -> dict[str, Any]:
     if isinstance(part, TextPart):
         return {"kind": "text", "text": part.text}
@@ -177,15 +218,9 @@ def _part_to_dict(part: Part) -> dict[str, Any]:
             "redacted": part.redacted,
         }
     if isinstance(part, ToolCallPart):
-        c = part.call
-        return {
-            "kind": "tool_call",
-            "id": c.id,
-            "name": c.name,
-            "arguments": c.arguments,
-            "raw_arguments": c.raw_arguments,
-            "arguments_error": c.arguments_error,
-        }
+        return {"kind": "tool_call", **tool_call_to_dict(part.call)}
+    if isinstance(part, OpaquePart):
+        return {"kind": "opaque", "provider": part.provider, "data": part.data}
     r = part.result
     return {
         "kind": "tool_result",
@@ -205,15 +240,9 @@ def _part_from_dict(data: dict[str, Any]) -> Part:
             data["text"], data.get("signature"), data.get("provider"), bool(data.get("redacted"))
         )
     if kind == "tool_call":
-        return ToolCallPart(
-            ToolCall(
-                name=data["name"],
-                arguments=dict(data.get("arguments") or {}),
-                id=data.get("id", ""),
-                raw_arguments=data.get("raw_arguments"),
-                arguments_error=data.get("arguments_error"),
-            )
-        )
+        return ToolCallPart(tool_call_from_dict(data))
+    if kind == "opaque":
+        return OpaquePart(data["provider"], dict(data.get("data") or {}))
     if kind == "tool_result":
         return ToolResultPart(
             ToolResult(data["tool_call_id"], data["name"], data["content"], bool(data.get("is_error")))

@@ -1,18 +1,35 @@
-"""The result of a run: :class:`AgentResponse`, its reasoning trace and its stream metrics."""
+"""The result of a run: :class:`AgentResponse`, its trace and its stream metrics.
+
+Everything here round-trips through plain JSON: :func:`to_jsonable` and the ``from_dict``
+constructors. Capabilities put their own entries in the trace as :class:`TraceExtension`
+subclasses (a reasoning pattern's steps, say); :class:`ExtensionStep` is the generic one.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
-from agenticraft.core.messages import Message, ToolCall, ToolResult, Usage, message_to_dict
+from agenticraft.core.messages import (
+    Message,
+    ToolCall,
+    ToolResult,
+    Usage,
+    message_from_dict,
+    message_to_dict,
+    tool_call_from_dict,
+    usage_from_dict,
+)
 
 __all__ = [
     "AgentResponse",
-    "ReasoningStep",
+    "ExtensionStep",
     "ReasoningTrace",
+    "RunTrace",
     "StreamMetrics",
     "ToolStep",
+    "TraceExtension",
+    "TraceStep",
     "TurnStep",
     "to_jsonable",
 ]
@@ -46,24 +63,52 @@ class ToolStep:
     kind: Literal["tool"] = "tool"
 
 
+_STEP_KINDS: dict[str, type[TraceExtension]] = {}
+
+
+class TraceExtension:
+    """Base of the trace entries a capability adds (one ``kind`` per subclass).
+
+    A subclass that is a dataclass with a ``kind`` literal default is found again by
+    :meth:`RunTrace.from_dict` once its module is loaded.
+    """
+
+    __slots__ = ()
+    kind: str
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        kind = getattr(cls, "kind", None)
+        if isinstance(kind, str):
+            _STEP_KINDS[kind] = cls  # the slotted class made by @dataclass comes last
+
+    def render(self) -> str:
+        """One line for :meth:`RunTrace.render`."""
+        return f"  {self.kind}"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TraceExtension:
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
 @dataclass(slots=True)
-class ReasoningStep:
-    """One step of a reasoning pattern (Chain of Thought step, explored thought, ReAct step)."""
+class ExtensionStep(TraceExtension):
+    """A trace entry of an :class:`~agenticraft.core.events.ExtensionChunk`: its name and payload."""
 
-    number: int
-    description: str
-    content: str = ""
-    confidence: float | None = None
-    pattern: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
-    kind: Literal["reasoning_step"] = "reasoning_step"
+    name: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    kind: Literal["extension"] = "extension"
+
+    def render(self) -> str:
+        return f"  {self.name}: {self.payload}"
 
 
-TraceStep = TurnStep | ToolStep | ReasoningStep
+TraceStep = TurnStep | ToolStep | TraceExtension
 
 
 @dataclass(slots=True)
-class ReasoningTrace:
+class RunTrace:
     """Everything that happened in a run, in order."""
 
     steps: list[TraceStep] = field(default_factory=list)
@@ -75,10 +120,6 @@ class ReasoningTrace:
     @property
     def tool_steps(self) -> list[ToolStep]:
         return [s for s in self.steps if isinstance(s, ToolStep)]
-
-    @property
-    def reasoning_steps(self) -> list[ReasoningStep]:
-        return [s for s in self.steps if isinstance(s, ReasoningStep)]
 
     @property
     def thinking(self) -> str:
@@ -100,9 +141,45 @@ class ReasoningTrace:
                 outcome = f"error: {s.error}" if s.error is not None else f"-> {s.result!r}"
                 lines.append(f"  tool {s.name}({s.arguments}) {outcome} in {s.duration * 1000:.1f} ms")
             else:
-                conf = f" ({s.confidence:.2f})" if s.confidence is not None else ""
-                lines.append(f"  step {s.number}: {s.description}{conf}")
+                lines.append(s.render())
         return "\n".join(lines)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunTrace:
+        steps: list[TraceStep] = []
+        for step in data.get("steps", ()):
+            kind = step.get("kind")
+            if kind == "model_turn":
+                steps.append(
+                    TurnStep(
+                        step["turn"],
+                        step["model"],
+                        step["stop_reason"],
+                        usage_from_dict(step["usage"]),
+                        step.get("text", ""),
+                        step.get("thinking", ""),
+                        [tool_call_from_dict(c) for c in step.get("tool_calls", ())],
+                        step.get("duration", 0.0),
+                    )
+                )
+            elif kind == "tool":
+                steps.append(
+                    ToolStep(
+                        step["id"],
+                        step["name"],
+                        step.get("arguments", {}),
+                        step.get("result"),
+                        step.get("error"),
+                        step.get("duration", 0.0),
+                    )
+                )
+            else:
+                steps.append(_STEP_KINDS.get(str(kind), ExtensionStep).from_dict(step))
+        return cls(steps)
+
+
+ReasoningTrace = RunTrace
+"""The former name of :class:`RunTrace`."""
 
 
 @dataclass(slots=True)
@@ -130,22 +207,44 @@ class AgentResponse:
     tool_results: list[ToolResult] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
     stop_reason: str = "end_turn"
-    reasoning: ReasoningTrace = field(default_factory=ReasoningTrace)
+    trace: RunTrace = field(default_factory=RunTrace)
     messages: list[Message] = field(default_factory=list)
     model: str = ""
     interrupted: bool = False
     metrics: StreamMetrics = field(default_factory=StreamMetrics, compare=False)
+    run_id: str = field(default="", compare=False)
+    conversation_id: str | None = None
+    pending_approvals: list[ToolCall] = field(default_factory=list)
 
     @property
     def thinking(self) -> str:
-        return self.reasoning.thinking
+        return self.trace.thinking
 
     @property
-    def reasoning_steps(self) -> list[ReasoningStep]:
-        return self.reasoning.reasoning_steps
+    def reasoning(self) -> RunTrace:
+        """The former name of :attr:`trace`."""
+        return self.trace
 
     def __str__(self) -> str:
         return self.content
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = to_jsonable(self)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AgentResponse:
+        """The response that :meth:`to_dict` produced."""
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in names}
+        values["tool_calls"] = [tool_call_from_dict(c) for c in data.get("tool_calls", ())]
+        values["tool_results"] = [ToolResult(**r) for r in data.get("tool_results", ())]
+        values["usage"] = usage_from_dict(data.get("usage", {}))
+        values["trace"] = RunTrace.from_dict(data.get("trace", {}))
+        values["messages"] = [message_from_dict(m) for m in data.get("messages", ())]
+        values["metrics"] = StreamMetrics(**data.get("metrics", {}))
+        values["pending_approvals"] = [tool_call_from_dict(c) for c in data.get("pending_approvals", ())]
+        return cls(**values)
 
 
 def to_jsonable(obj: Any) -> Any:

@@ -3,8 +3,10 @@
 The JSON schema comes from the signature (through pydantic, imported only when a schema or
 validation is first needed) and the per-parameter descriptions from the docstring (Google
 ``Args:``, Sphinx ``:param x:`` or NumPy ``Parameters`` style). Execution validates the
-arguments, runs sync functions in a worker thread (never on the event loop), applies the
-timeout, and turns every failure into an error text the model can read and act on.
+arguments, runs sync functions in a worker thread (never on the event loop, see
+:mod:`agenticraft.core.tool_runner`), applies the timeout, and turns every failure into an error
+text the model can read and act on. A first parameter typed ``RunContext[...]`` receives the
+run context and is left out of the schema.
 """
 
 from __future__ import annotations
@@ -15,14 +17,17 @@ import functools
 import inspect
 import json
 import re
-from collections.abc import Callable
-from dataclasses import asdict, is_dataclass
+import typing
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any, TypeVar, overload
 
-from agenticraft.core.errors import ToolDefinitionError
-from agenticraft.core.streaming import ToolDefinition
+from agenticraft.core.context import RunContext
+from agenticraft.core.errors import ToolCallError, ToolDefinitionError
+from agenticraft.core.provider import ToolDefinition
+from agenticraft.core.tool_runner import TOOL_THREADS, await_with_timeout
 
-__all__ = ["Tool", "ToolOutcome", "parse_docstring", "tool"]
+__all__ = ["Tool", "ToolOutcome", "outcome_of", "parse_docstring", "tool", "tool_output_text"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -86,17 +91,17 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
     return "\n".join(summary).strip(), params
 
 
+@dataclass(slots=True)
 class ToolOutcome:
-    """What one call produced: the text for the model, and whether it is an error."""
+    """What one call produced: ``output``, the text for the model, or ``error``, the text that
+    tells the model what went wrong. Plain data, so a durable engine can record it."""
 
-    __slots__ = ("error", "output")
-
-    def __init__(self, output: str | None, error: str | None) -> None:
-        self.output = output
-        self.error = error
+    output: str | None
+    error: str | None = None
 
 
-def _to_text(value: Any) -> str:
+def tool_output_text(value: Any) -> str:
+    """The text a model gets for a tool's return value (JSON for anything but a string)."""
     if isinstance(value, str):
         return value
     dump = getattr(value, "model_dump_json", None)
@@ -125,6 +130,7 @@ class Tool:
         timeout: float | None = None,
         sequential: bool = False,
         max_retries: int = 3,
+        requires_approval: bool = False,
     ) -> None:
         if not callable(function):
             raise ToolDefinitionError(f"a tool must be callable, got {function!r}")
@@ -141,6 +147,7 @@ class Tool:
         self.timeout = timeout
         self.sequential = sequential
         self.max_retries = max_retries
+        self.requires_approval = requires_approval
         self.is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
             type(function).__call__
         )
@@ -152,7 +159,14 @@ class Tool:
                 )
         # passed by position: the model names every argument, but f(a, /) and many builtins
         # (math.sqrt) refuse a positional-only one given by keyword
-        self._positional = [n for n, p in self._signature.parameters.items() if p.kind is p.POSITIONAL_ONLY]
+        parameters = list(self._signature.parameters.values())
+        self.takes_context = bool(parameters) and _is_run_context(parameters[0].annotation)
+        self._params = (
+            [p.name for p in parameters[1:]] if self.takes_context else [p.name for p in parameters]
+        )
+        self._positional = [
+            p.name for p in parameters if p.kind is p.POSITIONAL_ONLY and p.name in self._params
+        ]
         self._validator: Any = None
         self._schema: dict[str, Any] | None = None
 
@@ -169,7 +183,8 @@ class Tool:
 
         hints = _type_hints(self.function, self._signature)
         fields: dict[str, Any] = {}
-        for pname, p in self._signature.parameters.items():
+        for pname in self._params:
+            p = self._signature.parameters[pname]
             annotation = hints.get(pname, p.annotation)
             if annotation is inspect.Parameter.empty:
                 annotation = Any
@@ -205,7 +220,15 @@ class Tool:
         return self._schema
 
     def definition(self) -> ToolDefinition:
-        return ToolDefinition(self.name, self.description, self.parameters)
+        return ToolDefinition(
+            self.name,
+            self.description,
+            self.parameters,
+            sequential=self.sequential,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            requires_approval=self.requires_approval,
+        )
 
     # -- execution ----------------------------------------------------------------------
     def validate(self, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -213,60 +236,75 @@ class Tool:
         if self._validator is None:
             self._build()
         validated = self._validator.model_validate(arguments)
-        return {name: getattr(validated, f"p{i}") for i, name in enumerate(self._signature.parameters)}
+        return {name: getattr(validated, f"p{i}") for i, name in enumerate(self._params)}
 
-    async def _call(self, kwargs: dict[str, Any]) -> Any:
-        args = [kwargs.pop(name) for name in self._positional]
-        if self.is_async:
-            return await self.function(*args, **kwargs)
-        value = await asyncio.to_thread(_call_sync, self.function, args, kwargs)
-        if inspect.isawaitable(value):  # a sync wrapper around a coroutine function (decorators)
-            value = await value
-        return value
-
-    async def execute(self, arguments: dict[str, Any], timeout: float | None = None) -> ToolOutcome:
-        """Run the tool. Never raises for a tool failure: the failure becomes the outcome's
-        ``error``, worded for the model. ``asyncio.CancelledError`` propagates."""
+    def _arguments(self, arguments: dict[str, Any]) -> dict[str, Any]:
         from pydantic import ValidationError
 
         try:
-            kwargs = self.validate(arguments)
+            return self.validate(arguments)
         except ValidationError as exc:
             problems = "; ".join(
                 f"{'.'.join(str(x) for x in e['loc']) or 'arguments'}: {e['msg']}" for e in exc.errors()
             )
-            return ToolOutcome(
-                None,
-                f"Invalid arguments for tool {self.name!r}: {problems}. "
-                "Correct them and call the tool again.",
-            )
+            raise ToolCallError(
+                f"Invalid arguments for tool {self.name!r}: {problems}. Correct them and call the tool again."
+            ) from None
         except ToolDefinitionError:
             raise
         except Exception as exc:  # a user validator that raises TypeError, say: pydantic passes it on
-            return ToolOutcome(
-                None, f"Invalid arguments for tool {self.name!r}: {type(exc).__name__}: {exc}."
-            )
+            raise ToolCallError(
+                f"Invalid arguments for tool {self.name!r}: {type(exc).__name__}: {exc}."
+            ) from None
+
+    async def invoke(self, arguments: dict[str, Any], ctx: RunContext[Any] | None = None) -> Any:
+        """Validate ``arguments`` and call the function (sync ones on the tool threads); what it
+        returns, or what it raises (:class:`ToolCallError` for arguments that do not fit)."""
+        kwargs = self._arguments(arguments)
+        args = [kwargs.pop(name) for name in self._positional]
+        if self.takes_context:
+            args.insert(0, ctx)
+        if self.is_async:
+            return await self.function(*args, **kwargs)
+        value = await TOOL_THREADS.run(_call_sync, self.function, args, kwargs)
+        if inspect.isawaitable(value):  # a sync wrapper around a coroutine function (decorators)
+            value = await value
+        return value
+
+    async def execute(
+        self, arguments: dict[str, Any], timeout: float | None = None, ctx: RunContext[Any] | None = None
+    ) -> ToolOutcome:
+        """Run the tool. Never raises for a tool failure: the failure becomes the outcome's
+        ``error``, worded for the model. ``asyncio.CancelledError`` propagates."""
         limit = self.timeout if self.timeout is not None else timeout
-        try:
-            call = self._call(kwargs)
-            value = await (asyncio.wait_for(call, limit) if limit is not None else call)
-        except TimeoutError:
-            return ToolOutcome(None, f"Tool {self.name!r} timed out after {limit:g} s.")
-        except asyncio.CancelledError:
-            # a tool's own inner cancellation (an awaited task cancelled elsewhere) is a tool
-            # failure; only a cancellation of this task is the run being stopped
-            task = asyncio.current_task()
-            if task is None or task.cancelling():
-                raise
-            return ToolOutcome(None, f"Tool {self.name!r} was cancelled before it finished.")
-        except Exception as exc:  # a failing tool is reported to the model, not raised
-            if isinstance(exc, _StopIterationInThread):
-                exc = exc.original
-            return ToolOutcome(None, f"Tool {self.name!r} raised {type(exc).__name__}: {exc}")
-        try:
-            return ToolOutcome(_to_text(value), None)
-        except Exception as exc:  # a __str__ or model_dump_json that fails is the tool's failure
-            return ToolOutcome(None, f"Tool {self.name!r} returned a value that is not JSON: {exc}")
+        return await outcome_of(self.name, self.invoke(arguments, ctx), limit)
+
+
+async def outcome_of(name: str, call: Awaitable[Any], timeout: float | None) -> ToolOutcome:
+    """Await one tool call under ``timeout`` and word what happened for the model."""
+    try:
+        value = await await_with_timeout(call, timeout)
+    except TimeoutError:
+        return ToolOutcome(None, f"Tool {name!r} timed out after {timeout:g} s.")
+    except asyncio.CancelledError:
+        # a tool's own inner cancellation (an awaited task cancelled elsewhere) is a tool
+        # failure; only a cancellation of this task is the run being stopped
+        task = asyncio.current_task()
+        if task is None or task.cancelling():
+            raise
+        return ToolOutcome(None, f"Tool {name!r} was cancelled before it finished.")
+    except ToolCallError as exc:
+        return ToolOutcome(None, str(exc))
+    except ToolDefinitionError:
+        raise
+    except Exception as exc:  # a failing tool is reported to the model, not raised
+        if isinstance(exc, _StopIterationInThread):
+            exc = exc.original
+        return ToolOutcome(None, f"Tool {name!r} raised {type(exc).__name__}: {exc}")
+    try:
+        return ToolOutcome(tool_output_text(value), None)
+    except Exception as exc:  # a __str__ or model_dump_json that fails is the tool's failure
+        return ToolOutcome(None, f"Tool {name!r} returned a value that is not JSON: {exc}")
 
 
 class _StopIterationInThread(Exception):
@@ -283,6 +321,13 @@ def _call_sync(function: Callable[..., Any], args: list[Any], kwargs: dict[str, 
         return function(*args, **kwargs)
     except StopIteration as exc:  # next() on an empty iterator, a common slip in tool code
         raise _StopIterationInThread(exc) from exc
+
+
+def _is_run_context(annotation: Any) -> bool:
+    """Whether a parameter is typed ``RunContext`` or ``RunContext[...]`` (also as a string)."""
+    if isinstance(annotation, str):
+        return re.fullmatch(r"(?:\w+\.)*RunContext(?:\[.*\])?", annotation.strip()) is not None
+    return annotation is RunContext or typing.get_origin(annotation) is RunContext
 
 
 def _type_hints(function: Callable[..., Any], signature: inspect.Signature) -> dict[str, Any]:
@@ -344,6 +389,7 @@ def tool(
     timeout: float | None = None,
     sequential: bool = False,
     max_retries: int = 3,
+    requires_approval: bool = False,
 ) -> Callable[[F], Tool]: ...
 
 
@@ -356,6 +402,7 @@ def tool(
     timeout: float | None = None,
     sequential: bool = False,
     max_retries: int = 3,
+    requires_approval: bool = False,
 ) -> Tool | Callable[[F], Tool]:
     """Make a function a tool, with or without options::
 
@@ -369,6 +416,8 @@ def tool(
 
     @tool(timeout=5, sequential=True)
     async def book(seat: str) -> str: ...
+
+    ``requires_approval=True`` stops the run before each call for a human's decision.
     """
 
     def wrap(fn: F) -> Tool:
@@ -379,6 +428,7 @@ def tool(
             timeout=timeout,
             sequential=sequential,
             max_retries=max_retries,
+            requires_approval=requires_approval,
         )
 
     return wrap(function) if function is not None else wrap

@@ -42,8 +42,9 @@ from agenticraft.core.errors import (
     StreamProtocolError,
     error_for_status,
 )
+from agenticraft.core.events import ProviderEvent, TurnEndChunk
 from agenticraft.core.network_guard import check_request_allowed
-from agenticraft.core.streaming import ModelRequest, ProviderEvent, StreamingProvider, TurnEndChunk
+from agenticraft.core.provider import ModelRequest, StreamingProvider
 
 __all__ = [
     "HTTPProvider",

@@ -46,6 +46,14 @@ from agenticraft.core.errors import (
     ServerError,
     StreamProtocolError,
 )
+from agenticraft.core.events import (
+    ProviderEvent,
+    TextChunk,
+    ThinkingChunk,
+    ToolCallDeltaChunk,
+    TurnEndChunk,
+    UsageChunk,
+)
 from agenticraft.core.messages import (
     Message,
     TextPart,
@@ -54,16 +62,7 @@ from agenticraft.core.messages import (
     ToolResultPart,
     Usage,
 )
-from agenticraft.core.streaming import (
-    ModelRequest,
-    ProviderEvent,
-    TextChunk,
-    ThinkingChunk,
-    ToolCallDeltaChunk,
-    ToolDefinition,
-    TurnEndChunk,
-    UsageChunk,
-)
+from agenticraft.core.provider import ModelRequest, ToolDefinition
 from agenticraft.providers._http import HTTPProvider, RetryPolicy, StreamParser, Timeouts
 from agenticraft.providers._sse import SSEDecoder
 

@@ -13,7 +13,8 @@ from contextlib import aclosing
 from contextvars import ContextVar
 
 from agenticraft.core.errors import ConfigurationError, ProviderError
-from agenticraft.core.streaming import ModelRequest, ProviderEvent, StreamingProvider
+from agenticraft.core.events import ProviderEvent
+from agenticraft.core.provider import ModelRequest, StreamingProvider
 
 __all__ = ["FallbackProvider"]
 

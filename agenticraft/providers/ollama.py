@@ -33,17 +33,16 @@ from agenticraft.core.errors import (
     ServerError,
     StreamProtocolError,
 )
-from agenticraft.core.messages import Message, TextPart, ThinkingPart, ToolCallPart, ToolResultPart, Usage
-from agenticraft.core.streaming import (
-    ModelRequest,
+from agenticraft.core.events import (
     ProviderEvent,
     TextChunk,
     ThinkingChunk,
     ToolCallDeltaChunk,
-    ToolDefinition,
     TurnEndChunk,
     UsageChunk,
 )
+from agenticraft.core.messages import Message, TextPart, ThinkingPart, ToolCallPart, ToolResultPart, Usage
+from agenticraft.core.provider import ModelRequest, ToolDefinition
 from agenticraft.providers._http import HTTPProvider, RetryPolicy, StreamParser, Timeouts
 from agenticraft.providers._sse import NDJSONDecoder
 

@@ -45,17 +45,16 @@ from agenticraft.core.errors import (
     StreamProtocolError,
     error_for_status,
 )
-from agenticraft.core.messages import Message, TextPart, ToolCallPart, ToolResultPart, Usage
-from agenticraft.core.streaming import (
-    ModelRequest,
+from agenticraft.core.events import (
     ProviderEvent,
     TextChunk,
     ThinkingChunk,
     ToolCallDeltaChunk,
-    ToolDefinition,
     TurnEndChunk,
     UsageChunk,
 )
+from agenticraft.core.messages import Message, TextPart, ToolCallPart, ToolResultPart, Usage
+from agenticraft.core.provider import ModelRequest, ToolDefinition
 from agenticraft.providers._http import HTTPProvider, StreamParser
 from agenticraft.providers._sse import SSEDecoder
 

@@ -1,7 +1,7 @@
-"""Model strings to providers: ``"openai:gpt-4o-mini"``, ``"claude-sonnet-4-6"``, ...
+"""The built-in providers' entry in the model registry (:mod:`agenticraft.core.models`).
 
-The provider modules are imported only when a model of theirs is resolved. A list of models
-becomes a :class:`~agenticraft.providers.fallback.FallbackProvider` that tries them in order.
+:func:`register_models` is this package's ``agenticraft.models`` entry point, the same hook a
+plugin uses. Each adapter module is imported only when a model of its is resolved.
 """
 
 from __future__ import annotations
@@ -10,96 +10,49 @@ import importlib
 from collections.abc import Sequence
 
 from agenticraft.core.errors import ConfigurationError
-from agenticraft.core.streaming import StreamingProvider
+from agenticraft.core.models import ModelRegistry, parse_model_string, resolve_model
+from agenticraft.core.provider import StreamingProvider
 
-__all__ = ["PROVIDERS", "parse_model_string", "resolve_model"]
+__all__ = ["BUILTIN_PROVIDERS", "parse_model_string", "register_models", "resolve_model"]
 
-#: provider name -> (module, class)
-PROVIDERS: dict[str, tuple[str, str]] = {
-    "openai": ("agenticraft.providers.openai", "OpenAIProvider"),
-    "anthropic": ("agenticraft.providers.anthropic", "AnthropicProvider"),
-    "ollama": ("agenticraft.providers.ollama", "OllamaProvider"),
+#: provider name -> (module, class, bare-name prefixes). The open-weight families are what
+#: people pull into Ollama; anything else needs an explicit "provider:" prefix.
+BUILTIN_PROVIDERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "openai": ("agenticraft.providers.openai", "OpenAIProvider", ("gpt-", "chatgpt-", "o1", "o3", "o4")),
+    "anthropic": ("agenticraft.providers.anthropic", "AnthropicProvider", ("claude-",)),
+    "ollama": (
+        "agenticraft.providers.ollama",
+        "OllamaProvider",
+        ("llama", "codellama", "qwen", "gemma", "phi", "mistral", "deepseek-r1", "gpt-oss"),
+    ),
 }
 
-# Bare model names, by prefix. The open-weight families are what people pull into Ollama;
-# anything else needs an explicit "provider:" prefix.
-_BARE_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("gpt-", "openai"),
-    ("chatgpt-", "openai"),
-    ("o1", "openai"),
-    ("o3", "openai"),
-    ("o4", "openai"),
-    ("claude-", "anthropic"),
-    ("llama", "ollama"),
-    ("codellama", "ollama"),
-    ("qwen", "ollama"),
-    ("gemma", "ollama"),
-    ("phi", "ollama"),
-    ("mistral", "ollama"),
-    ("deepseek-r1", "ollama"),
-    ("gpt-oss", "ollama"),
-)
+
+class _Lazy:
+    """A factory importing its adapter module on first use."""
+
+    def __init__(self, provider: str, module: str, cls: str) -> None:
+        self.provider, self.module, self.cls = provider, module, cls
+
+    def __call__(self, model: str, *, base_url: str | None, api_key: str | None) -> StreamingProvider:
+        try:
+            module = importlib.import_module(self.module)
+        except ModuleNotFoundError as exc:
+            raise ConfigurationError(f"the {self.provider} provider is not available: {exc}") from exc
+        provider: StreamingProvider = getattr(module, self.cls)(model, base_url=base_url, api_key=api_key)
+        return provider
 
 
-def parse_model_string(model: str) -> tuple[str, str]:
-    """Split a model string into (provider, model name).
-
-    >>> parse_model_string("openai:gpt-4o-mini")
-    ('openai', 'gpt-4o-mini')
-    >>> parse_model_string("claude-sonnet-4-6")
-    ('anthropic', 'claude-sonnet-4-6')
-    >>> parse_model_string("llama3.2:3b")
-    ('ollama', 'llama3.2:3b')
-    """
-    model = model.strip()
-    if not model:
-        raise ConfigurationError("the model string is empty")
-    prefix, sep, name = model.partition(":")
-    if sep and prefix.lower() in PROVIDERS:
-        if not name:
-            raise ConfigurationError(f"model string {model!r} names no model after {prefix!r}:")
-        return prefix.lower(), name
-    lowered = model.lower()
-    # the longest matching prefix wins, so "gpt-oss" (open weights) is not read as "gpt-"
-    matches = [(start, provider) for start, provider in _BARE_PREFIXES if lowered.startswith(start)]
-    if matches:
-        return max(matches, key=lambda m: len(m[0]))[1], model
-    known = ", ".join(PROVIDERS)
-    raise ConfigurationError(
-        f"cannot tell the provider of model {model!r}: write it as 'provider:model' "
-        f"with a provider among {known} (e.g. 'ollama:llama3.2')"
-    )
-
-
-def resolve_model(
-    model: str | StreamingProvider | Sequence[str | StreamingProvider] | None,
-    *,
-    base_url: str | None = None,
-    api_key: str | None = None,
+def _fallback(
+    models: Sequence[str | StreamingProvider], *, base_url: str | None, api_key: str | None
 ) -> StreamingProvider:
-    """The provider object for a model string (a provider object is returned as is; a list
-    gives a fallback provider trying each in order).
+    from agenticraft.providers.fallback import FallbackProvider
 
-    ``base_url`` and ``api_key`` go to the provider (any OpenAI-compatible server, or the
-    Anthropic and Ollama hosts); the key otherwise comes from the provider's environment
-    variable (``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``).
-    """
-    if model is None:
-        raise ConfigurationError(
-            "no model given: pass Agent(model='openai:gpt-4o-mini') or another provider:model"
-        )
-    if isinstance(model, StreamingProvider):
-        return model
-    if not isinstance(model, str):
-        from agenticraft.providers.fallback import FallbackProvider
+    return FallbackProvider(models, base_url=base_url, api_key=api_key)
 
-        return FallbackProvider(list(model), base_url=base_url, api_key=api_key)
-    provider_name, model_name = parse_model_string(model)
-    module_name, class_name = PROVIDERS[provider_name]
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        raise ConfigurationError(f"the {provider_name} provider is not available: {exc}") from exc
-    provider_class = getattr(module, class_name)
-    provider: StreamingProvider = provider_class(model_name, base_url=base_url, api_key=api_key)
-    return provider
+
+def register_models(registry: ModelRegistry) -> None:
+    """Register OpenAI, Anthropic and Ollama, and the fallback list."""
+    for name, (module, cls, prefixes) in BUILTIN_PROVIDERS.items():
+        registry.register(name, _Lazy(name, module, cls), prefixes=prefixes)
+    registry.register_fallback(_fallback)

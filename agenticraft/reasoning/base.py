@@ -19,20 +19,21 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from agenticraft.core.agent import Agent
 from agenticraft.core.errors import AgentiCraftError, ProviderError, StreamInterruptedError
-from agenticraft.core.memory import InMemoryConversation
-from agenticraft.core.messages import ToolCall, ToolResult, Usage
-from agenticraft.core.response import AgentResponse, ReasoningStep, TraceStep, TurnStep
-from agenticraft.core.streaming import (
-    ModelSettings,
-    ReasoningStepChunk,
-    StreamChunk,
-    StreamingResponse,
+from agenticraft.core.events import (
+    RunEvent,
     TextChunk,
     ToolCallChunk,
     ToolResultChunk,
     TurnEndChunk,
     UsageChunk,
 )
+from agenticraft.core.fold import RunFold
+from agenticraft.core.instructions import InstructionSource
+from agenticraft.core.memory import InMemoryConversation
+from agenticraft.core.messages import ToolCall, ToolResult, Usage
+from agenticraft.core.provider import ModelSettings
+from agenticraft.core.response import AgentResponse, TraceStep, TurnStep
+from agenticraft.reasoning.steps import ReasoningStep, ReasoningStepChunk
 
 if TYPE_CHECKING:
     from agenticraft.reasoning.stream import ReasoningResponse, ReasoningStream
@@ -99,7 +100,7 @@ class ReasoningContext:
         pattern: str,
         *,
         max_model_calls: int | None = None,
-        sink: Callable[[StreamChunk], None] | None = None,
+        sink: Callable[[RunEvent], None] | None = None,
     ) -> None:
         self.agent = agent
         self.pattern = pattern
@@ -138,7 +139,7 @@ class ReasoningContext:
         return wanted if remaining is None else min(wanted, remaining)
 
     # -- events -----------------------------------------------------------------------------
-    def emit(self, chunk: StreamChunk) -> None:
+    def emit(self, chunk: RunEvent) -> None:
         if self._sink is not None:
             self._sink(chunk)
 
@@ -149,13 +150,12 @@ class ReasoningContext:
         self._step_number += 1
         step = ReasoningStep(self._step_number, description, content, confidence, self.pattern, data)
         self.steps.append(step)
-        self.emit(ReasoningStepChunk(step))
+        self.emit(ReasoningStepChunk.of(step))
         return step
 
     # -- model calls ------------------------------------------------------------------------
-    def _system(self, system: str | None) -> str | None:
-        parts = [p for p in (self.agent.instructions, system) if p]
-        return "\n\n".join(parts) or None
+    def _instructions(self, system: str | None) -> list[InstructionSource]:
+        return [*self.agent.instruction_sources, *([system] if system else [])]
 
     async def call(
         self,
@@ -187,15 +187,16 @@ class ReasoningContext:
         agent = self.agent
         sub = Agent(
             name=f"{agent.name}:{purpose}",
-            instructions=self._system(system),
+            instructions=self._instructions(system),
             model=agent.provider,
-            tools=list(agent.tools.values()) if use_tools else (),
-            memory=InMemoryConversation(agent.memory.load()),
+            toolsets=agent.toolsets if use_tools else (),
+            hooks=agent.hooks,
+            memory=InMemoryConversation(agent.memory.load(), max_messages=None),
             max_turns=reserved,
             settings=settings or agent.settings,
             tool_timeout=agent.tool_timeout,
         )
-        fold = StreamingResponse()
+        fold = RunFold()
         moved = 0
         results_from = len(self.tool_results)
         try:

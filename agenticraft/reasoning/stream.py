@@ -20,10 +20,11 @@ from types import TracebackType
 
 from agenticraft.core.agent import Agent
 from agenticraft.core.errors import ProviderError
+from agenticraft.core.events import DoneChunk, RunEvent, TextChunk
 from agenticraft.core.messages import Message
 from agenticraft.core.response import AgentResponse, ReasoningTrace, StreamMetrics
-from agenticraft.core.streaming import DoneChunk, StreamChunk, TextChunk
 from agenticraft.reasoning.base import ModelCall, PatternResult, ReasoningContext, Selection
+from agenticraft.reasoning.steps import ReasoningStep, reasoning_steps
 
 __all__ = ["Reasoner", "ReasoningResponse", "ReasoningStream"]
 
@@ -45,9 +46,14 @@ class ReasoningResponse(AgentResponse):
     selection: Selection | None = None
     calls: list[ModelCall] = field(default_factory=list)
 
+    @property
+    def reasoning_steps(self) -> list[ReasoningStep]:
+        """The pattern's own steps, in order."""
+        return reasoning_steps(self.trace.steps)
+
 
 class ReasoningStream:
-    """One streamed reasoning run: an async iterator of :class:`StreamChunk` and an async
+    """One streamed reasoning run: an async iterator of :class:`RunEvent` and an async
     context manager. ``response`` is the final :class:`ReasoningResponse` (partial while running
     or after an interruption)."""
 
@@ -65,7 +71,7 @@ class ReasoningStream:
         self.task = task
         self._reasoner = reasoner
         self._remember = remember
-        self._queue: asyncio.Queue[StreamChunk | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[RunEvent | None] = asyncio.Queue()
         self.ctx = ReasoningContext(agent, pattern, max_model_calls=max_model_calls, sink=self._put)
         self._task: asyncio.Task[None] | None = None
         self._final: ReasoningResponse | None = None
@@ -78,7 +84,7 @@ class ReasoningStream:
     def __aiter__(self) -> ReasoningStream:
         return self
 
-    async def __anext__(self) -> StreamChunk:
+    async def __anext__(self) -> RunEvent:
         if self._closed:
             raise StopAsyncIteration
         if self._task is None:
@@ -91,7 +97,7 @@ class ReasoningStream:
             raise StopAsyncIteration
         return item
 
-    def _put(self, chunk: StreamChunk) -> None:
+    def _put(self, chunk: RunEvent) -> None:
         self._chunks += 1  # events produced, the stream metrics' count (``done`` excluded)
         self._queue.put_nowait(chunk)
 
@@ -174,7 +180,7 @@ class ReasoningStream:
             tool_results=list(ctx.tool_results),
             usage=ctx.usage,
             stop_reason="interrupted" if interrupted else (result.stop_reason if result else "end_turn"),
-            reasoning=ReasoningTrace(list(ctx.steps)),
+            trace=ReasoningTrace(list(ctx.steps)),
             messages=messages if not interrupted else [],
             model=self.agent.model_label,
             interrupted=interrupted,

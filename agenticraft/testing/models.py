@@ -11,18 +11,16 @@ import json
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
-from agenticraft.core.messages import Message, ToolCall, Usage
-from agenticraft.core.streaming import (
-    ModelRequest,
+from agenticraft.core.events import (
     ProviderEvent,
-    StreamingProvider,
     TextChunk,
     ThinkingChunk,
     ToolCallDeltaChunk,
-    ToolDefinition,
     TurnEndChunk,
     UsageChunk,
 )
+from agenticraft.core.messages import Message, ToolCall, Usage
+from agenticraft.core.provider import ModelRequest, StreamingProvider, ToolDefinition
 
 __all__ = ["FunctionModel", "ModelFunction", "Reply", "ScriptedModel", "ScriptedTurn"]
 

@@ -20,7 +20,7 @@ import re
 
 from agenticraft.agents import ReasoningAgent
 from agenticraft.core.messages import Message, ToolCall
-from agenticraft.core.streaming import ToolDefinition
+from agenticraft.core.provider import ToolDefinition
 from agenticraft.core.tools import tool
 from agenticraft.providers import resolve_model
 from agenticraft.testing import FunctionModel, ScriptedTurn

@@ -18,9 +18,10 @@ from itertools import count
 
 from agenticraft.agents import ReasoningAgent
 from agenticraft.core.messages import Message
-from agenticraft.core.streaming import ReasoningStepChunk, ToolDefinition
+from agenticraft.core.provider import ToolDefinition
 from agenticraft.providers import resolve_model
 from agenticraft.reasoning import ChainOfThoughtResult
+from agenticraft.reasoning.steps import ReasoningStepChunk
 from agenticraft.testing import FunctionModel
 
 TASK = "A train leaves at 14:10 and arrives at 17:45 the same day. How many minutes does the trip take?"

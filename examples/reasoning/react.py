@@ -20,9 +20,10 @@ import re
 
 from agenticraft.agents import ReasoningAgent
 from agenticraft.core.messages import Message, ToolCall
-from agenticraft.core.streaming import ReasoningStepChunk, ToolDefinition
+from agenticraft.core.provider import ToolDefinition
 from agenticraft.core.tools import tool
 from agenticraft.providers import resolve_model
+from agenticraft.reasoning.steps import ReasoningStepChunk
 from agenticraft.testing import FunctionModel, ScriptedTurn
 
 TASK = "Which is warmer right now, Paris or Oslo, and by how many degrees? Also check Atlantis."

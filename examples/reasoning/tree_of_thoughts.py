@@ -24,7 +24,7 @@ from itertools import combinations
 
 from agenticraft.agents import ReasoningAgent
 from agenticraft.core.messages import Message
-from agenticraft.core.streaming import StreamingProvider, ToolDefinition
+from agenticraft.core.provider import StreamingProvider, ToolDefinition
 from agenticraft.providers import resolve_model
 from agenticraft.reasoning import TreeOfThoughts, TreeOfThoughtsResult
 from agenticraft.testing import FunctionModel

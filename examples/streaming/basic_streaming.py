@@ -20,7 +20,7 @@ import sys
 from typing import Any
 
 from agenticraft import Agent, tool
-from agenticraft.core.streaming import TextChunk, ToolCallChunk, ToolResultChunk
+from agenticraft.core.events import TextChunk, ToolCallChunk, ToolResultChunk
 
 PROMPT = "What's the weather in Paris? Answer in one short sentence."
 

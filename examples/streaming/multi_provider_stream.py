@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agenticraft import Agent, StreamingResponse
-from agenticraft.core.streaming import StreamingProvider
+from agenticraft.core.provider import StreamingProvider
 
 PROMPT = "In two sentences: why do streaming APIs matter for chat interfaces?"
 ANSWER = (

@@ -1,6 +1,5 @@
 from agenticraft.core.accumulator import TurnAccumulator, parse_arguments
-from agenticraft.core.messages import TextPart, ThinkingPart, ToolCallPart, Usage
-from agenticraft.core.streaming import (
+from agenticraft.core.events import (
     TextChunk,
     ThinkingChunk,
     ToolCallChunk,
@@ -9,6 +8,7 @@ from agenticraft.core.streaming import (
     TurnEndChunk,
     UsageChunk,
 )
+from agenticraft.core.messages import TextPart, ThinkingPart, ToolCallPart, Usage
 
 
 def feed_all(acc: TurnAccumulator, events: list) -> list:

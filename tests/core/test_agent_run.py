@@ -8,8 +8,7 @@ import pytest
 
 from agenticraft import Agent, tool
 from agenticraft.core.errors import ConfigurationError, MaxTurnsExceededError, ToolRetriesExceededError
-from agenticraft.core.messages import Message, ToolCall
-from agenticraft.core.streaming import (
+from agenticraft.core.events import (
     DoneChunk,
     TextChunk,
     ToolCallChunk,
@@ -17,6 +16,7 @@ from agenticraft.core.streaming import (
     TurnEndChunk,
     UsageChunk,
 )
+from agenticraft.core.messages import Message, ToolCall
 from agenticraft.testing import FunctionModel, ScriptedModel, ScriptedTurn
 
 

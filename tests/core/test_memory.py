@@ -1,3 +1,5 @@
+from collections.abc import Sequence
+
 from agenticraft import Agent
 from agenticraft.core.memory import ConversationMemory, InMemoryConversation
 from agenticraft.core.messages import Message, ToolCall, ToolResult
@@ -28,13 +30,13 @@ def test_a_custom_memory_plugs_in() -> None:
         def __init__(self) -> None:
             self.appended: list[list[Message]] = []
 
-        def load(self) -> list[Message]:
+        def load(self, conversation_id: str = "default") -> list[Message]:
             return [m for batch in self.appended for m in batch]
 
-        def append(self, messages: list[Message]) -> None:
+        def append(self, messages: Sequence[Message], conversation_id: str = "default") -> None:
             self.appended.append(list(messages))
 
-        def clear(self) -> None:
+        def clear(self, conversation_id: str = "default") -> None:
             self.appended.clear()
 
     memory = Recorder()
@@ -53,7 +55,7 @@ async def test_a_failing_memory_does_not_replace_the_cancellation() -> None:
     from agenticraft.testing import ScriptedModel
 
     class Broken(InMemoryConversation):
-        def append(self, messages: object) -> None:  # type: ignore[override]
+        def append(self, messages: object, conversation_id: str = "default") -> None:  # type: ignore[override]
             raise OSError("disk full")
 
     agent = Agent(model=ScriptedModel(["x" * 400], chunk_size=4, delay=0.005), memory=Broken())

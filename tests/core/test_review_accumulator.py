@@ -5,15 +5,9 @@ import pytest
 
 from agenticraft import Agent, tool
 from agenticraft.core.accumulator import TurnAccumulator
+from agenticraft.core.events import ProviderEvent, TextChunk, ToolCallDeltaChunk, TurnEndChunk
 from agenticraft.core.messages import Message
-from agenticraft.core.streaming import (
-    ModelRequest,
-    ProviderEvent,
-    StreamingProvider,
-    TextChunk,
-    ToolCallDeltaChunk,
-    TurnEndChunk,
-)
+from agenticraft.core.provider import ModelRequest, StreamingProvider
 
 
 def fold(events: list[ToolCallDeltaChunk]) -> list[tuple[str, str, dict[str, object], str | None]]:

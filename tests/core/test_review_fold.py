@@ -3,8 +3,9 @@
 import asyncio
 
 from agenticraft import Agent, tool
+from agenticraft.core.events import ToolResultChunk
+from agenticraft.core.fold import RunFold
 from agenticraft.core.messages import ToolCall
-from agenticraft.core.streaming import StreamingResponse, ToolResultChunk
 from agenticraft.testing import ScriptedModel
 
 
@@ -36,7 +37,7 @@ async def test_tool_results_follow_the_calls_not_the_finishing_order() -> None:
     assert [r.content for r in response.tool_results] == ["slow 1", "fast 2", "slow 3", "fast 4"]
     assert [s.id for s in response.reasoning.tool_steps] == finished  # the trace keeps real order
     # a consumer folding the same events gets the same response
-    folded = StreamingResponse()
+    folded = RunFold()
     for chunk in chunks:
         folded.add(chunk)
     assert folded.tool_results == response.tool_results

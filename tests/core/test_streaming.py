@@ -7,17 +7,17 @@ import pytest
 import agenticraft.core.errors as errors_module
 from agenticraft import Agent
 from agenticraft.core.errors import AgentiCraftError, RealProviderCallBlocked, error_for_status
-from agenticraft.core.messages import ToolCall, Usage
-from agenticraft.core.network_guard import block_real_providers, check_request_allowed, is_loopback
-from agenticraft.core.streaming import (
+from agenticraft.core.events import (
     StreamChunk,
-    StreamingResponse,
     TextChunk,
     ThinkingChunk,
     ToolCallChunk,
     TurnEndChunk,
     UsageChunk,
 )
+from agenticraft.core.fold import RunFold
+from agenticraft.core.messages import ToolCall, Usage
+from agenticraft.core.network_guard import block_real_providers, check_request_allowed, is_loopback
 from agenticraft.testing import FunctionModel, ScriptedModel, ScriptedTurn
 
 
@@ -45,7 +45,17 @@ async def test_chunks_serialize_to_json_lines_that_fold_back() -> None:
 
     lines = [json.dumps(c.to_dict()) async for c in Agent(model=model, tools=[f]).stream("x")]
     decoded = [json.loads(line) for line in lines]
-    assert decoded[0] == {"type": "thinking", "thinking": "t", "signature": None, "redacted": False}
+    run_id = decoded[0]["run_id"]
+    assert len(run_id) == 32 and all(d["run_id"] == run_id for d in decoded)
+    assert decoded[0] == {
+        "type": "thinking",
+        "run_id": run_id,
+        "turn": 1,
+        "thinking": "t",
+        "signature": None,
+        "redacted": False,
+        "part": 0,
+    }
     done = decoded[-1]
     assert done["type"] == "done"
     assert done["response"]["content"] == "Hi done"
@@ -54,7 +64,7 @@ async def test_chunks_serialize_to_json_lines_that_fold_back() -> None:
 
 
 async def test_streaming_response_folds_any_chunk_stream_with_metrics() -> None:
-    folded = StreamingResponse()
+    folded = RunFold()
     agent = Agent(model=FunctionModel(lambda m, t: "abcdefgh", chunk_size=2))
     async for chunk in agent.stream("x"):
         folded.add(chunk)

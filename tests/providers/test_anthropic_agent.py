@@ -11,10 +11,8 @@ import pytest
 
 from agenticraft import Agent, tool
 from agenticraft.core.errors import ProviderConnectionError
-from agenticraft.core.messages import Usage
-from agenticraft.core.streaming import (
+from agenticraft.core.events import (
     DoneChunk,
-    ModelSettings,
     TextChunk,
     ThinkingChunk,
     ToolCallChunk,
@@ -23,6 +21,8 @@ from agenticraft.core.streaming import (
     ToolResultChunk,
     TurnEndChunk,
 )
+from agenticraft.core.messages import Usage
+from agenticraft.core.provider import ModelSettings
 from agenticraft.providers._http import RetryPolicy
 from agenticraft.providers.anthropic import AnthropicProvider
 from agenticraft.testing.servers.anthropic import (

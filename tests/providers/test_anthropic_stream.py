@@ -25,8 +25,9 @@ from agenticraft.core.errors import (
     RateLimitError,
     StreamProtocolError,
 )
+from agenticraft.core.events import TextChunk, UsageChunk
 from agenticraft.core.messages import Message, ThinkingPart, Usage
-from agenticraft.core.streaming import ModelRequest, ModelSettings, TextChunk, UsageChunk
+from agenticraft.core.provider import ModelRequest, ModelSettings
 from agenticraft.providers._http import RetryAttempt, RetryPolicy
 from agenticraft.providers.anthropic import AnthropicProvider, AnthropicStreamParser
 from agenticraft.testing.servers import ScriptedResponse, split_bytes

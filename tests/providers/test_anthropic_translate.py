@@ -14,6 +14,7 @@ from agenticraft.core.errors import (
     ServerError,
     StreamProtocolError,
 )
+from agenticraft.core.events import TextChunk, ThinkingChunk, ToolCallDeltaChunk, TurnEndChunk, UsageChunk
 from agenticraft.core.messages import (
     Message,
     TextPart,
@@ -23,16 +24,7 @@ from agenticraft.core.messages import (
     ToolResult,
     Usage,
 )
-from agenticraft.core.streaming import (
-    ModelRequest,
-    ModelSettings,
-    TextChunk,
-    ThinkingChunk,
-    ToolCallDeltaChunk,
-    ToolDefinition,
-    TurnEndChunk,
-    UsageChunk,
-)
+from agenticraft.core.provider import ModelRequest, ModelSettings, ToolDefinition
 from agenticraft.providers.anthropic import (
     DEFAULT_MAX_TOKENS,
     AnthropicStreamParser,

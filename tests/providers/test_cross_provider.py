@@ -22,7 +22,7 @@ import pytest
 
 from agenticraft import Agent, tool
 from agenticraft.core.messages import ThinkingPart
-from agenticraft.core.streaming import ModelSettings, StreamingProvider
+from agenticraft.core.provider import ModelSettings, StreamingProvider
 from agenticraft.providers._http import RetryPolicy
 from agenticraft.providers.anthropic import AnthropicProvider
 from agenticraft.providers.fallback import FallbackProvider

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from agenticraft import Agent
-from agenticraft.core.streaming import TextChunk
+from agenticraft.core.events import TextChunk
 from agenticraft.providers._http import shared_client
 from agenticraft.providers.openai import OpenAIProvider
 from agenticraft.testing.servers import ScriptedResponse

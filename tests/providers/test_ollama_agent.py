@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from agenticraft import Agent, tool
+from agenticraft.core.events import ThinkingChunk, ToolCallChunk, TurnEndChunk
 from agenticraft.core.messages import Usage
-from agenticraft.core.streaming import ModelSettings, ThinkingChunk, ToolCallChunk, TurnEndChunk
+from agenticraft.core.provider import ModelSettings
 from agenticraft.providers._http import RetryPolicy
 from agenticraft.providers.ollama import OllamaProvider
 from agenticraft.testing.servers.ollama import OllamaServer, OllamaToolCall

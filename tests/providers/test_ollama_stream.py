@@ -24,7 +24,7 @@ from agenticraft.core.errors import (
     StreamProtocolError,
 )
 from agenticraft.core.messages import Message, Usage
-from agenticraft.core.streaming import ModelRequest, ModelSettings
+from agenticraft.core.provider import ModelRequest, ModelSettings
 from agenticraft.providers._http import RetryAttempt, RetryPolicy
 from agenticraft.providers.ollama import OllamaProvider, OllamaStreamParser
 from agenticraft.testing.servers import ScriptedResponse, split_bytes

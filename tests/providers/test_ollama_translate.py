@@ -9,6 +9,7 @@ import pytest
 
 from agenticraft.core.accumulator import TurnAccumulator
 from agenticraft.core.errors import NotFoundError, ServerError, StreamProtocolError
+from agenticraft.core.events import TextChunk, ThinkingChunk, TurnEndChunk, UsageChunk
 from agenticraft.core.messages import (
     Message,
     TextPart,
@@ -18,15 +19,7 @@ from agenticraft.core.messages import (
     ToolResult,
     Usage,
 )
-from agenticraft.core.streaming import (
-    ModelRequest,
-    ModelSettings,
-    TextChunk,
-    ThinkingChunk,
-    ToolDefinition,
-    TurnEndChunk,
-    UsageChunk,
-)
+from agenticraft.core.provider import ModelRequest, ModelSettings, ToolDefinition
 from agenticraft.providers.ollama import (
     OllamaStreamParser,
     build_request_body,

@@ -10,7 +10,7 @@ import pytest
 from agenticraft import Agent, tool
 from agenticraft.core.accumulator import TurnAccumulator
 from agenticraft.core.messages import Message, TextPart, ThinkingPart, ToolCall, ToolCallPart, ToolResult
-from agenticraft.core.streaming import ModelRequest, ModelSettings, ToolDefinition
+from agenticraft.core.provider import ModelRequest, ModelSettings, ToolDefinition
 from agenticraft.providers.openai import OpenAIProvider, OpenAIStreamParser
 from agenticraft.testing.servers.openai import OpenAIServer, ScriptedToolCall
 

@@ -20,8 +20,9 @@ from agenticraft.core.errors import (
     ServerError,
     StreamProtocolError,
 )
+from agenticraft.core.events import TextChunk, ToolCallDeltaChunk
 from agenticraft.core.messages import Message
-from agenticraft.core.streaming import ModelRequest, TextChunk, ToolCallDeltaChunk
+from agenticraft.core.provider import ModelRequest
 from agenticraft.providers.openai import OpenAIProvider, OpenAIStreamParser
 from agenticraft.testing.servers import ScriptedResponse
 from agenticraft.testing.servers.openai import OpenAIServer, ScriptedToolCall, openai_stream_events

@@ -14,7 +14,7 @@ import pytest
 
 from agenticraft.core.accumulator import ModelTurn
 from agenticraft.core.messages import Message, Usage
-from agenticraft.core.streaming import ModelRequest
+from agenticraft.core.provider import ModelRequest
 from agenticraft.providers._http import RetryPolicy
 from agenticraft.providers.anthropic import AnthropicProvider
 from agenticraft.testing.servers import ScriptedResponse

@@ -18,7 +18,7 @@ from agenticraft.core.errors import (
     StreamProtocolError,
 )
 from agenticraft.core.messages import Message
-from agenticraft.core.streaming import ModelRequest
+from agenticraft.core.provider import ModelRequest
 from agenticraft.providers._http import RetryPolicy, close_shared_clients
 from agenticraft.providers.anthropic import AnthropicProvider
 from agenticraft.providers.ollama import OllamaProvider

@@ -27,7 +27,7 @@ from agenticraft.core.errors import (
     ServerError,
 )
 from agenticraft.core.messages import Message
-from agenticraft.core.streaming import ModelRequest
+from agenticraft.core.provider import ModelRequest
 from agenticraft.providers._http import RetryPolicy
 from agenticraft.providers.openai import OpenAIProvider
 from agenticraft.testing.servers import ScriptedResponse

@@ -16,7 +16,7 @@ import pytest
 
 from agenticraft import Agent
 from agenticraft.core.messages import Message, TextPart, ToolCall, ToolCallPart, ToolResult
-from agenticraft.core.streaming import ModelRequest
+from agenticraft.core.provider import ModelRequest
 from agenticraft.providers.anthropic import EMPTY_ERROR_CONTENT, AnthropicProvider
 from agenticraft.providers.openai import OpenAIProvider
 from agenticraft.testing.servers.anthropic import AnthropicServer

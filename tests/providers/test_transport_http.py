@@ -31,7 +31,7 @@ from agenticraft.core.errors import (
 )
 from agenticraft.core.messages import Message
 from agenticraft.core.network_guard import block_real_providers
-from agenticraft.core.streaming import ModelRequest
+from agenticraft.core.provider import ModelRequest
 from agenticraft.providers._http import (
     RetryAttempt,
     RetryPolicy,

@@ -9,7 +9,7 @@ import pytest
 from agenticraft.core.agent import Agent
 from agenticraft.core.errors import ConfigurationError, ProviderError
 from agenticraft.core.messages import Message, ToolCall
-from agenticraft.core.streaming import ToolDefinition
+from agenticraft.core.provider import ToolDefinition
 from agenticraft.core.tools import tool
 from agenticraft.reasoning import AutoPattern, ChainOfThoughtResult, TreeOfThoughtsResult, create_pattern
 from agenticraft.testing import FunctionModel, ScriptedModel

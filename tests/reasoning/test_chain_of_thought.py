@@ -9,9 +9,10 @@ import pytest
 from agenticraft.core.agent import Agent
 from agenticraft.core.errors import ProviderError
 from agenticraft.core.messages import Message
-from agenticraft.core.streaming import ReasoningStepChunk, ToolDefinition
+from agenticraft.core.provider import ToolDefinition
 from agenticraft.reasoning import ChainOfThought, ChainOfThoughtResult, ReasoningResponse
 from agenticraft.reasoning.parsing import ParsedStep, completed_steps
+from agenticraft.reasoning.steps import ReasoningStepChunk
 from agenticraft.testing import FunctionModel, ScriptedModel
 
 MESSY = """Okay, let me think about this carefully.

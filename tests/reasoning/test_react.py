@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agenticraft.core.agent import Agent
 from agenticraft.core.messages import Message, ToolCall
-from agenticraft.core.streaming import ToolDefinition
+from agenticraft.core.provider import ToolDefinition
 from agenticraft.core.tools import tool
 from agenticraft.reasoning import ReAct, ReActResult, ReasoningResponse
 from agenticraft.testing import FunctionModel, ScriptedModel, ScriptedTurn

@@ -9,10 +9,12 @@ import pytest
 from agenticraft.agents import ReasoningAgent
 from agenticraft.core.agent import Agent
 from agenticraft.core.errors import ConfigurationError, ProviderError
+from agenticraft.core.events import StreamChunk
 from agenticraft.core.messages import Message, ToolCall
-from agenticraft.core.streaming import ReasoningStepChunk, StreamChunk, ToolDefinition
+from agenticraft.core.provider import ToolDefinition
 from agenticraft.core.tools import tool
 from agenticraft.reasoning import ChainOfThought, ReasoningResponse, TreeOfThoughtsResult
+from agenticraft.reasoning.steps import ReasoningStepChunk
 from agenticraft.testing import FunctionModel, ScriptedModel, ScriptedTurn
 
 
@@ -72,7 +74,7 @@ async def test_stream_yields_reasoning_steps_while_the_run_is_still_going() -> N
     types = [c.type for c in received]
     assert types[-2:] == ["text", "done"] and types.count("done") == 1
     assert "".join(c.content for c in received) == response.content == "ABC"
-    assert types.count("reasoning_step") == len(response.reasoning_steps) == 5
+    assert types.count("extension") == len(response.reasoning_steps) == 5
     assert types.count("turn_end") == len(response.reasoning.turns) == 2
     assert types.count("tool_call") == 1 and types.count("tool_result") == 1
     assert types.index("tool_result") < types.index("turn_end", types.index("tool_result"))
@@ -143,7 +145,7 @@ async def test_cancel_ends_the_stream_quietly() -> None:
     seen = []
     async for chunk in stream:
         seen.append(chunk.type)
-        if chunk.type == "reasoning_step":
+        if chunk.type == "extension" and chunk.name == "reasoning_step":
             stream.cancel()
     assert "done" not in seen and stream.interrupted and agent.history == []
 
@@ -165,5 +167,5 @@ async def test_the_response_and_the_tree_serialise_to_json() -> None:
     data = json.loads(json.dumps(to_jsonable(response)))
     nodes = data["result"]["tree"]["nodes"]
     assert [n["status"] for n in nodes] == [n.status for n in response.result.tree.nodes]  # type: ignore[union-attr]
-    assert data["reasoning"]["steps"][0]["kind"] in ("model_turn", "reasoning_step")
+    assert data["trace"]["steps"][0]["kind"] in ("model_turn", "reasoning_step")
     assert data["content"] == "(13 - 9) * (10 - 4) = 24"

@@ -17,7 +17,7 @@ import pytest
 from agenticraft.core.agent import Agent
 from agenticraft.core.errors import ConfigurationError, ProviderError
 from agenticraft.core.messages import Message
-from agenticraft.core.streaming import ToolDefinition
+from agenticraft.core.provider import ToolDefinition
 from agenticraft.reasoning import ReasoningResponse, TreeOfThoughts, TreeOfThoughtsResult
 from agenticraft.testing import FunctionModel
 

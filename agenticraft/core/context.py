@@ -1,0 +1,47 @@
+"""The run context: what a tool, an instruction function or a hook knows about its run.
+
+A tool whose first parameter is typed ``RunContext[Deps]`` receives it (it never appears in the
+tool's schema), so tools reach a database handle or the user's id through ``ctx.deps`` with
+mypy checking the type, instead of through globals::
+
+    @tool
+    async def orders(ctx: RunContext[Deps], limit: int = 5) -> list[dict]:
+        return await ctx.deps.db.orders(ctx.deps.user_id, limit)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic
+
+from typing_extensions import TypeVar
+
+from agenticraft.core.messages import Message, ToolCall, Usage
+
+__all__ = ["DepsT", "RunContext"]
+
+DepsT = TypeVar("DepsT", default=None)
+"""The type of a run's ``deps`` (``None`` when an agent declares no ``deps_type``)."""
+
+
+@dataclass(slots=True)
+class RunContext(Generic[DepsT]):
+    """One run as its tools, instructions and hooks see it.
+
+    ``deps`` is what was passed as ``deps=`` to ``run`` / ``arun`` / ``stream``; ``turn`` the
+    number of the current model turn (0 before the first); ``usage`` the tokens used so far;
+    ``messages`` the conversation as the model last saw it; ``tool_call`` and ``retry`` the call
+    being run and how many times this tool has failed in this run before it.
+    """
+
+    deps: DepsT
+    run_id: str = ""
+    conversation_id: str | None = None
+    agent_name: str = ""
+    turn: int = 0
+    usage: Usage = field(default_factory=Usage)
+    requests: int = 0
+    tool_calls: int = 0
+    messages: list[Message] = field(default_factory=list)
+    tool_call: ToolCall | None = None
+    retry: int = 0

@@ -1,0 +1,303 @@
+"""Run events: what ``Agent.stream`` yields, and what providers yield one level down.
+
+A run is a stream of :class:`StreamChunk` events. Each kind is a small slotted dataclass with a
+literal ``type`` tag, so consumers can ``match`` on the class or compare ``chunk.type``.
+``chunk.content`` is the text of a ``text`` chunk and ``""`` for every other kind, so
+``print(chunk.content, end="")`` prints exactly the answer.
+
+Every event carries ``run_id`` and ``turn`` (the model turn it belongs to, 0 before the first).
+Text, thinking and tool-call events carry ``part``: the position of their part in the turn's
+assistant message, so a UI encoder knows where a message part starts (a new ``(turn, part)``)
+and ends (the next part, or ``turn_end``) without guessing. Capabilities add their own events
+through :class:`ExtensionChunk` (a name and a JSON payload), so core names no capability.
+
+Every event round-trips through :meth:`StreamChunk.to_dict` and :func:`chunk_from_dict`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from agenticraft.core.messages import ToolCall, ToolResult, Usage
+
+if TYPE_CHECKING:
+    from agenticraft.core.response import AgentResponse, TraceStep
+
+__all__ = [
+    "ApprovalRequiredChunk",
+    "ChunkType",
+    "DoneChunk",
+    "ExtensionChunk",
+    "ProviderEvent",
+    "RunEvent",
+    "StreamChunk",
+    "TextChunk",
+    "ThinkingChunk",
+    "ToolCallChunk",
+    "ToolCallDeltaChunk",
+    "ToolCallStartChunk",
+    "ToolResultChunk",
+    "TurnEndChunk",
+    "UsageChunk",
+    "chunk_from_dict",
+]
+
+ChunkType = Literal[
+    "text",
+    "thinking",
+    "tool_call_start",
+    "tool_call_delta",
+    "tool_call",
+    "tool_result",
+    "usage",
+    "turn_end",
+    "approval_required",
+    "extension",
+    "done",
+]
+
+
+@dataclass(slots=True)
+class StreamChunk:
+    """Base of every stream event."""
+
+    type: ClassVar[ChunkType]
+    run_id: str = field(default="", kw_only=True, compare=False)
+    turn: int = field(default=0, kw_only=True)
+
+    @property
+    def content(self) -> str:
+        return ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data, with the ``type`` tag first."""
+        from agenticraft.core.response import to_jsonable
+
+        data: dict[str, Any] = to_jsonable(self)
+        return data
+
+
+@dataclass(slots=True)
+class TextChunk(StreamChunk):
+    """A piece of the answer text."""
+
+    type: ClassVar[Literal["text"]] = "text"
+    content: str  # a field here, the "" property on every other kind
+    part: int = field(default=0, kw_only=True)
+
+
+@dataclass(slots=True)
+class ThinkingChunk(StreamChunk):
+    """A piece of the model's own reasoning; ``signature`` pieces arrive in their own chunk."""
+
+    type: ClassVar[Literal["thinking"]] = "thinking"
+    thinking: str
+    signature: str | None = None
+    redacted: bool = False
+    part: int = field(default=0, kw_only=True)
+
+
+@dataclass(slots=True)
+class ToolCallStartChunk(StreamChunk):
+    """The model began a tool call."""
+
+    type: ClassVar[Literal["tool_call_start"]] = "tool_call_start"
+    id: str
+    name: str
+    index: int
+    part: int = field(default=0, kw_only=True)
+
+
+@dataclass(slots=True)
+class ToolCallDeltaChunk(StreamChunk):
+    """A fragment of a tool call's JSON arguments.
+
+    Providers fill what their wire gives (often ``id`` and ``name`` only on the first fragment);
+    the accumulator fills ``id``, ``name`` and ``part`` before the chunk reaches the user.
+    """
+
+    type: ClassVar[Literal["tool_call_delta"]] = "tool_call_delta"
+    arguments_delta: str
+    index: int | None = None
+    id: str | None = None
+    name: str | None = None
+    part: int = field(default=0, kw_only=True)
+
+
+@dataclass(slots=True)
+class ToolCallChunk(StreamChunk):
+    """A complete tool call with parsed arguments (``arguments_error`` when they were not JSON)."""
+
+    type: ClassVar[Literal["tool_call"]] = "tool_call"
+    id: str
+    name: str
+    arguments: dict[str, Any]
+    arguments_error: str | None = None
+    raw_arguments: str | None = None
+    part: int = field(default=0, kw_only=True)
+
+    @property
+    def call(self) -> ToolCall:
+        return ToolCall(self.name, self.arguments, self.id, self.raw_arguments, self.arguments_error)
+
+
+@dataclass(slots=True)
+class ToolResultChunk(StreamChunk):
+    """A tool finished: ``result`` on success, ``error`` (the text the model sees) on failure."""
+
+    type: ClassVar[Literal["tool_result"]] = "tool_result"
+    id: str
+    name: str
+    result: str | None
+    error: str | None = None
+    arguments: dict[str, Any] = field(default_factory=dict)
+    duration: float = field(default=0.0, compare=False)
+
+    @property
+    def is_error(self) -> bool:
+        return self.error is not None
+
+    def to_result(self) -> ToolResult:
+        """The result as the model gets it and memory keeps it."""
+        failed = self.error is not None
+        return ToolResult(self.id, self.name, (self.error if failed else self.result) or "", failed)
+
+
+@dataclass(slots=True)
+class UsageChunk(StreamChunk):
+    """Token usage. From a provider: the turn's usage so far (latest wins). From a run: once
+    per model turn, the turn's final usage."""
+
+    type: ClassVar[Literal["usage"]] = "usage"
+    usage: Usage
+
+
+@dataclass(slots=True)
+class TurnEndChunk(StreamChunk):
+    """One model turn finished. ``stop_reason`` is one of ``end_turn``, ``tool_use``,
+    ``max_tokens``, ``stop_sequence``, ``content_filter``, ``refusal``, ``interrupted``;
+    ``raw_stop_reason`` is the provider's own word."""
+
+    type: ClassVar[Literal["turn_end"]] = "turn_end"
+    stop_reason: str
+    raw_stop_reason: str | None = None
+    model: str = ""
+    usage: Usage = field(default_factory=Usage)
+    duration: float = field(default=0.0, compare=False)
+
+
+@dataclass(slots=True)
+class ApprovalRequiredChunk(StreamChunk):
+    """The run stopped before running tool calls that need a human's approval.
+
+    Resume with ``agent.arun(approvals={call.id: True | False | "reason"}, ...)``.
+    """
+
+    type: ClassVar[Literal["approval_required"]] = "approval_required"
+    calls: list[ToolCall] = field(default_factory=list)
+
+
+_EXTENSIONS: dict[str, type[ExtensionChunk]] = {}
+
+
+@dataclass(slots=True)
+class ExtensionChunk(StreamChunk):
+    """An event of a capability (a reasoning step, a workflow step, a partial output, ...).
+
+    ``payload`` is plain JSON data. A capability may subclass this with ``extension = "name"``
+    to give typed access to its payload; :func:`chunk_from_dict` returns the subclass when its
+    module is loaded, the base class otherwise.
+    """
+
+    type: ClassVar[Literal["extension"]] = "extension"
+    extension: ClassVar[str] = ""
+    name: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def __init_subclass__(cls) -> None:
+        # no super() call: @dataclass(slots=True) remakes this class, and the zero-argument
+        # form would name the discarded one
+        if cls.extension:
+            _EXTENSIONS[cls.extension] = cls  # the slotted class made by @dataclass comes last
+
+    def trace_step(self) -> TraceStep | None:
+        """The entry this event adds to the run's trace (``None``: none)."""
+        from agenticraft.core.response import ExtensionStep
+
+        return ExtensionStep(self.name, self.payload)
+
+
+@dataclass(slots=True)
+class DoneChunk(StreamChunk):
+    """The run finished; ``response`` is the final result."""
+
+    type: ClassVar[Literal["done"]] = "done"
+    response: AgentResponse
+
+
+ProviderEvent = TextChunk | ThinkingChunk | ToolCallDeltaChunk | UsageChunk | TurnEndChunk
+"""What a provider yields for one model turn."""
+
+RunEvent = (
+    TextChunk
+    | ThinkingChunk
+    | ToolCallStartChunk
+    | ToolCallDeltaChunk
+    | ToolCallChunk
+    | ToolResultChunk
+    | UsageChunk
+    | TurnEndChunk
+    | ApprovalRequiredChunk
+    | ExtensionChunk
+    | DoneChunk
+)
+"""Every kind of event a run yields: what a fold or renderer must handle (``match`` it, and end
+in ``assert_never``, so a new kind cannot be silently ignored)."""
+
+_KINDS: dict[str, type[StreamChunk]] = {
+    cls.type: cls
+    for cls in (
+        TextChunk,
+        ThinkingChunk,
+        ToolCallStartChunk,
+        ToolCallDeltaChunk,
+        ToolCallChunk,
+        ToolResultChunk,
+        UsageChunk,
+        TurnEndChunk,
+        ApprovalRequiredChunk,
+        ExtensionChunk,
+        DoneChunk,
+    )
+}
+
+
+def chunk_from_dict(data: dict[str, Any]) -> StreamChunk:
+    """The event that :meth:`StreamChunk.to_dict` produced.
+
+    >>> chunk_from_dict(TextChunk("Hi", turn=1).to_dict())
+    TextChunk(run_id='', turn=1, content='Hi', part=0)
+    """
+    from agenticraft.core.messages import tool_call_from_dict, usage_from_dict
+    from agenticraft.core.response import AgentResponse
+
+    kind = data.get("type")
+    cls = _KINDS.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise ValueError(f"unknown event type: {kind!r}")
+    if cls is ExtensionChunk:
+        cls = _EXTENSIONS.get(str(data.get("name")), ExtensionChunk)
+    values: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if f.name == "usage":
+            value = usage_from_dict(value)
+        elif f.name == "calls":
+            value = [tool_call_from_dict(c) for c in value]
+        elif f.name == "response":
+            value = AgentResponse.from_dict(value)
+        values[f.name] = value
+    return cls(**values)

@@ -1,0 +1,102 @@
+"""The provider interface: what a model is asked for one turn, and how it answers.
+
+A :class:`StreamingProvider` streams one model turn as provider events (``text``,
+``thinking``, ``tool_call_delta``, ``usage`` and ``turn_end``); the shared accumulator turns
+them into parts, and the run loop adds the rest. Providers register their model strings in
+:mod:`agenticraft.core.models`; core never imports a provider.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from agenticraft.core.accumulator import ModelTurn, drain_turn
+from agenticraft.core.events import ProviderEvent
+from agenticraft.core.messages import Message
+
+__all__ = ["ModelRequest", "ModelSettings", "StreamingProvider", "ToolDefinition"]
+
+
+@dataclass(slots=True)
+class ToolDefinition:
+    """What a model is told about a tool, and how the run loop runs it.
+
+    Adapters send ``name``, ``description`` and ``parameters`` (a JSON schema). The rest is for
+    the loop and holds for every toolset: ``sequential`` runs the call alone, ``timeout``
+    (seconds) bounds it, ``max_retries`` bounds the failed calls the model may retry in a run,
+    and ``requires_approval`` stops the run for a human's decision before the call runs.
+    """
+
+    name: str
+    description: str = ""
+    parameters: dict[str, Any] = field(default_factory=lambda: {"type": "object", "properties": {}})
+    sequential: bool = field(default=False, kw_only=True)
+    timeout: float | None = field(default=None, kw_only=True)
+    max_retries: int = field(default=3, kw_only=True)
+    requires_approval: bool = field(default=False, kw_only=True)
+
+
+@dataclass(slots=True)
+class ModelSettings:
+    """Sampling settings; ``None`` leaves the provider's default.
+
+    ``thinking_budget`` asks for extended thinking (Anthropic budget tokens, Ollama ``think``);
+    ``extra_body`` is merged into the request body as is.
+    """
+
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    stop: list[str] | None = None
+    thinking_budget: int | None = None
+    extra_body: dict[str, Any] | None = None
+
+    def merged(self, other: ModelSettings | None) -> ModelSettings:
+        """These settings with every value ``other`` sets put over them."""
+        if other is None:
+            return self
+        changes = {
+            f.name: getattr(other, f.name) for f in fields(other) if getattr(other, f.name) is not None
+        }
+        return replace(self, **changes)
+
+
+@dataclass(slots=True)
+class ModelRequest:
+    """One model turn's input: the whole conversation (system message first), tools, settings."""
+
+    messages: Sequence[Message]
+    tools: Sequence[ToolDefinition] = ()
+    settings: ModelSettings = field(default_factory=ModelSettings)
+
+
+class StreamingProvider(ABC):
+    """The interface every model provider implements.
+
+    ``stream_turn`` streams one model turn as provider events and must release its resources
+    (HTTP response, connection) in a ``finally`` when the consumer closes it early. The
+    non-streamed call is that stream drained (:meth:`complete`), so the two cannot disagree.
+    """
+
+    #: the provider's name, e.g. "openai"
+    name: str = "provider"
+    #: the model this provider instance talks to
+    model: str = ""
+
+    @abstractmethod
+    def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
+        """Stream one model turn."""
+
+    async def complete(self, request: ModelRequest) -> ModelTurn:
+        """One model turn, not streamed: the stream drained through the accumulator."""
+        return await drain_turn(self, request)
+
+    async def aclose(self) -> None:
+        """Release what the provider holds (connection pools it owns)."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}:{self.model}" if self.model else self.name

@@ -1,0 +1,138 @@
+"""One turn's tool calls: run them (concurrently where allowed), in whatever toolset they live.
+
+Each call goes through the same steps whatever its toolset: unknown names, unparsable
+arguments and denied approvals become error results for the model; the rest run through the
+hooks' tool-call wrappers under the tool's timeout, and every outcome is worded for the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from agenticraft.core.context import RunContext
+from agenticraft.core.events import ToolResultChunk
+from agenticraft.core.hooks import HookChain
+from agenticraft.core.messages import ToolCall
+from agenticraft.core.tools import ToolOutcome, outcome_of
+from agenticraft.core.toolsets import ResolvedTool
+
+__all__ = ["execute_tool_calls"]
+
+
+class _ToolAbort(Exception):
+    """Carries a ``KeyboardInterrupt`` or ``SystemExit`` raised by a tool out of its task.
+
+    Left to escape a task, those two leave the event loop itself (asyncio re-raises them from
+    the task step), so the run would end with a ``CancelledError`` while the other tool calls
+    are abandoned. Carried out as an ordinary exception, the run re-raises the original in the
+    consumer's task after cancelling the other calls, with memory left consistent.
+    """
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(repr(exc))
+        self.exc = exc
+
+
+async def _run_one(
+    index: int,
+    call: ToolCall,
+    tools: Mapping[str, ResolvedTool],
+    ctx: RunContext[Any],
+    hooks: HookChain,
+    timeout: float | None,
+    denial: str | None,
+) -> tuple[int, ToolResultChunk]:
+    started = time.perf_counter()
+    resolved = tools.get(call.name)
+    for hook in hooks.tool_start:
+        await hook.on_tool_start(ctx, call)
+    if denial is not None:
+        outcome = ToolOutcome(None, denial)
+    elif resolved is None:
+        available = ", ".join(sorted(tools)) or "none"
+        outcome = ToolOutcome(None, f"Unknown tool {call.name!r}. Available tools: {available}.")
+    elif call.arguments_error is not None:
+        outcome = ToolOutcome(
+            None,
+            f"Could not call {call.name!r}: {call.arguments_error}. Send the arguments as a JSON object.",
+        )
+    else:
+        definition, toolset = resolved.definition, resolved.toolset
+        limit = definition.timeout if definition.timeout is not None else timeout
+
+        async def run(c: ToolCall) -> ToolOutcome:
+            return await outcome_of(c.name, toolset.call_tool(c.name, c.arguments, ctx), limit)
+
+        handler = hooks.tool_call(ctx, run) if hooks.tool_wrappers else run
+        try:
+            outcome = await handler(call)
+        except (KeyboardInterrupt, SystemExit) as exc:
+            raise _ToolAbort(exc) from None
+    chunk = ToolResultChunk(
+        call.id,
+        call.name,
+        outcome.output,
+        outcome.error,
+        call.arguments,
+        time.perf_counter() - started,
+        run_id=ctx.run_id,
+        turn=ctx.turn,
+    )
+    for hook in hooks.tool_end:
+        await hook.on_tool_end(ctx, call, chunk.to_result())
+    return index, chunk
+
+
+def _batches(calls: Sequence[ToolCall], tools: Mapping[str, ResolvedTool]) -> list[list[int]]:
+    """Group call indexes: runs of ordinary calls run together, a sequential tool alone."""
+    batches: list[list[int]] = []
+    for i, call in enumerate(calls):
+        resolved = tools.get(call.name)
+        if resolved is not None and resolved.definition.sequential:
+            batches.append([i])
+            batches.append([])
+        elif batches:
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+    return [b for b in batches if b]
+
+
+async def execute_tool_calls(
+    calls: Sequence[ToolCall],
+    tools: Mapping[str, ResolvedTool],
+    ctx: RunContext[Any],
+    *,
+    hooks: HookChain | None = None,
+    timeout: float | None = None,
+    retries: Mapping[str, int] | None = None,
+    denials: Mapping[str, str] | None = None,
+) -> AsyncGenerator[tuple[int, ToolResultChunk], None]:
+    """Run one turn's tool calls, concurrently where allowed; yield (index, result) as each
+    finishes. ``denials`` maps call ids to the text a denied call returns. Closing the generator
+    cancels the calls still running."""
+    chain = hooks if hooks is not None else HookChain(())
+    for batch in _batches(calls, tools):
+        tasks = []
+        for i in batch:
+            call = calls[i]
+            call_ctx = replace(ctx, tool_call=call, retry=(retries or {}).get(call.name, 0))
+            denial = (denials or {}).get(call.id)
+            tasks.append(asyncio.ensure_future(_run_one(i, call, tools, call_ctx, chain, timeout, denial)))
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                try:
+                    finished = await next_done
+                except _ToolAbort as abort:
+                    raise abort.exc from None
+                yield finished
+        finally:
+            pending = [t for t in tasks if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
