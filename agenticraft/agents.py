@@ -23,7 +23,7 @@ from agenticraft.core.memory import ConversationMemory
 from agenticraft.core.messages import Message
 from agenticraft.core.models import ModelLike
 from agenticraft.core.tools import Tool
-from agenticraft.reasoning.base import ReasoningPattern
+from agenticraft.reasoning.pattern import ReasoningPattern
 from agenticraft.reasoning.selector import create_pattern
 from agenticraft.reasoning.stream import ReasoningResponse, ReasoningStream
 

@@ -17,12 +17,10 @@ Every event round-trips through :meth:`StreamChunk.to_dict` and :func:`chunk_fro
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from agenticraft.core.messages import ToolCall, ToolResult, Usage
-
-if TYPE_CHECKING:
-    from agenticraft.core.response import AgentResponse, TraceStep
+from agenticraft.core.messages import ToolCall, ToolResult, Usage, tool_call_from_dict, usage_from_dict
+from agenticraft.core.response import AgentResponse, ExtensionStep, TraceStep, to_jsonable
 
 __all__ = [
     "ApprovalRequiredChunk",
@@ -72,8 +70,6 @@ class StreamChunk:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data, with the ``type`` tag first."""
-        from agenticraft.core.response import to_jsonable
-
         data: dict[str, Any] = to_jsonable(self)
         return data
 
@@ -223,8 +219,6 @@ class ExtensionChunk(StreamChunk):
 
     def trace_step(self) -> TraceStep | None:
         """The entry this event adds to the run's trace (``None``: none)."""
-        from agenticraft.core.response import ExtensionStep
-
         return ExtensionStep(self.name, self.payload)
 
 
@@ -279,9 +273,6 @@ def chunk_from_dict(data: dict[str, Any]) -> StreamChunk:
     >>> chunk_from_dict(TextChunk("Hi", turn=1).to_dict())
     TextChunk(run_id='', turn=1, content='Hi', part=0)
     """
-    from agenticraft.core.messages import tool_call_from_dict, usage_from_dict
-    from agenticraft.core.response import AgentResponse
-
     kind = data.get("type")
     cls = _KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:

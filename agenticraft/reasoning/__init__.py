@@ -41,11 +41,11 @@ from agenticraft.reasoning.base import (
     ModelCall,
     PatternResult,
     ReasoningContext,
-    ReasoningPattern,
     Selection,
 )
 from agenticraft.reasoning.chain_of_thought import ChainOfThought, ChainOfThoughtResult, ChainSample
 from agenticraft.reasoning.parsing import normalize_answer, parse_chain, parse_proposals, parse_value
+from agenticraft.reasoning.pattern import ReasoningPattern
 from agenticraft.reasoning.react import ReAct, ReActResult, ReActStep
 from agenticraft.reasoning.selector import PATTERNS, AutoPattern, create_pattern, heuristic_choice
 from agenticraft.reasoning.stream import ReasoningResponse, ReasoningStream

@@ -12,13 +12,12 @@ as :class:`ReasoningStepChunk` events the moment they happen.
 from __future__ import annotations
 
 import dataclasses
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any
 
 from agenticraft.core.agent import Agent
-from agenticraft.core.errors import AgentiCraftError, ProviderError, StreamInterruptedError
+from agenticraft.core.errors import AgentiCraftError, ProviderError
 from agenticraft.core.events import (
     RunEvent,
     TextChunk,
@@ -35,15 +34,11 @@ from agenticraft.core.provider import ModelSettings
 from agenticraft.core.response import AgentResponse, TraceStep, TurnStep
 from agenticraft.reasoning.steps import ReasoningStep, ReasoningStepChunk
 
-if TYPE_CHECKING:
-    from agenticraft.reasoning.stream import ReasoningResponse, ReasoningStream
-
 __all__ = [
     "BudgetExhaustedError",
     "ModelCall",
     "PatternResult",
     "ReasoningContext",
-    "ReasoningPattern",
     "Selection",
 ]
 
@@ -245,46 +240,6 @@ class ReasoningContext:
 
     def turn_steps(self) -> list[TurnStep]:
         return [s for s in self.steps if isinstance(s, TurnStep)]
-
-
-class ReasoningPattern(ABC):
-    """A reasoning algorithm that drives an agent's model.
-
-    Use one on any agent::
-
-        result = await TreeOfThoughts(beam_width=2).run(agent, "Use 4 9 10 13 to make 24.")
-        async for chunk in ChainOfThought().stream(agent, "..."):
-            ...
-    """
-
-    name: ClassVar[str]
-    max_model_calls: int | None = None
-
-    @abstractmethod
-    async def reason(self, ctx: ReasoningContext, task: str) -> PatternResult:
-        """Work on ``task`` through ``ctx`` and return the conclusion."""
-
-    def stream(self, agent: Agent, task: str, *, remember: bool = True) -> ReasoningStream:
-        """Stream the reasoning: reasoning-step events as they happen, then the answer."""
-        from agenticraft.reasoning.stream import ReasoningStream
-
-        return ReasoningStream(
-            agent,
-            task,
-            self.reason,
-            pattern=self.name,
-            max_model_calls=self.max_model_calls,
-            remember=remember,
-        )
-
-    async def run(self, agent: Agent, task: str, *, remember: bool = True) -> ReasoningResponse:
-        """Reason to the end; the response holds the answer, the steps and the whole trace."""
-        async with self.stream(agent, task, remember=remember) as handle:
-            async for _ in handle:
-                pass
-        if not handle.finished:
-            raise StreamInterruptedError("the reasoning was cancelled before it finished", handle.response)
-        return handle.response
 
 
 def config_error(pattern: str, message: str) -> AgentiCraftError:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from agenticraft.core.errors import ProviderError
-from agenticraft.reasoning.base import PatternResult, ReasoningContext, ReasoningPattern, config_error
+from agenticraft.reasoning.base import PatternResult, ReasoningContext, config_error
 from agenticraft.reasoning.parsing import (
     ParsedChain,
     ParsedStep,
@@ -24,6 +24,7 @@ from agenticraft.reasoning.parsing import (
     normalize_answer,
     parse_chain,
 )
+from agenticraft.reasoning.pattern import ReasoningPattern
 
 __all__ = ["COT_PROMPT", "ChainOfThought", "ChainOfThoughtResult", "ChainSample"]
 

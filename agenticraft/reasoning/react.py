@@ -14,7 +14,8 @@ from typing import ClassVar
 
 from agenticraft.core.errors import MaxTurnsExceededError, ToolRetriesExceededError
 from agenticraft.core.response import ToolStep, TraceStep, TurnStep
-from agenticraft.reasoning.base import PatternResult, ReasoningContext, ReasoningPattern, config_error
+from agenticraft.reasoning.base import PatternResult, ReasoningContext, config_error
+from agenticraft.reasoning.pattern import ReasoningPattern
 
 __all__ = ["REACT_SYSTEM", "ReAct", "ReActResult", "ReActStep", "split_final_answer"]
 

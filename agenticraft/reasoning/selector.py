@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from agenticraft.core.errors import AgentiCraftError, ConfigurationError
-from agenticraft.reasoning.base import PatternResult, ReasoningContext, ReasoningPattern, Selection
+from agenticraft.reasoning.base import PatternResult, ReasoningContext, Selection
 from agenticraft.reasoning.chain_of_thought import ChainOfThought
+from agenticraft.reasoning.pattern import ReasoningPattern
 from agenticraft.reasoning.react import ReAct
 from agenticraft.reasoning.tree_of_thoughts import TreeOfThoughts
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 from agenticraft.core.errors import ProviderError
-from agenticraft.reasoning.base import PatternResult, ReasoningContext, ReasoningPattern, config_error
+from agenticraft.reasoning.base import PatternResult, ReasoningContext, config_error
 from agenticraft.reasoning.parsing import Proposal, parse_proposals, parse_value
+from agenticraft.reasoning.pattern import ReasoningPattern
 from agenticraft.reasoning.tree import ThoughtNode, ThoughtTree
 
 __all__ = ["EVALUATE_PROMPT", "PROPOSE_PROMPT", "TreeOfThoughts", "TreeOfThoughtsResult"]
