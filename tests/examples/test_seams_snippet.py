@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from agenticraft import Agent, RunContext, RunHooks, Toolset, ToolDefinition, tool
+from agenticraft import Agent, RunContext, RunHooks, ToolDefinition, Toolset, tool
 from agenticraft.core.messages import Message, ToolCall
 from agenticraft.core.provider import StreamingProvider
 from agenticraft.providers._http import RetryPolicy
@@ -66,7 +66,7 @@ class AuditHooks(RunHooks):
         self.tools.append(f"{ctx.deps.user_id}:{call.name}")
 
 
-async def snippet(model: StreamingProvider) -> tuple[Agent[Deps], AuditHooks, Any, Any]:
+async def snippet(model: StreamingProvider) -> tuple[Agent[Deps], AuditHooks, Any]:
     audit = AuditHooks()
     agent: Agent[Deps] = Agent(
         model=model, tools=[orders, refund], toolsets=[MyToolset()], hooks=[audit], deps_type=Deps
@@ -77,7 +77,7 @@ async def snippet(model: StreamingProvider) -> tuple[Agent[Deps], AuditHooks, An
     call = first.pending_approvals[0]
     assert (call.name, call.arguments) == ("refund", {"order_id": "o7"})
     second = await agent.arun(approvals={call.id: True}, deps=Deps(db, "u42"), conversation_id="u42")
-    return agent, audit, first, second
+    return agent, audit, second
 
 
 def scripted(messages: list[Message], tools: list[ToolDefinition]) -> Any:
@@ -92,7 +92,7 @@ def scripted(messages: list[Message], tools: list[ToolDefinition]) -> Any:
 
 async def test_the_snippet_on_function_model() -> None:
     refunded.clear()
-    agent, audit, first, second = await snippet(FunctionModel(scripted))
+    agent, audit, second = await snippet(FunctionModel(scripted))
     assert refunded == ["o7"] and second.content == "Done: refunded o7."
     assert audit.tools == ["u42:orders", "u42:refund"]
     assert [m.role for m in agent.conversation("u42")] == [
@@ -115,7 +115,7 @@ async def test_the_snippet_on_the_local_openai_server() -> None:
         provider = OpenAIProvider(
             "gpt-4o-mini", base_url=server.base_url, api_key="k", retry=RetryPolicy(max_retries=0)
         )
-        agent, audit, first, second = await snippet(provider)
+        _, audit, second = await snippet(provider)
         bodies = [r.json() for r in server.requests]
     assert refunded == ["o7"] and second.content == "Refunded order o7."
     assert sorted(t["function"]["name"] for t in bodies[0]["tools"]) == ["orders", "refund", "status"]
