@@ -214,6 +214,37 @@ class AgentiCraft(Client):
         await self.provider.aclose()
 
 
+class AgentiCraftHooked(AgentiCraft):
+    """The same run with an observer on every turn and tool call and a pass-through wrapper
+    around every model turn (an async generator re-yielding each event): what telemetry and
+    durable execution add through the hooks seam."""
+
+    def __init__(self, protocol: str, base: str) -> None:
+        super().__init__(protocol, base)
+        from agenticraft import RunHooks
+
+        class Observer(RunHooks):
+            async def on_turn_end(self, ctx: Any, turn: Any) -> None:
+                self.turns = getattr(self, "turns", 0) + 1
+
+            async def wrap_model_turn(self, ctx: Any, request: Any, handler: Any) -> Any:
+                async for event in handler(request):
+                    yield event
+
+        self.hooks = [Observer()]
+
+    async def stream(self, on_text: OnText) -> None:
+        async for chunk in self.Agent(model=self.provider, hooks=self.hooks).stream(PROMPT):
+            if chunk.type == "text":
+                on_text(chunk.content)
+
+    async def tool_run(self, on_text: OnText) -> None:
+        agent = self.Agent(model=self.provider, tools=self.tools, hooks=self.hooks)
+        async for chunk in agent.stream(TOOL_PROMPT):
+            if chunk.type == "text":
+                on_text(chunk.content)
+
+
 # -- official SDKs ---------------------------------------------------------------------------------
 class OpenAIChunkClient(Client):
     """A client that streams OpenAI-shaped chunk objects; its tool loop is written by hand."""
@@ -444,6 +475,7 @@ class LiteLLM(OpenAIChunkClient):
 ADAPTERS: dict[str, type[Client]] = {
     "floor": Floor,
     "agenticraft": AgentiCraft,
+    "agenticraft-hooks": AgentiCraftHooked,
     "openai-sdk": OpenAISDK,
     "anthropic-sdk": AnthropicSDK,
     "ollama-sdk": OllamaSDK,
