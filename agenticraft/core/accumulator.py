@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, assert_never
 
 from agenticraft.core.events import (
     ProviderEvent,
@@ -133,29 +133,31 @@ class TurnAccumulator:
         return len(self.parts)  # the open part is the next one
 
     def feed(self, event: ProviderEvent) -> Iterable[RunEvent]:
-        if isinstance(event, TextChunk):
-            event.part = self.add_text(event.content)
-            event.turn = self.turn
-            return (event,)
-        if isinstance(event, ThinkingChunk):
-            self._add_thinking(event)
-            event.part = len(self.parts)
-            event.turn = self.turn
-            return (event,)
-        if isinstance(event, ToolCallDeltaChunk):
-            return self._add_call_fragment(event)
-        if isinstance(event, UsageChunk):
-            self.usage = event.usage
-            return ()
-        if isinstance(event, TurnEndChunk):
-            self.stop_reason = event.stop_reason
-            self.raw_stop_reason = event.raw_stop_reason
-            if event.model:
-                self.model = event.model
-            if event.usage.total_tokens:
+        match event:
+            case TextChunk():
+                event.part = self.add_text(event.content)
+                event.turn = self.turn
+                return (event,)
+            case ThinkingChunk():
+                self._add_thinking(event)
+                event.part = len(self.parts)
+                event.turn = self.turn
+                return (event,)
+            case ToolCallDeltaChunk():
+                return self._add_call_fragment(event)
+            case UsageChunk():
                 self.usage = event.usage
-            return ()
-        raise TypeError(f"not a provider event: {event!r}")
+                return ()
+            case TurnEndChunk():
+                self.stop_reason = event.stop_reason
+                self.raw_stop_reason = event.raw_stop_reason
+                if event.model:
+                    self.model = event.model
+                if event.usage.total_tokens:
+                    self.usage = event.usage
+                return ()
+            case _:
+                assert_never(event)
 
     # -- parts --------------------------------------------------------------------------
     def _open_parts(self) -> list[Part]:

@@ -17,7 +17,7 @@ from agenticraft.core.instructions import InstructionFunction, InstructionSource
 from agenticraft.core.limits import UsageLimits
 from agenticraft.core.loop import Approval, RunConfig, RunState, run_events
 from agenticraft.core.memory import DEFAULT_CONVERSATION, ConversationMemory, InMemoryConversation
-from agenticraft.core.messages import Message
+from agenticraft.core.messages import Message, Part, TextPart
 from agenticraft.core.models import ModelLike, parse_model_string, resolve_model
 from agenticraft.core.provider import ModelSettings, StreamingProvider
 from agenticraft.core.response import AgentResponse
@@ -26,7 +26,16 @@ from agenticraft.core.toolsets import FunctionToolset, Toolset
 
 __all__ = ["Agent", "AgentStream"]
 
-Prompt = str | Message
+Prompt = str | Message | Sequence[str | Part]
+"""A user prompt: text, a message, or a list of parts (text, and the content parts to come)."""
+
+
+def _user_message(prompt: Prompt | None) -> Message | None:
+    if prompt is None or isinstance(prompt, Message):
+        return prompt
+    if isinstance(prompt, str):
+        return Message.user(prompt)
+    return Message("user", [TextPart(p) if isinstance(p, str) else p for p in prompt])
 
 
 class AgentStream:
@@ -366,8 +375,7 @@ class Agent(Generic[DepsT]):
             exclusive=history is None,
             agent_name=self.name,
         )
-        message = prompt if isinstance(prompt, Message) or prompt is None else Message.user(prompt)
-        handle = AgentStream(RunState(config, message, approvals))
+        handle = AgentStream(RunState(config, _user_message(prompt), approvals))
         self._active.add(handle)
         return handle
 

@@ -282,3 +282,10 @@ def test_credentials_never_follow_a_switch_to_another_provider() -> None:
     assert agent.provider.api_key == "sk-ant"  # type: ignore[attr-defined]
     agent.set_provider("claude-haiku-4-5")
     assert agent.provider.api_key == "sk-ant"  # type: ignore[attr-defined]
+
+
+def test_a_prompt_may_be_a_list_of_parts() -> None:
+    from agenticraft.core.messages import TextPart
+
+    agent = Agent(model=FunctionModel(lambda m, t: f"{len(m[-1].parts)} parts: {m[-1].text}"))
+    assert agent.run(["Look at ", TextPart("this")]).content == "2 parts: Look at this"
