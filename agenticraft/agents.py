@@ -21,7 +21,7 @@ from agenticraft.core.agent import Agent
 from agenticraft.core.errors import ConfigurationError
 from agenticraft.core.memory import ConversationMemory
 from agenticraft.core.messages import Message
-from agenticraft.core.models import ModelLike
+from agenticraft.core.model_registry import ModelLike
 from agenticraft.core.tools import Tool
 from agenticraft.reasoning.pattern import ReasoningPattern
 from agenticraft.reasoning.selector import create_pattern

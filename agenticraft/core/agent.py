@@ -18,7 +18,7 @@ from agenticraft.core.limits import UsageLimits
 from agenticraft.core.loop import Approval, RunConfig, RunState, run_events
 from agenticraft.core.memory import DEFAULT_CONVERSATION, ConversationMemory, InMemoryConversation
 from agenticraft.core.messages import Message, Part, TextPart
-from agenticraft.core.models import ModelLike, parse_model_string, resolve_model
+from agenticraft.core.model_registry import ModelLike, parse_model_string, resolve_model
 from agenticraft.core.provider import ModelSettings, StreamingProvider
 from agenticraft.core.response import AgentResponse
 from agenticraft.core.tools import Tool

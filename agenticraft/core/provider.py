@@ -3,7 +3,7 @@
 A :class:`StreamingProvider` streams one model turn as provider events (``text``,
 ``thinking``, ``tool_call_delta``, ``usage`` and ``turn_end``); the shared accumulator turns
 them into parts, and the run loop adds the rest. Providers register their model strings in
-:mod:`agenticraft.core.models`; core never imports a provider.
+:mod:`agenticraft.core.model_registry`; core never imports a provider.
 """
 
 from __future__ import annotations

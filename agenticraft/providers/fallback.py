@@ -36,12 +36,12 @@ class FallbackProvider(StreamingProvider):
         base_url: str | None = None,
         api_key: str | None = None,
     ) -> None:
-        from agenticraft.core.models import resolve_model
+        from agenticraft.core.model_registry import resolve_model
 
         if not providers:
             raise ConfigurationError("FallbackProvider needs at least one model")
         if base_url is not None or api_key is not None:
-            from agenticraft.core.models import parse_model_string
+            from agenticraft.core.model_registry import parse_model_string
 
             kinds = {parse_model_string(p)[0] for p in providers if isinstance(p, str)}
             if len(kinds) > 1:

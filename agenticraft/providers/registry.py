@@ -1,4 +1,4 @@
-"""The built-in providers' entry in the model registry (:mod:`agenticraft.core.models`).
+"""The built-in providers' entry in the model registry (:mod:`agenticraft.core.model_registry`).
 
 :func:`register_models` is this package's ``agenticraft.models`` entry point, the same hook a
 plugin uses. Each adapter module is imported only when a model of its is resolved.
@@ -10,7 +10,7 @@ import importlib
 from collections.abc import Sequence
 
 from agenticraft.core.errors import ConfigurationError
-from agenticraft.core.models import ModelRegistry, parse_model_string, resolve_model
+from agenticraft.core.model_registry import ModelRegistry, parse_model_string, resolve_model
 from agenticraft.core.provider import StreamingProvider
 
 __all__ = ["BUILTIN_PROVIDERS", "parse_model_string", "register_models", "resolve_model"]

@@ -9,8 +9,18 @@ from typing import Any, get_args
 
 import agenticraft
 from agenticraft import Agent, tool
-from agenticraft.core.events import ExtensionChunk, RunEvent, StreamChunk, chunk_from_dict
-from agenticraft.core.messages import ToolCall
+from agenticraft.core.events import (
+    ExtensionChunk,
+    RunEvent,
+    StreamChunk,
+    TextChunk,
+    ThinkingChunk,
+    ToolCallChunk,
+    TurnEndChunk,
+    UsageChunk,
+    chunk_from_dict,
+)
+from agenticraft.core.messages import ToolCall, Usage
 from agenticraft.reasoning.steps import ReasoningStep, ReasoningStepChunk
 from agenticraft.testing import ScriptedModel, ScriptedTurn
 
@@ -81,3 +91,45 @@ def test_every_fold_and_renderer_ends_its_match_in_assert_never() -> None:
             last = match.cases[-1]
             assert isinstance(last.pattern, ast.MatchAs) and last.pattern.pattern is None
             assert "assert_never" in ast.unparse(last.body[0]), module
+
+
+def test_content_is_text_only_for_text_chunks() -> None:
+    assert TextChunk("hi").content == "hi"
+    others: list[StreamChunk] = [
+        ThinkingChunk("hmm"),
+        UsageChunk(Usage(1, 2)),
+        TurnEndChunk("end_turn"),
+        ToolCallChunk("c", "f", {}),
+    ]
+    assert [c.content for c in others] == ["", "", "", ""]
+    assert [c.type for c in others] == ["thinking", "usage", "turn_end", "tool_call"]
+    assert not hasattr(TextChunk("x"), "__dict__")  # slotted: cheap to make
+
+
+async def test_chunks_serialize_to_json_lines_that_fold_back() -> None:
+    model = ScriptedModel(
+        [ScriptedTurn(thinking="t", text="Hi ", tool_calls=[ToolCall("f", {"a": 1})]), "done"]
+    )
+
+    def f(a: int) -> str:
+        """F."""
+        return str(a)
+
+    lines = [json.dumps(c.to_dict()) async for c in Agent(model=model, tools=[f]).stream("x")]
+    decoded = [json.loads(line) for line in lines]
+    run_id = decoded[0]["run_id"]
+    assert len(run_id) == 32 and all(d["run_id"] == run_id for d in decoded)
+    assert decoded[0] == {
+        "type": "thinking",
+        "run_id": run_id,
+        "turn": 1,
+        "thinking": "t",
+        "signature": None,
+        "redacted": False,
+        "part": 0,
+    }
+    done = decoded[-1]
+    assert done["type"] == "done"
+    assert done["response"]["content"] == "Hi done"
+    assert done["response"]["usage"]["total_tokens"] > 0
+    assert done["response"]["messages"][1]["parts"][-1]["kind"] == "tool_call"

@@ -1,12 +1,30 @@
-"""The response's tool results pair with its tool calls, whatever order the calls finish in."""
+"""Tests."""
+
+from __future__ import annotations
 
 import asyncio
 
 from agenticraft import Agent, tool
-from agenticraft.core.events import ToolResultChunk
+from agenticraft.core.events import (
+    ToolResultChunk,
+)
 from agenticraft.core.fold import RunFold
 from agenticraft.core.messages import ToolCall
-from agenticraft.testing import ScriptedModel
+from agenticraft.testing import FunctionModel, ScriptedModel
+
+
+async def test_streaming_response_folds_any_chunk_stream_with_metrics() -> None:
+    folded = RunFold()
+    agent = Agent(model=FunctionModel(lambda m, t: "abcdefgh", chunk_size=2))
+    async for chunk in agent.stream("x"):
+        folded.add(chunk)
+    assert folded.text == "abcdefgh"
+    assert folded.chunk_count == 4 + 3  # four text pieces, usage, turn_end, done
+    assert folded.final is not None and folded.final.content == "abcdefgh"
+    assert folded.time_to_first_token is not None and folded.time_to_first_token >= 0
+    assert folded.duration >= folded.time_to_first_token
+    assert folded.tokens_per_second is not None and folded.tokens_per_second > 0
+    assert len(folded.trace.turns) == 1
 
 
 async def test_tool_results_follow_the_calls_not_the_finishing_order() -> None:

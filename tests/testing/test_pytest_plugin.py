@@ -1,3 +1,7 @@
+"""Tests."""
+
+from __future__ import annotations
+
 import pytest
 
 from agenticraft.core.errors import RealProviderCallBlocked

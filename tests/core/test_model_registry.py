@@ -11,7 +11,7 @@ import pytest
 import agenticraft
 from agenticraft import Agent
 from agenticraft.core.errors import ConfigurationError
-from agenticraft.core.models import MODELS, ModelRegistry, parse_model_string
+from agenticraft.core.model_registry import MODELS, ModelRegistry, parse_model_string
 from agenticraft.core.provider import StreamingProvider
 from agenticraft.testing import FunctionModel
 
