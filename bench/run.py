@@ -34,7 +34,7 @@ CLIENTS: list[tuple[str, str, str, str]] = [
     ("agenticraft", "openai", "agenticraft.providers.openai", "ours"),
     ("agenticraft", "anthropic", "agenticraft.providers.anthropic", "ours"),
     ("agenticraft", "ollama", "agenticraft.providers.ollama", "ours"),
-    ("agenticraft-hooks", "openai", "agenticraft.providers.openai", "ours"),
+    ("agenticraft-hooks", "openai", "agenticraft.providers.openai", "hooks"),
     ("openai-sdk", "openai", "openai", "sdk"),
     ("anthropic-sdk", "anthropic", "anthropic", "sdk"),
     ("ollama-sdk", "ollama", "ollama", "sdk"),

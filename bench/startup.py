@@ -17,6 +17,7 @@ if __name__ == "__main__":
     _MODULES = {
         "floor": "httpx2",
         "agenticraft": "agenticraft",
+        "agenticraft-hooks": "agenticraft",
         "openai-sdk": "openai",
         "anthropic-sdk": "anthropic",
         "ollama-sdk": "ollama",
