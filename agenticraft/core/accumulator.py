@@ -41,6 +41,8 @@ from agenticraft.core.messages import (
     ToolCall,
     ToolCallPart,
     Usage,
+    sendable,
+    sendable_text,
 )
 
 if TYPE_CHECKING:
@@ -164,11 +166,16 @@ class TurnAccumulator:
         """The parts still being streamed, as they stand."""
         parts: list[Part] = []
         if self._text is not None:
-            parts.append(TextPart("".join(self._text)))
+            parts.append(TextPart(sendable_text("".join(self._text))))
         if self._thinking is not None:
             signature = "".join(self._signature) if self._signature is not None else None
             parts.append(
-                ThinkingPart("".join(self._thinking), signature, self.provider_name or None, self._redacted)
+                ThinkingPart(
+                    sendable_text("".join(self._thinking)),
+                    signature,
+                    self.provider_name or None,
+                    self._redacted,
+                )
             )
         return parts
 
@@ -279,8 +286,9 @@ class TurnAccumulator:
                 continue
             if interrupted:
                 continue
-            raw = "".join(pending.fragments)
+            raw = sendable_text("".join(pending.fragments))
             arguments, error = parse_arguments(raw)
+            arguments = sendable(arguments)  # a "\\ud800" escape decodes to a lone surrogate
             call = ToolCall(pending.name, arguments, pending.id, raw, error)
             parts.append(ToolCallPart(call))
             events.append(

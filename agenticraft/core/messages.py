@@ -23,6 +23,8 @@ __all__ = [
     "ToolResultPart",
     "Usage",
     "message_from_dict",
+    "sendable",
+    "sendable_text",
     "message_to_dict",
     "messages_from_json",
     "messages_to_json",
@@ -178,6 +180,28 @@ class Message:
     @property
     def results(self) -> list[ToolResult]:
         return [p.result for p in self.parts if isinstance(p, ToolResultPart)]
+
+
+def sendable_text(text: str) -> str:
+    """``text`` as it can be sent: surrogate pairs (a character split across two stream deltas,
+    say) joined into their character, and lone surrogates (a file name that is not UTF-8, from
+    ``os.listdir``) replaced by U+FFFD. Text that is already valid comes back as is, at once."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
+
+def sendable(value: Any) -> Any:
+    """A JSON value with every string made :func:`sendable_text` (keys too)."""
+    if isinstance(value, str):
+        return sendable_text(value)
+    if isinstance(value, dict):
+        return {sendable_text(str(k)): sendable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [sendable(v) for v in value]
+    return value
 
 
 def tool_call_to_dict(call: ToolCall) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from typing import Any, TypeVar, overload
 
 from agenticraft.core.context import RunContext
 from agenticraft.core.errors import ToolCallError, ToolDefinitionError
+from agenticraft.core.messages import sendable_text
 from agenticraft.core.provider import ToolDefinition
 from agenticraft.core.tool_runner import TOOL_THREADS, await_with_timeout
 
@@ -101,7 +102,12 @@ class ToolOutcome:
 
 
 def tool_output_text(value: Any) -> str:
-    """The text a model gets for a tool's return value (JSON for anything but a string)."""
+    """The text a model gets for a tool's return value (JSON for anything but a string), made
+    sendable (:func:`~agenticraft.core.messages.sendable_text`)."""
+    return sendable_text(_as_text(value))
+
+
+def _as_text(value: Any) -> str:
     if isinstance(value, str):
         return value
     dump = getattr(value, "model_dump_json", None)
@@ -294,13 +300,13 @@ async def outcome_of(name: str, call: Awaitable[Any], timeout: float | None) -> 
             raise
         return ToolOutcome(None, f"Tool {name!r} was cancelled before it finished.")
     except ToolCallError as exc:
-        return ToolOutcome(None, str(exc))
+        return ToolOutcome(None, sendable_text(str(exc)))
     except ToolDefinitionError:
         raise
     except Exception as exc:  # a failing tool is reported to the model, not raised
         if isinstance(exc, _StopIterationInThread):
             exc = exc.original
-        return ToolOutcome(None, f"Tool {name!r} raised {type(exc).__name__}: {exc}")
+        return ToolOutcome(None, sendable_text(f"Tool {name!r} raised {type(exc).__name__}: {exc}"))
     try:
         return ToolOutcome(tool_output_text(value), None)
     except Exception as exc:  # a __str__ or model_dump_json that fails is the tool's failure

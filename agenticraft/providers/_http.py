@@ -35,6 +35,7 @@ from typing import Any, ClassVar
 import httpx2
 
 from agenticraft.core.errors import (
+    BadRequestError,
     ConfigurationError,
     ProviderConnectionError,
     ProviderError,
@@ -482,7 +483,16 @@ class HTTPProvider(StreamingProvider):
         """Stream one model turn over HTTP."""
         self.check_ready()
         check_request_allowed(self.url, self.name)
-        content = json.dumps(self.build_body(request), separators=(",", ":"), ensure_ascii=False).encode()
+        try:
+            content = json.dumps(self.build_body(request), separators=(",", ":"), ensure_ascii=False).encode()
+        except UnicodeEncodeError as exc:
+            bad = exc.object[max(0, exc.start - 20) : exc.end + 20] if isinstance(exc.object, str) else ""
+            raise BadRequestError(
+                f"the request cannot be sent: it holds text that is not valid Unicode ({exc.reason}) "
+                f"near {bad!r}; clean the prompt or instructions "
+                "(text from tools and models is cleaned already)",
+                provider=self.name,
+            ) from None
         headers = {**self.build_headers(), "accept-encoding": "identity", **self.extra_headers}
         client = await self.client()
         retry = self.retry

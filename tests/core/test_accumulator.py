@@ -196,3 +196,16 @@ async def test_a_run_with_a_shared_id_calls_both_tools_and_sends_distinct_result
     calls = model.requests[1][-2].tool_calls
     results = model.requests[1][-1].results
     assert [c.id for c in calls] == [r.tool_call_id for r in results] == ["call_0", "call_0_1"]
+
+
+def test_a_surrogate_pair_split_across_deltas_is_joined_and_a_lone_one_replaced() -> None:
+    import json
+
+    acc = TurnAccumulator("test", 1)
+    for piece in ["smile \ud83d", "\ude00 and a lone \udc80"]:
+        acc.feed(TextChunk(piece))
+    acc.feed(ToolCallDeltaChunk('{"path": "caf\\udce9.txt"}', 0, "c1", "read"))
+    _, turn = acc.finish()
+    assert turn.message.text == "smile \U0001f600 and a lone \ufffd"
+    assert turn.tool_calls[0].arguments == {"path": "caf\ufffd.txt"}
+    json.dumps([turn.message.text, turn.tool_calls[0].arguments], ensure_ascii=False).encode()  # sendable

@@ -468,3 +468,31 @@ async def test_a_result_that_cannot_be_turned_into_text_is_a_tool_error() -> Non
     response = await Agent(model=model, tools=[make]).arun("go")  # before: RuntimeError ended the run
     [result] = response.tool_results
     assert result.is_error and "no text for this" in result.content
+
+
+def test_a_tool_result_that_is_not_valid_unicode_does_not_poison_later_runs() -> None:
+    import json
+
+    from agenticraft.testing import FunctionModel
+
+    @tool
+    def listdir() -> list[str]:
+        """Files, one of them named in Latin-1 (os.listdir gives a lone surrogate)."""
+        return [b"caf\xe9.txt".decode("utf-8", "surrogateescape"), "notes.txt"]
+
+    sent: list[bytes] = []
+
+    def model(messages: list[Message], tools: object) -> object:
+        # what an adapter does with the conversation: it must encode
+        sent.append(
+            json.dumps(
+                [m.text for m in messages] + [r.content for m in messages for r in m.results],
+                ensure_ascii=False,
+            ).encode()
+        )
+        return ToolCall("listdir", {}, f"c{len(sent)}") if messages[-1].role == "user" else "two files"
+
+    agent = Agent(model=FunctionModel(model), tools=[listdir])
+    agent.run("What is here?")
+    assert agent.run("And now?").content == "two files"  # before: UnicodeEncodeError on every run
+    assert "caf\ufffd.txt" in agent.history[2].results[0].content

@@ -192,3 +192,18 @@ def test_reasoning_content_becomes_thinking_and_null_content_is_ignored() -> Non
             acc.feed(event)
     turn = acc.finish()[1]
     assert (turn.message.thinking, turn.text) == ("Let me see.", "Answer.")
+
+
+async def test_a_prompt_that_is_not_valid_unicode_is_a_typed_error_and_memory_stays_clean() -> None:
+    from agenticraft import Agent
+    from agenticraft.core.errors import BadRequestError
+    from agenticraft.providers.openai import OpenAIProvider
+    from agenticraft.testing.servers.openai import OpenAIServer
+
+    with OpenAIServer() as server:
+        server.add_stream("fine")
+        agent = Agent(model=OpenAIProvider("gpt-4o-mini", base_url=server.base_url, api_key="k"))
+        with pytest.raises(BadRequestError, match="not valid Unicode"):
+            await agent.arun("bad \udc80 prompt")
+        assert agent.history == [] and server.requests == []
+        assert (await agent.arun("good prompt")).content == "fine"
