@@ -21,6 +21,7 @@ from agenticraft.core.messages import Message, Part, TextPart
 from agenticraft.core.model_registry import ModelLike, parse_model_string, resolve_model
 from agenticraft.core.provider import ModelSettings, StreamingProvider
 from agenticraft.core.response import AgentResponse
+from agenticraft.core.tool_calls import MAX_TOOL_RESULT_CHARS
 from agenticraft.core.tools import Tool
 from agenticraft.core.toolsets import FunctionToolset, Toolset
 
@@ -160,6 +161,7 @@ class Agent(Generic[DepsT]):
     ``tools`` are functions (or ``@tool`` objects); ``toolsets`` other sources of tools;
     ``hooks`` observe and wrap each run; ``capabilities`` bundle all of these. ``deps_type``
     types the ``deps=`` that runs pass to tools and instructions through ``RunContext``.
+    ``max_tool_result_chars`` cuts a longer tool result (the model is told); ``None`` sends all.
     """
 
     def __init__(
@@ -177,6 +179,7 @@ class Agent(Generic[DepsT]):
         max_turns: int = 10,
         settings: ModelSettings | None = None,
         tool_timeout: float | None = None,
+        max_tool_result_chars: int | None = MAX_TOOL_RESULT_CHARS,
         usage_limits: UsageLimits | None = None,
         base_url: str | None = None,
         api_key: str | None = None,
@@ -199,6 +202,7 @@ class Agent(Generic[DepsT]):
         self.max_turns = max_turns
         self.settings = settings or ModelSettings()
         self.tool_timeout = tool_timeout
+        self.max_tool_result_chars = max_tool_result_chars
         self.usage_limits = usage_limits
         self.base_url = base_url
         self.api_key = api_key
@@ -374,6 +378,7 @@ class Agent(Generic[DepsT]):
             enter_toolsets=self._entered == 0,
             exclusive=history is None,
             agent_name=self.name,
+            max_tool_result_chars=self.max_tool_result_chars,
         )
         handle = AgentStream(RunState(config, _user_message(prompt), approvals))
         self._active.add(handle)

@@ -48,7 +48,7 @@ from agenticraft.core.memory import DEFAULT_CONVERSATION, ConversationMemory
 from agenticraft.core.messages import Message, Part, ToolCall, ToolResult
 from agenticraft.core.provider import ModelRequest, ModelSettings, StreamingProvider
 from agenticraft.core.response import AgentResponse
-from agenticraft.core.tool_calls import execute_tool_calls
+from agenticraft.core.tool_calls import MAX_TOOL_RESULT_CHARS, execute_tool_calls
 from agenticraft.core.toolsets import ResolvedTool, Toolset, resolve_tools
 
 __all__ = ["Approval", "RunConfig", "RunState", "run_events"]
@@ -80,6 +80,7 @@ class RunConfig:
     enter_toolsets: bool = True  # False inside ``async with agent:`` (entered there, once)
     exclusive: bool = True  # one run at a time on the conversation (False for history=[...])
     agent_name: str = ""
+    max_tool_result_chars: int | None = MAX_TOOL_RESULT_CHARS
 
 
 class RunState:
@@ -230,7 +231,14 @@ async def _tool_round(
     ctx.tool_calls += len(calls)
     results: list[ToolResult | None] = [None] * len(calls)
     runner = execute_tool_calls(
-        calls, tools, ctx, hooks=config.hooks, timeout=config.tool_timeout, retries=failures, denials=denials
+        calls,
+        tools,
+        ctx,
+        hooks=config.hooks,
+        timeout=config.tool_timeout,
+        retries=failures,
+        denials=denials,
+        max_result_chars=config.max_tool_result_chars,
     )
     try:
         async for index, chunk in runner:

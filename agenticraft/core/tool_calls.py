@@ -20,7 +20,22 @@ from agenticraft.core.messages import ToolCall
 from agenticraft.core.tools import ToolOutcome, outcome_of
 from agenticraft.core.toolsets import ResolvedTool
 
-__all__ = ["execute_tool_calls"]
+__all__ = ["MAX_TOOL_RESULT_CHARS", "execute_tool_calls", "truncate_result"]
+
+MAX_TOOL_RESULT_CHARS = 100_000
+"""The default cap on one tool result sent to the model (about 25k tokens). A result is sent
+again with every later request of the conversation, so a 50 MB one would make every later run
+fail or cost a fortune; past the cap it is cut, and the model is told."""
+
+
+def truncate_result(text: str, limit: int | None) -> str:
+    """``text`` cut to ``limit`` characters, with a note for the model saying so."""
+    if limit is None or len(text) <= limit:
+        return text
+    return (
+        text[:limit] + f"\n[truncated: the tool returned {len(text):,} characters; only the first "
+        f"{limit:,} are shown. Ask for less, or for a part of it.]"
+    )
 
 
 class _ToolAbort(Exception):
@@ -45,6 +60,7 @@ async def _run_one(
     hooks: HookChain,
     timeout: float | None,
     denial: str | None,
+    max_result_chars: int | None,
 ) -> tuple[int, ToolResultChunk]:
     started = time.perf_counter()
     resolved = tools.get(call.name)
@@ -72,10 +88,11 @@ async def _run_one(
             outcome = await handler(call)
         except (KeyboardInterrupt, SystemExit) as exc:
             raise _ToolAbort(exc) from None
+    output = outcome.output if outcome.output is None else truncate_result(outcome.output, max_result_chars)
     chunk = ToolResultChunk(
         call.id,
         call.name,
-        outcome.output,
+        output,
         outcome.error,
         call.arguments,
         time.perf_counter() - started,
@@ -111,6 +128,7 @@ async def execute_tool_calls(
     timeout: float | None = None,
     retries: Mapping[str, int] | None = None,
     denials: Mapping[str, str] | None = None,
+    max_result_chars: int | None = MAX_TOOL_RESULT_CHARS,
 ) -> AsyncGenerator[tuple[int, ToolResultChunk], None]:
     """Run one turn's tool calls, concurrently where allowed; yield (index, result) as each
     finishes. ``denials`` maps call ids to the text a denied call returns. Closing the generator
@@ -122,7 +140,11 @@ async def execute_tool_calls(
             call = calls[i]
             call_ctx = replace(ctx, tool_call=call, retry=(retries or {}).get(call.name, 0))
             denial = (denials or {}).get(call.id)
-            tasks.append(asyncio.ensure_future(_run_one(i, call, tools, call_ctx, chain, timeout, denial)))
+            tasks.append(
+                asyncio.ensure_future(
+                    _run_one(i, call, tools, call_ctx, chain, timeout, denial, max_result_chars)
+                )
+            )
         try:
             for next_done in asyncio.as_completed(tasks):
                 try:

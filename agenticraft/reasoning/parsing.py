@@ -298,8 +298,23 @@ def parse_value(text: str) -> tuple[float | None, str]:
 
 
 _FINAL = re.compile(
-    r"^\s*(?:\*\*|__)?\s*(?:final\s+answer|answer)\s*(?:\*\*|__)?\s*[:=\-\u2013\u2014]\s*(.*)$", re.I
+    r"^\s*(?:\*\*|__)?\s*(?:final\s+answer|answer)\s*(?:\*\*|__)?\s*[:=\-\u2013\u2014]\s*(?:\*\*|__)?\s*(.*)$",
+    re.I,
 )
+_FINAL_IS = re.compile(
+    r"^\s*(?:so,?\s+|therefore,?\s+|thus,?\s+)?(?:the\s+)?(?:final\s+)?answer\s+is\s*:?\s*(.+?)\.?\s*$", re.I
+)
+
+
+def final_answer(line: str) -> str | None:
+    """The answer a line states, in the usual forms (``Final answer: 24``, ``**Answer:** 24``,
+    ``The answer is 24.``, ``\\boxed{24}``), or ``None``."""
+    for pattern in (_FINAL, _FINAL_IS):
+        match = pattern.match(line)
+        if match is not None:
+            return match.group(1)
+    boxed = _BOXED.search(line)
+    return boxed.group(1) if boxed is not None else None
 
 
 def parse_proposals(text: str, limit: int) -> list[Proposal]:
@@ -320,9 +335,9 @@ def parse_proposals(text: str, limit: int) -> list[Proposal]:
         step = _STEP.match(line)
         if step is not None and step.group(1) is not None:  # "Step 2: ..." keeps only the body
             line = step.group(3)
-        final = _FINAL.match(line)
+        final = final_answer(line)
         if final is not None:
-            body, is_final = _clean(final.group(1)), True
+            body, is_final = _clean(final), True
         else:
             body, is_final = _clean(line), False
             if body.endswith(":"):

@@ -102,6 +102,16 @@ class ThoughtTree:
                 best = node
         return best
 
+    def best_attempt(self) -> ThoughtNode | None:
+        """When no solution survived: the node to answer with. Final answers come first, then the
+        highest value, then the deepest thought; ``None`` for an empty tree."""
+        candidates = [n for n in self.nodes if n is not self.root]
+        if not candidates:
+            return None
+        return max(
+            candidates, key=lambda n: (n.final, n.value if n.value is not None else -1.0, len(self.path(n)))
+        )
+
     def render(self) -> str:
         """An indented text view, one node a line."""
         lines: list[str] = []

@@ -318,6 +318,11 @@ class TreeOfThoughts(ReasoningPattern):
             result.answer, result.solved = best.thought, True
         else:
             result.stop_reason = "budget_exhausted" if result.budget_exhausted else "no_solution"
+            # the search's best attempt, unverified (solved stays False): better than nothing
+            attempt = tree.best_attempt()
+            if attempt is not None:
+                steps = [n.thought for n in tree.path(attempt) if n is not tree.root]
+                result.answer = attempt.thought if attempt.final else "\n".join(steps)
         ctx.step(
             f"search done: {len(tree.expanded)} expanded, {len(tree.pruned)} pruned, "
             f"{result.proposal_calls} proposal and {result.evaluation_calls} evaluation calls",

@@ -126,3 +126,20 @@ def test_parse_choice_and_heuristic() -> None:
     assert heuristic_choice("Why is the sky blue?", [])[0] == "chain_of_thought"
     assert heuristic_choice("Why is the sky blue?", ["get_weather"])[0] == "chain_of_thought"
     assert heuristic_choice("Look up the latest news", [])[0] == "chain_of_thought"  # no tools to look with
+
+
+def test_proposals_read_the_common_answer_markers_as_final() -> None:
+    from agenticraft.reasoning.parsing import parse_proposals
+
+    for line in [
+        "Final answer: 24",
+        "**Final answer:** 24",
+        "**Answer**: 24",
+        "The answer is 24.",
+        "So the answer is 24",
+        "\\boxed{24}",
+    ]:
+        [proposal] = parse_proposals(line, 3)
+        assert (proposal.text, proposal.final) == ("24", True), line
+    [plain] = parse_proposals("13 - 9 = 4 (left: 4 4 10)", 3)
+    assert not plain.final

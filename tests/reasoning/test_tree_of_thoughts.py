@@ -161,7 +161,11 @@ async def test_dfs_backtracks_out_of_a_dead_end_where_a_narrow_beam_fails() -> N
     assert dfs_model.peak["propose"] == 1  # depth-first: one state at a time
 
     narrow_response, narrow, _ = await run(TreeModel(TRAP, TRAP_VALUES), search="bfs", k=2, beam_width=1)
-    assert not narrow.solved and narrow_response.content == "" and narrow.stop_reason == "no_solution"
+    assert not narrow.solved and narrow.stop_reason == "no_solution"
+    attempt = narrow.tree.best_attempt()
+    assert attempt is not None and narrow_response.content == "\n".join(
+        n.thought for n in narrow.tree.path(attempt)
+    )  # the best-valued path, returned unverified
     assert statuses(narrow)["b"] == "pruned"
 
     wide_model = TreeModel(TRAP, TRAP_VALUES)
@@ -316,3 +320,19 @@ async def test_several_evaluations_of_a_state_are_averaged() -> None:
     assert (nodes["a"].value, nodes["a"].label) == (0.75, "mean")
     assert (nodes["b"].value, nodes["b"].status) == (0.25, "pruned")
     assert result.evaluation_calls == 6 and model.peak["evaluate"] == 4
+
+
+@pytest.mark.parametrize(
+    "reply", ["Final answer: 24", "**Final answer:** 24", "The answer is 24.", "\\boxed{24}"]
+)
+async def test_without_a_verified_solution_the_best_attempt_is_returned_unsolved(reply: str) -> None:
+    from agenticraft.reasoning import TreeOfThoughts
+
+    # the model answers every proposal and every evaluation with the same line: nothing is
+    # ever valued, so no branch is verified; the answer it kept giving is still the result
+    response = await TreeOfThoughts().run(
+        Agent(model=FunctionModel(lambda m, t: reply)), "Use 4 9 10 13 to make 24."
+    )
+    assert response.content == "24"
+    assert response.result is not None and response.result.solved is False
+    assert response.result.stop_reason == "no_solution"
