@@ -8,6 +8,9 @@ vendor's format lives here, once:
   agent that talks to that endpoint (clients are bound to a loop, and ``Agent.run`` starts a
   new loop per call); closed when its loop shuts down. A user-supplied ``http_client`` is used
   as is and never closed by us;
+- the base URL, checked when the provider is made (a malformed one is a
+  :class:`ConfigurationError`, never a retried request); credentials in it are sent as a
+  header and never shown (:mod:`agenticraft.providers._urls`);
 - the test guard (:func:`~agenticraft.core.network_guard.check_request_allowed`);
 - HTTP error statuses translated into our error tree, with the body's own message; redirects
   are errors too (never followed), and so is a web page where a stream belongs;
@@ -44,6 +47,7 @@ from agenticraft.core.errors import (
 )
 from agenticraft.core.network_guard import check_request_allowed
 from agenticraft.core.streaming import ModelRequest, ProviderEvent, StreamingProvider, TurnEndChunk
+from agenticraft.providers._urls import base_url_problem, redact_url, split_credentials
 
 __all__ = [
     "HTTPProvider",
@@ -340,7 +344,19 @@ class HTTPProvider(StreamingProvider):
         if not model:
             raise ConfigurationError(f"the {self.name} provider needs a model name")
         self.model = model
-        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        given = (base_url or self.default_base_url).strip().rstrip("/")
+        problem = base_url_problem(given)
+        if problem is None:
+            try:
+                httpx2.URL(given)
+            except httpx2.InvalidURL as exc:
+                problem = str(exc)
+        if problem is not None:
+            raise ConfigurationError(f"{self.name}: base_url {redact_url(given)!r} is not usable: {problem}")
+        # credentials in the URL travel as a header, so no URL we print or log carries them
+        self.base_url, credentials = split_credentials(given)
+        self._auth = httpx2.BasicAuth(*credentials) if credentials is not None else None
+        self._shown_base_url = redact_url(given)
         self.custom_base_url = base_url is not None
         self.api_key = (
             api_key if api_key is not None else os.environ.get(self.api_key_env or "", None) or None
@@ -353,7 +369,7 @@ class HTTPProvider(StreamingProvider):
         self._httpx_timeout = self.timeouts.for_httpx()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.model!r}, base_url={self.base_url!r})"
+        return f"{type(self).__name__}({self.model!r}, base_url={self._shown_base_url!r})"
 
     # -- subclass hooks -------------------------------------------------------------------
     @abstractmethod
@@ -417,7 +433,7 @@ class HTTPProvider(StreamingProvider):
         status = response.status_code
         location = response.headers.get("location")
         if status < 400 and location:
-            message = f"HTTP {status}: redirected to {location} (not followed: correct base_url)"
+            message = f"HTTP {status}: redirected to {redact_url(location)} (not followed: correct base_url)"
         error_class = error_for_status(status)
         return error_class(
             message or f"HTTP {status} {response.reason_phrase}".strip(),
@@ -446,7 +462,10 @@ class HTTPProvider(StreamingProvider):
         request = client.build_request(
             "POST", self.url, content=content, headers=headers, timeout=self._httpx_timeout
         )
-        response = await client.send(request, stream=True)
+        if self._auth is not None:
+            response = await client.send(request, stream=True, auth=self._auth)
+        else:
+            response = await client.send(request, stream=True)
         try:
             # Redirects are not followed: a 301/302 would turn the POST into a GET, and a
             # redirect to another host would pass by the test guard and carry the key there.
