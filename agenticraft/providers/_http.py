@@ -279,7 +279,9 @@ def _shape_error(exc: BaseException, provider: str) -> ProviderError:
     return error
 
 
-def _transport_error(exc: BaseException, provider: str) -> ProviderError:
+def _transport_error(exc: BaseException, provider: str, url: str) -> ProviderError:
+    """Our error for an httpx one; a connection error or timeout names the address tried
+    (``url`` has no credentials: see :mod:`agenticraft.providers._urls`)."""
     error: ProviderError
     if not isinstance(exc, httpx2.TransportError):  # e.g. a body that fails to decompress
         error = StreamProtocolError(f"{type(exc).__name__}: {exc}", provider=provider)
@@ -287,10 +289,10 @@ def _transport_error(exc: BaseException, provider: str) -> ProviderError:
         return error
     if isinstance(exc, httpx2.TimeoutException):
         kind = type(exc).__name__
-        error = ProviderTimeoutError(f"{kind}: {str(exc) or 'timed out'}", provider=provider)
+        error = ProviderTimeoutError(f"{kind}: {str(exc) or 'timed out'} ({url})", provider=provider)
     else:
         error = ProviderConnectionError(
-            f"{type(exc).__name__}: {str(exc) or 'connection failed'}", provider=provider
+            f"{type(exc).__name__}: {str(exc) or 'connection failed'} ({url})", provider=provider
         )
     error.__cause__ = exc
     return error
@@ -518,7 +520,7 @@ class HTTPProvider(StreamingProvider):
                 )
                 error.__cause__ = exc
             except httpx2.HTTPError as exc:
-                error = _transport_error(exc, self.name)
+                error = _transport_error(exc, self.name, self.url)
             except _SHAPE_ERRORS as exc:
                 raise _shape_error(exc, self.name) from exc
             if attempt >= retry.max_retries or not error.is_transient:
@@ -570,7 +572,7 @@ class HTTPProvider(StreamingProvider):
             for event in parser.close():
                 yield event
         except httpx2.HTTPError as exc:
-            raise _transport_error(exc, self.name) from exc
+            raise _transport_error(exc, self.name, self.url) from exc
         except _SHAPE_ERRORS as exc:
             raise _shape_error(exc, self.name) from exc
         finally:

@@ -405,3 +405,10 @@ async def test_credentials_in_base_url_are_sent_as_basic_auth_and_never_shown(
     # what httpx made of the URL's userinfo before, now explicitly
     assert server.requests[0].headers["authorization"] == "Basic dXNlcjpzay1zZWNyZXQ="
 
+
+async def test_a_connection_error_names_the_address_tried() -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    provider = OpenAIProvider("m", base_url=url, retry=RetryPolicy(max_retries=0))
+    with pytest.raises(ProviderConnectionError) as caught:
+        await provider.complete(REQUEST)
+    assert f"{url}/chat/completions" in str(caught.value)
