@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from agenticraft import Agent, StreamingResponse
+from agenticraft import Agent, AgentiCraftError, StreamingResponse
 from agenticraft.core.streaming import StreamingProvider
 
 PROMPT = "In two sentences: why do streaming APIs matter for chat interfaces?"
@@ -203,4 +203,7 @@ def cli(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    cli()
+    try:
+        cli()
+    except AgentiCraftError as exc:  # no key, no server, a refused key: one line, not a traceback
+        sys.exit(f"error: {exc}")
