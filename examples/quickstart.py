@@ -10,7 +10,7 @@ import asyncio
 import sys
 from typing import Literal
 
-from agenticraft import Agent, tool
+from agenticraft import Agent, AgentiCraftError, tool
 from agenticraft.core.messages import Message
 from agenticraft.core.provider import ToolDefinition
 from agenticraft.testing import FunctionModel, ToolCall
@@ -55,4 +55,7 @@ async def main(model: str | None) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else None))
+    try:
+        asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else None))
+    except AgentiCraftError as exc:  # no key, no server, a refused key: one line, not a traceback
+        sys.exit(f"error: {exc}")

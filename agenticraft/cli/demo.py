@@ -1,5 +1,8 @@
 """``agenticraft demo``: the framework at work in one minute, offline, without any key.
 
+The same demo model serves ``chat --offline``, ``run --offline`` and ``agenticraft serve``
+(:func:`demo_server`, :class:`DemoProvider`).
+
 Four short scenes with one agent: a streamed run with a tool call, memory across two turns,
 the reasoning trace of the first run and a Chain of Thought with a majority vote, and an
 answer interrupted midway whose partial text stays in the conversation. Everything goes over
@@ -19,15 +22,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx2
+
 from agenticraft.core.agent import Agent
 from agenticraft.core.messages import ToolCall
 from agenticraft.core.tools import tool
+from agenticraft.providers.openai import OpenAIProvider
 from agenticraft.testing.servers import RecordedRequest, ScriptedResponse
 from agenticraft.testing.servers.openai import OpenAIServer, ScriptedToolCall, openai_stream_events
 
 from .session import EXIT_OK, Answer, stream_answer
 
-__all__ = ["DemoTurn", "demo_reply", "get_weather", "run_demo"]
+__all__ = ["DEMO_MODEL", "DemoProvider", "DemoTurn", "demo_reply", "demo_server", "get_weather", "run_demo"]
+
+#: the model name the demo server answers to (any name works; this one is shown)
+DEMO_MODEL = "agenticraft-demo"
 
 _WEATHER = {"paris": "18°C and sunny", "london": "12°C with light rain", "tokyo": "22°C and clear"}
 
@@ -136,10 +145,35 @@ def _respond(request: RecordedRequest, call: int, delay: float) -> ScriptedRespo
         reasoning=turn.thinking or None,
         tool_calls=calls,
         usage=(prompt_tokens, output_tokens),
-        model="agenticraft-demo",
+        model=DEMO_MODEL,
         text_piece=6,
     )
     return ScriptedResponse(200, {"content-type": "text/event-stream"}, events, delay=delay)
+
+
+def demo_server(*, delay: float = 0.02, port: int = 0) -> OpenAIServer:
+    """A local OpenAI-protocol server (not started) whose model is :func:`demo_reply`."""
+    calls = itertools.count()
+    return OpenAIServer(handler=lambda request: _respond(request, next(calls), delay), port=port)
+
+
+class DemoProvider(OpenAIProvider):
+    """The demo model on a local :func:`demo_server`: an OpenAI provider with a client of its
+    own that reads no proxy from the environment (none may stand between us and 127.0.0.1),
+    closed by :meth:`aclose`."""
+
+    def __init__(self, server: OpenAIServer) -> None:
+        super().__init__(DEMO_MODEL, base_url=server.base_url)
+
+    async def client(self) -> httpx2.AsyncClient:
+        if self.http_client is None or self.http_client.is_closed:
+            self.http_client = httpx2.AsyncClient(trust_env=False, timeout=None)
+        return self.http_client
+
+    async def aclose(self) -> None:
+        if self.http_client is not None:
+            await self.http_client.aclose()
+            self.http_client = None
 
 
 def run_demo(*, delay: float = 0.02) -> int:
@@ -151,18 +185,12 @@ def run_demo(*, delay: float = 0.02) -> int:
 
 
 async def _scenes(console: Any, delay: float) -> int:
-    import httpx2
     from rich.rule import Rule
-
-    from agenticraft.providers.openai import OpenAIProvider
 
     from .render import RichRenderer
 
-    calls = itertools.count()
-    server = OpenAIServer(handler=lambda request: _respond(request, next(calls), delay)).start()
-    # no proxy from the environment may stand between us and 127.0.0.1
-    http_client = httpx2.AsyncClient(trust_env=False, timeout=None)
-    model = OpenAIProvider("agenticraft-demo", base_url=server.base_url, http_client=http_client)
+    server = demo_server(delay=delay).start()
+    model = DemoProvider(server)
     agent = Agent(name="demo", instructions="You are a concise assistant.", model=model, tools=[get_weather])
     where = f"a local OpenAI-protocol server at {server.base_url} (real HTTP, SSE)"
 
@@ -222,7 +250,7 @@ async def _scenes(console: Any, delay: float) -> int:
         )
         await ask("Please go on.")
     finally:
-        await http_client.aclose()
+        await model.aclose()
         server.stop()
     console.print(f"\n[dim]{len(server.requests)} requests went over HTTP to {server.base_url}[/dim]")
     console.print()
@@ -230,5 +258,7 @@ async def _scenes(console: Any, delay: float) -> int:
     console.print("agenticraft providers            which providers are configured here")
     console.print('agenticraft run "Hi" --model …   one answer (add --json for the event stream)')
     console.print("agenticraft chat                 an interactive chat; Ctrl-C stops an answer")
+    console.print("agenticraft chat --offline       the same chat with this demo model: no key, no network")
+    console.print("agenticraft serve --port 8000    this demo model as a local OpenAI-protocol server")
     console.print("agenticraft new my-agent         a project with an agent, a tool and passing tests")
     return EXIT_OK

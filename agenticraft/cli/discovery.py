@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from agenticraft.core.errors import ConfigurationError
+from agenticraft.providers import redact_url
 
 __all__ = [
     "DEFAULT_MODELS",
@@ -36,6 +37,8 @@ DEFAULT_MODELS: dict[str, str] = {
 }
 
 _KEY_VARIABLES: dict[str, str] = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+#: the server a provider talks to when no --base-url is given (a local one needs no key)
+_BASE_URL_VARIABLES: dict[str, str] = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}
 
 #: short, because a missing Ollama must not make every command feel slow
 OLLAMA_PROBE_TIMEOUT = 0.3
@@ -104,22 +107,27 @@ def discover(env: Mapping[str, str] | None = None, *, probe: bool = True) -> lis
     for name, variable in _KEY_VARIABLES.items():
         found = bool(env.get(variable, "").strip())
         detail = f"{variable} is set" if found else f"{variable} is not set"
+        server = env.get(_BASE_URL_VARIABLES[name], "").strip()
+        if server:
+            detail += f"; {_BASE_URL_VARIABLES[name]}={redact_url(server)}"
         statuses.append(ProviderStatus(name, found, detail, DEFAULT_MODELS[name]))
     base_url = ollama_base_url(env)
     models = probe_ollama(base_url) if probe else None
+    shown = redact_url(base_url)
     if models is None:
-        statuses.append(ProviderStatus("ollama", False, f"no server at {base_url}", DEFAULT_MODELS["ollama"]))
+        statuses.append(ProviderStatus("ollama", False, f"no server at {shown}", DEFAULT_MODELS["ollama"]))
     else:
         pulled = f"{len(models)} model{'s' if len(models) != 1 else ''}"
         default = models[0] if models else DEFAULT_MODELS["ollama"]
-        statuses.append(ProviderStatus("ollama", True, f"running at {base_url} ({pulled})", default, models))
+        statuses.append(ProviderStatus("ollama", True, f"running at {shown} ({pulled})", default, models))
     return statuses
 
 
 HOW_TO_CONFIGURE = (
     "no model configured: pass --model provider:model (e.g. openai:gpt-4o-mini), set "
     "AGENTICRAFT_MODEL, set OPENAI_API_KEY or ANTHROPIC_API_KEY, or start Ollama "
-    "(`ollama serve`); `agenticraft demo` runs offline without any of these"
+    "(`ollama serve`); without any of these, --offline uses the demo model "
+    "(`agenticraft demo` shows it)"
 )
 
 
@@ -147,5 +155,5 @@ def resolve_cli_model(
         ollama = discover(env)[-1]
     if ollama.available:
         base_url = ollama_base_url(env)
-        return Resolution(ollama.model_string, f"Ollama at {base_url}")
+        return Resolution(ollama.model_string, f"Ollama at {redact_url(base_url)}")
     raise NoModelError(HOW_TO_CONFIGURE)

@@ -9,19 +9,25 @@ configuration error, 3 provider error (key refused, unknown model, unreachable s
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import traceback
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from agenticraft import __version__
 
 from .session import EXIT_FAILED, EXIT_USAGE, UsageError, exit_code_for
 
+if TYPE_CHECKING:
+    from agenticraft.core.agent import Agent
+
 __all__ = ["build_parser", "main"]
 
 _EPILOG = """\
-new here? run `agenticraft demo`: it shows streaming, tools, memory and interruption offline.
+new here? run `agenticraft demo`: it shows streaming, tools, memory and interruption offline;
+then `agenticraft chat --offline` talks to the same demo model, no key and no network needed.
 exit codes: 0 ok, 1 run failed, 2 usage or configuration error, 3 provider error, 130 Ctrl-C."""
 
 
@@ -32,7 +38,16 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         help="provider:model, e.g. openai:gpt-4o-mini, anthropic:claude-sonnet-4-6, ollama:llama3.2 "
         "(default: AGENTICRAFT_MODEL, then the first provider with a key, then a local Ollama)",
     )
-    parser.add_argument("--base-url", help="another server speaking the provider's protocol")
+    parser.add_argument(
+        "--base-url",
+        help="another server speaking the provider's protocol, e.g. http://127.0.0.1:8000/v1 "
+        "(default: OPENAI_BASE_URL / ANTHROPIC_BASE_URL / OLLAMA_HOST)",
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="use the demo model on a local server: no key, no network (its tool: get_weather)",
+    )
     parser.add_argument("-s", "--system", help="instructions for the agent")
     parser.add_argument(
         "-t",
@@ -43,6 +58,21 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         help="give the agent a tool (a function in a module or a path/to/file.py); repeatable",
     )
     parser.add_argument("--max-turns", type=int, default=10, help="model turns per answer (default 10)")
+
+
+def _add_delay_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--delay",
+        type=float,
+        default=0.02,
+        help="seconds between streamed pieces (default 0.02; 0 for as fast as possible)",
+    )
+
+
+def _check_delay(delay: float) -> float:
+    if not math.isfinite(delay) or delay < 0:
+        raise UsageError(f"--delay must be a number of seconds, 0 or more (not {delay:g})")
+    return delay
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,12 +96,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-q", "--quiet", action="store_true", help="no usage line after the answer")
 
     demo = commands.add_parser("demo", help="see AgentiCraft work, offline and without keys")
-    demo.add_argument(
-        "--delay",
-        type=float,
-        default=0.02,
-        help="seconds between streamed pieces (default 0.02; 0 for as fast as possible)",
+    _add_delay_option(demo)
+
+    serve = commands.add_parser(
+        "serve", help="serve the demo model as a local OpenAI-protocol server (no key, no network)"
     )
+    serve.add_argument(
+        "-p", "--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0: any free one)"
+    )
+    _add_delay_option(serve)
 
     new = commands.add_parser("new", help="create a new agent project")
     new.add_argument("name", help="the project directory to create")
@@ -96,7 +129,14 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if command == "demo":
         from .demo import run_demo
 
-        return run_demo(delay=max(0.0, args.delay))
+        return run_demo(delay=_check_delay(args.delay))
+    if command == "serve":
+        from .serve import serve
+
+        delay = _check_delay(args.delay)
+        if not 0 <= args.port <= 65535:
+            raise UsageError(f"--port must be from 0 to 65535, not {args.port}")
+        return serve(port=args.port, delay=delay)
     if command == "new":
         from .scaffold import create_project
 
@@ -111,7 +151,15 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     if args.max_turns < 1:
         raise UsageError("--max-turns must be at least 1")
+    if args.base_url is not None:
+        from agenticraft.providers import base_url_problem, redact_url
+
+        problem = base_url_problem(args.base_url.strip().rstrip("/"))
+        if problem is not None:
+            raise UsageError(f"--base-url {redact_url(args.base_url)!r} is not usable: {problem}")
     prompt = _prompt_text(args.prompt) if command == "run" else ""
+    if args.offline:
+        return _offline(args, prompt)
     resolution = resolve_cli_model(args.model)
     agent = build_agent(
         resolution.model,
@@ -120,13 +168,37 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         base_url=args.base_url,
         max_turns=args.max_turns,
     )
-    if command == "chat":
+    return _answer(args, agent, prompt, resolution.source)
+
+
+def _answer(args: argparse.Namespace, agent: Agent, prompt: str, source: str) -> int:
+    if args.command == "chat":
         from .chat import run_chat
 
-        return run_chat(agent, model_source=resolution.source)
+        return run_chat(agent, model_source=source)
     from .oneshot import run_once
 
     return run_once(agent, prompt, json_mode=args.json, quiet=args.quiet)
+
+
+def _offline(args: argparse.Namespace, prompt: str) -> int:
+    """``chat`` or ``run`` with the demo model on a local server, for as long as they last."""
+    if args.model or args.base_url:
+        raise UsageError("--offline uses the demo model: leave out --model and --base-url")
+    from .demo import DemoProvider, demo_server, get_weather
+    from .session import build_agent
+
+    server = demo_server(delay=0.01).start()
+    try:
+        agent = build_agent(
+            DemoProvider(server),
+            tools=[get_weather, *args.tool],
+            system=args.system,
+            max_turns=args.max_turns,
+        )
+        return _answer(args, agent, prompt, f"--offline, at {server.base_url}")
+    finally:
+        server.stop()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -141,7 +213,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code_for(KeyboardInterrupt())
     except ImportError as exc:
         if exc.name == "rich":
-            print("agenticraft: the command line needs rich: pip install 'agenticraft[cli]'", file=sys.stderr)
+            print(
+                "agenticraft: the command line needs rich: pip install rich "
+                "(or pip install -e '.[cli]' in the repository)",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         return _internal_error(exc)
     except Exception as exc:

@@ -25,7 +25,8 @@ def _renderer(json_mode: bool, quiet: bool) -> Renderer:
 
         from .render import RichRenderer
 
-        return RichRenderer(Console(highlight=False), show_stats=not quiet)
+        # one answer, then exit: a stopped answer is kept in no conversation
+        return RichRenderer(Console(highlight=False), show_stats=not quiet, conversation=False)
     return PlainRenderer(sys.stdout, sys.stderr, show_stats=not quiet)
 
 

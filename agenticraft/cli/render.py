@@ -73,8 +73,9 @@ def _step_text(chunk: ReasoningStepChunk) -> str:
     return f"{step.number}: {where}{preview(step.description, 100)}{confidence}"
 
 
-def format_stats(folded: RunFold, *, interrupted: bool) -> str:
-    """The line shown after an answer: tokens, time, speed, model."""
+def format_stats(folded: RunFold, *, interrupted: bool, conversation: bool = True) -> str:
+    """The line shown after an answer: tokens, time, speed, model. ``conversation``: whether
+    the answer stays in a conversation that goes on (``chat``), so a partial one is kept."""
     parts: list[str] = []
     usage = folded.usage
     if usage.total_tokens:
@@ -89,16 +90,18 @@ def format_stats(folded: RunFold, *, interrupted: bool) -> str:
     if folded.model:
         parts.append(folded.model)
     if interrupted:
-        parts.insert(0, f"interrupted after {len(folded.text)} characters (kept in the conversation)")
+        kept = " (kept in the conversation)" if conversation else ""
+        parts.insert(0, f"interrupted after {len(folded.text)} characters{kept}")
     return " · ".join(parts)
 
 
 class RichRenderer:
     """Live rendering for a terminal (rich must be installed: the ``cli`` extra)."""
 
-    def __init__(self, console: Console, *, show_stats: bool = True) -> None:
+    def __init__(self, console: Console, *, show_stats: bool = True, conversation: bool = True) -> None:
         self.console = console
         self.show_stats = show_stats
+        self.conversation = conversation
         self._live: Live | None = None
         self._kind: Literal["text", "thinking"] | None = None
         self._buffer: list[str] = []
@@ -227,24 +230,32 @@ class RichRenderer:
         if interrupted:
             self.console.print("[yellow]⏹ interrupted[/yellow]", highlight=False)
         if self.show_stats and folded is not None:
-            self.console.print(format_stats(folded, interrupted=interrupted), style="dim", highlight=False)
+            stats = format_stats(folded, interrupted=interrupted, conversation=self.conversation)
+            self.console.print(stats, style="dim", highlight=False)
 
 
 class PlainRenderer:
-    """For pipes: answer text to ``out`` as it arrives; tools, thinking and stats to ``info``."""
+    """For pipes: answer text to ``out`` as it arrives; tools, thinking and stats to ``info``.
+    Used by ``run``, which keeps no conversation (``conversation`` as in :func:`format_stats`)."""
 
-    def __init__(self, out: IO[str], info: IO[str], *, show_stats: bool = True) -> None:
+    def __init__(
+        self, out: IO[str], info: IO[str], *, show_stats: bool = True, conversation: bool = False
+    ) -> None:
         self.out = out
         self.info = info
         self.show_stats = show_stats
+        self.conversation = conversation
         self._thinking = False
+
+    def _end_thinking(self) -> None:
+        if self._thinking:
+            self.info.write("\n")
+            self._thinking = False
 
     def chunk(self, chunk: RunEvent) -> None:
         match chunk:
             case TextChunk():
-                if self._thinking:
-                    self.info.write("\n")
-                    self._thinking = False
+                self._end_thinking()
                 self.out.write(chunk.content)
                 self.out.flush()
             case ThinkingChunk():
@@ -253,6 +264,7 @@ class PlainRenderer:
                     self.info.write(chunk.thinking)
                     self.info.flush()
             case ToolCallStartChunk():
+                self._end_thinking()
                 self.info.write(f"[tool {chunk.name} started]\n")
             case ToolResultChunk():
                 call = _call_text(chunk.name, chunk.arguments)
@@ -278,20 +290,33 @@ class PlainRenderer:
         if folded is not None and folded.text and not folded.text.endswith("\n"):
             self.out.write("\n")
         self.out.flush()
+        self._end_thinking()
         if self.show_stats and folded is not None:
-            self.info.write(format_stats(folded, interrupted=interrupted) + "\n")
+            stats = format_stats(folded, interrupted=interrupted, conversation=self.conversation)
+            self.info.write(stats + "\n")
         self.info.flush()
 
 
 class JsonRenderer:
-    """``--json``: each event as ``json.dumps(chunk.to_dict())`` on its own line, flushed."""
+    """``--json``: each event as ``json.dumps(chunk.to_dict())`` on its own line, flushed.
+
+    A run stopped by Ctrl-C has no ``done`` event; it ends with ``{"type": "interrupted",
+    "response": ...}`` instead (the partial response, shaped as ``done``'s), so a reader can
+    tell a stopped run from a cut pipe.
+    """
 
     def __init__(self, out: IO[str]) -> None:
         self.out = out
 
     def chunk(self, chunk: RunEvent) -> None:
-        self.out.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+        self._line(chunk.to_dict())
+
+    def _line(self, data: dict[str, Any]) -> None:
+        self.out.write(json.dumps(data, ensure_ascii=False) + "\n")
         self.out.flush()
 
     def close(self, folded: RunFold | None, *, interrupted: bool) -> None:
+        if interrupted and folded is not None:
+            partial = folded.to_response(interrupted=True, stop_reason="interrupted")
+            self._line({**DoneChunk(partial).to_dict(), "type": "interrupted"})
         self.out.flush()

@@ -2,6 +2,8 @@
 
 It holds a ``pyproject.toml``, an agent with one tool, and tests that play the model with
 :class:`agenticraft.testing.FunctionModel`, so they run offline, without a key, in a second.
+The tests need the project's ``dev`` extras (pytest, pytest-asyncio for ``async def`` tests):
+the README and the "Next:" hints install them first.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ requires-python = ">=3.11"
 dependencies = ["agenticraft>={version}"]
 
 [project.optional-dependencies]
-dev = ["pytest>=8"]
+# the tests' tools: `pip install -e '.[dev]'`
+dev = ["pytest>=8", "pytest-asyncio>=0.24"]
 
 [tool.hatch.build.targets.wheel]
 packages = ["{package}"]
@@ -38,6 +41,9 @@ packages = ["{package}"]
 [tool.pytest.ini_options]
 testpaths = ["tests"]
 pythonpath = ["."]
+# `async def` tests run on their own event loop, no marker needed (pytest-asyncio)
+asyncio_mode = "auto"
+asyncio_default_fixture_loop_scope = "function"
 # any request to a real model provider fails the test: tests stay offline and free
 addopts = "-q --agenticraft-block-real-providers"
 """
@@ -55,7 +61,7 @@ from __future__ import annotations
 import os
 import sys
 
-from agenticraft import Agent, StreamingProvider, tool
+from agenticraft import Agent, AgentiCraftError, ConfigurationError, StreamingProvider, tool
 
 INSTRUCTIONS = "You are a helpful assistant. When asked how many words a text has, use count_words."
 
@@ -77,21 +83,24 @@ def build_agent(model: str | StreamingProvider | None = None) -> Agent:
     return Agent(name="{name}", instructions=INSTRUCTIONS, model=chosen, tools=[count_words])
 
 
-def main() -> None:
+def main() -> int:
     prompt = " ".join(sys.argv[1:]) or "How many words are in 'to be or not to be'?"
-    print(build_agent().run(prompt).content)
+    try:
+        print(build_agent().run(prompt).content)
+    except AgentiCraftError as exc:  # no key, no server, a refused key: one line, not a traceback
+        print(f"{name}: error: {{exc}}", file=sys.stderr)
+        return 2 if isinstance(exc, ConfigurationError) else 1
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
 '''
 
 _TEST = '''\
 """The agent's tests, offline: FunctionModel plays the model, the tool runs for real."""
 
 from __future__ import annotations
-
-import asyncio
 
 from agenticraft import Message
 from agenticraft.testing import FunctionModel, ToolCall
@@ -119,12 +128,9 @@ def test_the_agent_calls_the_tool_and_answers_with_its_result() -> None:
     assert [t.name for t in model.requests[0].tools] == ["count_words"]
 
 
-def test_the_answer_streams_in_pieces() -> None:
-    async def pieces() -> list[str]:
-        agent = build_agent(FunctionModel(fake_model, chunk_size=3))
-        return [chunk.content async for chunk in agent.stream("Count the words") if chunk.content]
-
-    received = asyncio.run(pieces())
+async def test_the_answer_streams_in_pieces() -> None:
+    agent = build_agent(FunctionModel(fake_model, chunk_size=3))
+    received = [chunk.content async for chunk in agent.stream("Count the words") if chunk.content]
     assert len(received) > 1
     assert "".join(received) == "That text has 6 words."
 '''
@@ -135,9 +141,19 @@ _README = """\
 An AI agent built with [AgentiCraft](https://github.com/agenticraft/agenticraft).
 
 ```bash
+pip install -e '.[dev]'               # the tests' tools: pytest and pytest-asyncio
 python -m pytest                      # offline: the model is played by agenticraft.testing
 export AGENTICRAFT_MODEL=openai:gpt-4o-mini OPENAI_API_KEY=...
 python -m {package}.agent "How many words are in 'to be or not to be'?"
+```
+
+Without a key, `python -m {package}.agent` says so in one line. To try it on a model that
+needs none, serve AgentiCraft's demo model locally and point the agent at it:
+
+```bash
+agenticraft serve --port 8000 &        # stop it later with: kill %1
+export OPENAI_BASE_URL=http://127.0.0.1:8000/v1 AGENTICRAFT_MODEL=openai:agenticraft-demo
+python -m {package}.agent "Tell me a story about a lighthouse."
 ```
 
 The agent is in `{package}/agent.py`; add tools there and test them in `tests/`.
@@ -184,6 +200,7 @@ def create_project(target: str) -> int:
     print(f"Created {target}/ with an agent ({package}/agent.py) and its tests (tests/test_agent.py).")
     print("Next:")
     print(f"  cd {target}")
+    print("  pip install -e '.[dev]'   # the tests need pytest and pytest-asyncio (the dev extras)")
     print("  python -m pytest          # passes offline, no key needed")
     print(f"  python -m {package}.agent \"How many words are in 'to be or not to be'?\"")
     return EXIT_OK

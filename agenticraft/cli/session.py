@@ -27,6 +27,7 @@ from agenticraft.core.errors import (
     ProviderTimeoutError,
 )
 from agenticraft.core.fold import RunFold
+from agenticraft.core.provider import StreamingProvider
 from agenticraft.core.response import AgentResponse
 from agenticraft.core.tools import Tool, as_tool
 
@@ -106,16 +107,16 @@ def load_tool(spec: str) -> Tool:
 
 
 def build_agent(
-    model: str,
+    model: str | StreamingProvider,
     *,
-    tools: Sequence[str] = (),
+    tools: Sequence[str | Tool] = (),
     system: str | None = None,
     base_url: str | None = None,
     max_turns: int = 10,
 ) -> Agent:
     """The agent for ``chat`` and ``run``; its provider is created now, so a missing key or an
     unknown model is reported before the first prompt."""
-    loaded = [load_tool(spec) for spec in tools]
+    loaded = [load_tool(spec) if isinstance(spec, str) else spec for spec in tools]
     agent = Agent(
         name="agenticraft",
         instructions=system,
@@ -126,7 +127,18 @@ def build_agent(
     )
     check_ready = getattr(agent.provider, "check_ready", None)
     if callable(check_ready):  # a missing key is known now, not after the first prompt
-        check_ready()
+        try:
+            check_ready()
+        except ConfigurationError as exc:
+            # the provider's message speaks to Python code (api_key=...); say it for a shell
+            env = getattr(agent.provider, "api_key_env", None)
+            if not env:
+                raise
+            name = getattr(agent.provider, "name", "the provider")
+            raise UsageError(
+                f"no API key for {name}: set {env} (export {env}=...), or use --base-url for a "
+                "server that needs none; --offline tries chat and run without any key"
+            ) from exc
     return agent
 
 

@@ -29,4 +29,8 @@ def show_providers() -> int:
         console.print(f"\n[yellow]{exc}[/yellow]")
     else:
         console.print(f"\ndefault model: [bold]{resolution.model}[/bold] (from {resolution.source})")
+    console.print(
+        "[dim]a local OpenAI-compatible server: --base-url http://127.0.0.1:8000/v1 or OPENAI_BASE_URL "
+        "(no key needed); no key at all: --offline, or `agenticraft serve` for a local demo server[/dim]"
+    )
     return EXIT_OK

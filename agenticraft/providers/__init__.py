@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from agenticraft.providers._http import HTTPProvider, RetryPolicy, Timeouts, close_shared_clients
+    from agenticraft.providers._urls import base_url_problem, redact_url
     from agenticraft.providers.anthropic import AnthropicProvider
     from agenticraft.providers.fallback import FallbackProvider
     from agenticraft.providers.ollama import OllamaProvider
@@ -25,8 +26,10 @@ __all__ = [
     "OpenAIProvider",
     "RetryPolicy",
     "Timeouts",
+    "base_url_problem",
     "close_shared_clients",
     "parse_model_string",
+    "redact_url",
     "resolve_model",
 ]
 
@@ -39,6 +42,8 @@ _LAZY = {
     "RetryPolicy": "agenticraft.providers._http",
     "Timeouts": "agenticraft.providers._http",
     "close_shared_clients": "agenticraft.providers._http",
+    "base_url_problem": "agenticraft.providers._urls",
+    "redact_url": "agenticraft.providers._urls",
     "parse_model_string": "agenticraft.providers.registry",
     "resolve_model": "agenticraft.providers.registry",
 }

@@ -8,6 +8,9 @@ vendor's format lives here, once:
   agent that talks to that endpoint (clients are bound to a loop, and ``Agent.run`` starts a
   new loop per call); closed when its loop shuts down. A user-supplied ``http_client`` is used
   as is and never closed by us;
+- the base URL, checked when the provider is made (a malformed one is a
+  :class:`ConfigurationError`, never a retried request); credentials in it are sent as a
+  header and never shown (:mod:`agenticraft.providers._urls`);
 - the test guard (:func:`~agenticraft.core.network_guard.check_request_allowed`);
 - HTTP error statuses translated into our error tree, with the body's own message; redirects
   are errors too (never followed), and so is a web page where a stream belongs;
@@ -46,6 +49,7 @@ from agenticraft.core.errors import (
 from agenticraft.core.events import ProviderEvent, TurnEndChunk
 from agenticraft.core.network_guard import check_request_allowed
 from agenticraft.core.provider import ModelRequest, StreamingProvider
+from agenticraft.providers._urls import base_url_problem, redact_url, split_credentials
 
 __all__ = [
     "HTTPProvider",
@@ -277,7 +281,9 @@ def _shape_error(exc: BaseException, provider: str) -> ProviderError:
     return error
 
 
-def _transport_error(exc: BaseException, provider: str) -> ProviderError:
+def _transport_error(exc: BaseException, provider: str, url: str) -> ProviderError:
+    """Our error for an httpx one; a connection error or timeout names the address tried
+    (``url`` has no credentials: see :mod:`agenticraft.providers._urls`)."""
     error: ProviderError
     if not isinstance(exc, httpx2.TransportError):  # e.g. a body that fails to decompress
         error = StreamProtocolError(f"{type(exc).__name__}: {exc}", provider=provider)
@@ -285,10 +291,10 @@ def _transport_error(exc: BaseException, provider: str) -> ProviderError:
         return error
     if isinstance(exc, httpx2.TimeoutException):
         kind = type(exc).__name__
-        error = ProviderTimeoutError(f"{kind}: {str(exc) or 'timed out'}", provider=provider)
+        error = ProviderTimeoutError(f"{kind}: {str(exc) or 'timed out'} ({url})", provider=provider)
     else:
         error = ProviderConnectionError(
-            f"{type(exc).__name__}: {str(exc) or 'connection failed'}", provider=provider
+            f"{type(exc).__name__}: {str(exc) or 'connection failed'} ({url})", provider=provider
         )
     error.__cause__ = exc
     return error
@@ -342,7 +348,19 @@ class HTTPProvider(StreamingProvider):
         if not model:
             raise ConfigurationError(f"the {self.name} provider needs a model name")
         self.model = model
-        self.base_url = (base_url or self.default_base_url).rstrip("/")
+        given = (base_url or self.default_base_url).strip().rstrip("/")
+        problem = base_url_problem(given)
+        if problem is None:
+            try:
+                httpx2.URL(given)
+            except httpx2.InvalidURL as exc:
+                problem = str(exc)
+        if problem is not None:
+            raise ConfigurationError(f"{self.name}: base_url {redact_url(given)!r} is not usable: {problem}")
+        # credentials in the URL travel as a header, so no URL we print or log carries them
+        self.base_url, credentials = split_credentials(given)
+        self._auth = httpx2.BasicAuth(*credentials) if credentials is not None else None
+        self._shown_base_url = redact_url(given)
         self.custom_base_url = base_url is not None
         self.api_key = (
             api_key if api_key is not None else os.environ.get(self.api_key_env or "", None) or None
@@ -355,7 +373,7 @@ class HTTPProvider(StreamingProvider):
         self._httpx_timeout = self.timeouts.for_httpx()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.model!r}, base_url={self.base_url!r})"
+        return f"{type(self).__name__}({self.model!r}, base_url={self._shown_base_url!r})"
 
     # -- subclass hooks -------------------------------------------------------------------
     @abstractmethod
@@ -419,7 +437,7 @@ class HTTPProvider(StreamingProvider):
         status = response.status_code
         location = response.headers.get("location")
         if status < 400 and location:
-            message = f"HTTP {status}: redirected to {location} (not followed: correct base_url)"
+            message = f"HTTP {status}: redirected to {redact_url(location)} (not followed: correct base_url)"
         error_class = error_for_status(status)
         return error_class(
             message or f"HTTP {status} {response.reason_phrase}".strip(),
@@ -448,7 +466,10 @@ class HTTPProvider(StreamingProvider):
         request = client.build_request(
             "POST", self.url, content=content, headers=headers, timeout=self._httpx_timeout
         )
-        response = await client.send(request, stream=True)
+        if self._auth is not None:
+            response = await client.send(request, stream=True, auth=self._auth)
+        else:
+            response = await client.send(request, stream=True)
         try:
             # Redirects are not followed: a 301/302 would turn the POST into a GET, and a
             # redirect to another host would pass by the test guard and carry the key there.
@@ -510,7 +531,7 @@ class HTTPProvider(StreamingProvider):
                 )
                 error.__cause__ = exc
             except httpx2.HTTPError as exc:
-                error = _transport_error(exc, self.name)
+                error = _transport_error(exc, self.name, self.url)
             except _SHAPE_ERRORS as exc:
                 raise _shape_error(exc, self.name) from exc
             if attempt >= retry.max_retries or not error.is_transient:
@@ -562,7 +583,7 @@ class HTTPProvider(StreamingProvider):
             for event in parser.close():
                 yield event
         except httpx2.HTTPError as exc:
-            raise _transport_error(exc, self.name) from exc
+            raise _transport_error(exc, self.name, self.url) from exc
         except _SHAPE_ERRORS as exc:
             raise _shape_error(exc, self.name) from exc
         finally:

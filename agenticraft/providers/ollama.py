@@ -206,11 +206,13 @@ class OllamaStreamParser(StreamParser):
     makes the ids of tool calls that arrive without one.
     """
 
-    __slots__ = ("_calls", "_lines", "done", "model", "turn")
+    __slots__ = ("_calls", "_lines", "done", "model", "requested_model", "turn")
 
-    def __init__(self, turn: int = 1) -> None:
+    def __init__(self, turn: int = 1, requested_model: str = "") -> None:
         super().__init__()
         self.turn = turn
+        #: the model the request named, for the hint when the server speaks another protocol
+        self.requested_model = requested_model
         self._lines = NDJSONDecoder()
         self._calls = 0
         self.model = ""
@@ -257,9 +259,18 @@ class OllamaStreamParser(StreamParser):
             if obj.get("done"):
                 self._done(obj, out)
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise StreamProtocolError(
-                f"malformed line in the stream: {line[:200]!r}", provider=PROVIDER, body=line
-            ) from exc
+            raise StreamProtocolError(self._malformed(line), provider=PROVIDER, body=line) from exc
+
+    def _malformed(self, line: str) -> str:
+        if line.lstrip().startswith("data:"):
+            # An SSE event where NDJSON belongs: an OpenAI-compatible server (vLLM, LM Studio,
+            # llama.cpp...) answered. Bare names like gpt-oss-20b route to Ollama on purpose.
+            model = self.requested_model or self.model or "<model>"
+            return (
+                f"the server answered with server-sent events ({line[:40]!r}...): this looks like an "
+                f"OpenAI-protocol server, not Ollama; use the model 'openai:{model}' with its base URL"
+            )
+        return f"malformed line in the stream: {line[:200]!r}"
 
     def _done(self, obj: dict[str, Any], out: list[ProviderEvent]) -> None:
         self.done = True
@@ -337,7 +348,7 @@ class OllamaProvider(HTTPProvider):
         return build_request_body(request, self.model)
 
     def new_parser(self) -> OllamaStreamParser:
-        return OllamaStreamParser(self._turn)
+        return OllamaStreamParser(self._turn, self.model)
 
     def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         """Stream one model turn.

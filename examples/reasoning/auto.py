@@ -17,7 +17,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import sys
 
+from agenticraft import AgentiCraftError
 from agenticraft.agents import ReasoningAgent
 from agenticraft.core.messages import Message, ToolCall
 from agenticraft.core.provider import ToolDefinition
@@ -109,4 +111,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except AgentiCraftError as exc:  # no key, no server, a refused key: one line, not a traceback
+        sys.exit(f"error: {exc}")

@@ -14,8 +14,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import sys
 from itertools import count
 
+from agenticraft import AgentiCraftError
 from agenticraft.agents import ReasoningAgent
 from agenticraft.core.messages import Message
 from agenticraft.core.provider import ToolDefinition
@@ -91,4 +93,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except AgentiCraftError as exc:  # no key, no server, a refused key: one line, not a traceback
+        sys.exit(f"error: {exc}")

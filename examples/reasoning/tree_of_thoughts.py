@@ -20,8 +20,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import sys
 from itertools import combinations
 
+from agenticraft import AgentiCraftError
 from agenticraft.agents import ReasoningAgent
 from agenticraft.core.messages import Message
 from agenticraft.core.provider import StreamingProvider, ToolDefinition
@@ -203,4 +205,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except AgentiCraftError as exc:  # no key, no server, a refused key: one line, not a traceback
+        sys.exit(f"error: {exc}")

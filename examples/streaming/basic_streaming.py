@@ -19,7 +19,7 @@ import socket
 import sys
 from typing import Any
 
-from agenticraft import Agent, tool
+from agenticraft import Agent, AgentiCraftError, tool
 from agenticraft.core.events import TextChunk, ToolCallChunk, ToolResultChunk
 
 PROMPT = "What's the weather in Paris? Answer in one short sentence."
@@ -118,4 +118,7 @@ def cli(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    cli()
+    try:
+        cli()
+    except AgentiCraftError as exc:  # no key, no server, a refused key: one line, not a traceback
+        sys.exit(f"error: {exc}")

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from agenticraft import Agent, StreamingResponse
+from agenticraft import Agent, AgentiCraftError, RunFold
 from agenticraft.core.provider import StreamingProvider
 
 PROMPT = "In two sentences: why do streaming APIs matter for chat interfaces?"
@@ -39,7 +39,7 @@ class Lane:
 
     label: str
     provider: StreamingProvider
-    folded: StreamingResponse = field(default_factory=StreamingResponse)
+    folded: RunFold = field(default_factory=RunFold)
     error: str | None = None
     done: bool = False
 
@@ -203,4 +203,7 @@ def cli(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    cli()
+    try:
+        cli()
+    except AgentiCraftError as exc:  # no key, no server, a refused key: one line, not a traceback
+        sys.exit(f"error: {exc}")

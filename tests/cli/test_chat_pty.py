@@ -146,3 +146,25 @@ def test_run_in_a_terminal_renders_markdown_and_the_usage_line(openai_server: Op
     assert "# Plan" not in screen and "**" not in screen  # rendered, not raw Markdown
     assert "Plan" in screen and "• first step" in screen and "• second step" in screen
     assert "5 in · 4 out tokens" in screen
+
+
+def test_chat_offline_talks_to_the_demo_model_without_a_key() -> None:
+    child = pexpect.spawn(
+        CLI[0],
+        [*CLI[1:], "chat", "--offline"],
+        env=offline_env(TERM="xterm-256color", COLUMNS="100", LINES="40"),
+        encoding="utf-8",
+        dimensions=(40, 100),
+        timeout=20,
+    )
+    child.expect("agenticraft chat")
+    child.expect(r"openai:agenticraft-demo \(from --offline")
+    child.expect_exact(PROMPT)
+    child.sendline("What is the weather in Tokyo?")
+    child.expect("get_weather")
+    child.expect("22°C and clear")
+    child.expect_exact(PROMPT)
+    child.sendline("Which city did I just ask you about?")
+    child.expect("Tokyo")  # the demo model answers from the conversation it was sent
+    child.expect_exact(PROMPT)
+    leave_with_ctrl_d(child)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pexpect
-from cli_helpers import CLI, offline_env, run_cli
+from cli_helpers import CLI, assert_one_line_error, offline_env, run_cli
 
 from agenticraft.cli.demo import INTERRUPT_AFTER, STORY, DemoTurn, demo_reply
 
@@ -77,3 +77,8 @@ def test_the_demo_model_reads_the_conversation_it_is_sent() -> None:
     chain = [{"role": "user", "content": "Two trains. Think step by step."}]
     assert demo_reply(chain, call=0).text.endswith("Answer: 215 minutes")
     assert demo_reply(chain, call=2).text.endswith("Answer: 180 minutes")
+
+
+def test_a_negative_or_non_finite_delay_is_refused() -> None:
+    for delay in ("-1", "nan", "inf"):
+        assert_one_line_error(run_cli(["demo", "--delay", delay]), 2, "--delay must be")

@@ -120,3 +120,25 @@ def test_the_providers_command_without_anything_says_how_to_configure() -> None:
     assert result.returncode == 0, result.stderr
     assert "no model configured" in result.stdout and "agenticraft demo" in result.stdout
     assert "no server at http://127.0.0.1:9" in result.stdout
+
+
+def test_discover_shows_the_base_url_variables_without_their_credentials() -> None:
+    env = {
+        "OLLAMA_HOST": "http://user:sk-ollama@127.0.0.1:9",
+        "OPENAI_BASE_URL": "http://user:sk-secret@127.0.0.1:8000/v1",
+    }
+    statuses = {s.name: s for s in discover(env, probe=False)}
+    assert (
+        statuses["openai"].detail == "OPENAI_API_KEY is not set; OPENAI_BASE_URL=http://***@127.0.0.1:8000/v1"
+    )
+    assert statuses["anthropic"].detail == "ANTHROPIC_API_KEY is not set"
+    assert statuses["ollama"].detail == "no server at http://***@127.0.0.1:9"
+
+
+def test_the_providers_command_says_how_to_use_a_local_server_or_none() -> None:
+    env = offline_env(COLUMNS="200", OPENAI_BASE_URL="http://127.0.0.1:8000/v1")
+    result = run_cli(["providers"], env=env)
+    assert result.returncode == 0, result.stderr
+    assert "OPENAI_BASE_URL=http://127.0.0.1:8000/v1" in result.stdout
+    for hint in ("--base-url", "--offline", "agenticraft serve"):
+        assert hint in result.stdout

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from cli_helpers import CLI, assert_one_line_error, offline_env, run_cli
 
-from agenticraft.testing.servers.openai import OpenAIServer, ScriptedToolCall
+from agenticraft.testing.servers import ScriptedResponse
+from agenticraft.testing.servers.openai import OpenAIServer, ScriptedToolCall, openai_stream_events
 
 TOOLS_MODULE = '''
 def shout(text: str) -> str:
@@ -118,8 +119,53 @@ def test_ctrl_c_stops_the_answer_keeps_what_arrived_and_exits_130(openai_server:
     assert process.returncode == 130, errors
     assert (received + rest).strip() == "The first words arrived"
     assert "interrupted after 23 characters" in errors
+    # `run` keeps no conversation, so it does not claim the partial answer was kept in one
+    assert "conversation" not in errors
     assert "Traceback" not in errors
     assert openai_server.wait_until(lambda: openai_server.exchanges[0].client_disconnected)
+
+
+def test_json_stopped_by_ctrl_c_ends_with_an_interrupted_event(openai_server: OpenAIServer) -> None:
+    # the text deltas only (no finish chunk, no [DONE]), then the stream stays open
+    pieces = openai_stream_events("The first words arrived", usage=None)[:-2]
+    openai_server.add(ScriptedResponse(200, {"content-type": "text/event-stream"}, pieces, hang=True))
+    process = subprocess.Popen(
+        [*CLI, "run", "Talk", "--json", *model_args(openai_server)],
+        env=offline_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines: list[str] = []
+    text = ""
+    while text != "The first words arrived":
+        line = process.stdout.readline()
+        assert line, "the answer never arrived"
+        lines.append(line)
+        text += json.loads(line).get("content", "")
+    process.send_signal(signal.SIGINT)
+    rest, errors = process.communicate(timeout=30)
+    assert process.returncode == 130, errors
+    events = [json.loads(line) for line in [*lines, *rest.splitlines()]]
+    last = events[-1]
+    assert last["type"] == "interrupted"
+    assert last["response"]["content"] == "The first words arrived"
+    assert last["response"]["interrupted"] is True
+    assert "done" not in [e["type"] for e in events]
+
+
+def test_offline_answers_with_the_demo_model_without_a_key_or_network() -> None:
+    result = run_cli(["run", "What is the weather in Paris?", "--offline"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "It is **18°C and sunny** in Paris right now. A good day for a walk.\n"
+    assert "[tool get_weather(city=Paris) -> 18°C and sunny]" in result.stderr
+    assert "agenticraft-demo" in result.stderr
+
+
+def test_offline_refuses_a_model_or_a_base_url() -> None:
+    result = run_cli(["run", "Hi", "--offline", "--model", "openai:gpt-4o-mini"])
+    assert_one_line_error(result, 2, "--offline", "--model")
 
 
 # -- user mistakes: one line on stderr, a non-zero exit, never a traceback ----------------
@@ -133,6 +179,45 @@ def test_no_model_anywhere_says_how_to_configure_one() -> None:
 
 def test_no_key_for_the_provider_is_a_configuration_error() -> None:
     assert_one_line_error(run_cli(["run", "Hi", "--model", "openai:gpt-4o-mini"]), 2, "OPENAI_API_KEY")
+
+
+def test_the_missing_key_message_names_the_variable_and_the_options_not_python() -> None:
+    result = run_cli(["run", "Hi", "--model", "anthropic:claude-sonnet-4-6"])
+    assert_one_line_error(result, 2, "set ANTHROPIC_API_KEY", "--base-url", "--offline")
+    assert "api_key=" not in result.stderr
+
+
+def test_a_malformed_base_url_is_a_usage_error_naming_the_option_and_sends_nothing(
+    openai_server: OpenAIServer,
+) -> None:
+    port = openai_server.url.rpartition(":")[2]
+    cases = {
+        f"htp://127.0.0.1:{port}/v1": "the scheme must be http or https, not 'htp'",
+        "http://127.0.0.1:80a0/v1": "the port must be a number",
+        "127.0.0.1:8000/v1": "it needs a scheme",
+    }
+    for base_url, problem in cases.items():
+        result = run_cli(["run", "Hi", "--model", "openai:m", "--base-url", base_url])
+        assert_one_line_error(result, 2, f"--base-url {base_url!r}", problem)
+    assert openai_server.requests == []
+
+
+def test_a_malformed_openai_base_url_variable_is_a_configuration_error() -> None:
+    result = run_cli(
+        ["run", "Hi", "--model", "openai:m"], env=offline_env(OPENAI_BASE_URL="http://host:port/v1")
+    )
+    assert_one_line_error(result, 2, "base_url 'http://host:port/v1'", "the port must be a number")
+
+
+def test_credentials_in_the_base_url_never_reach_the_terminal(openai_server: OpenAIServer) -> None:
+    openai_server.add_error(401, "Incorrect API key provided", type="invalid_request_error")
+    base_url = openai_server.base_url.replace("http://", "http://user:sk-secret@")
+    result = run_cli(["run", "Hi", "--model", "openai:m", "--base-url", base_url])
+    assert_one_line_error(result, 3, "Incorrect API key provided")
+    assert "sk-secret" not in result.stderr + result.stdout
+    bad = run_cli(["run", "Hi", "--model", "openai:m", "--base-url", "htp://user:sk-secret@host/v1"])
+    assert_one_line_error(bad, 2, "'htp://***@host/v1'")
+    assert "sk-secret" not in bad.stderr
 
 
 def test_a_model_string_with_an_unknown_provider_is_a_usage_error() -> None:
@@ -158,7 +243,7 @@ def test_a_rejected_key_is_a_provider_error(openai_server: OpenAIServer) -> None
 def test_an_unreachable_server_is_a_provider_error() -> None:
     # OLLAMA_HOST is the discard port (see offline_env): nothing answers there
     result = run_cli(["run", "Hi", "--model", "ollama:llama3.2"])
-    assert_one_line_error(result, 3, "ollama: ", "ollama serve")
+    assert_one_line_error(result, 3, "ollama: ", "ollama serve", "http://127.0.0.1:9/api/chat")
 
 
 def test_bad_tool_paths_are_usage_errors(tmp_path: Path) -> None:

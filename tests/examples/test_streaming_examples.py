@@ -53,3 +53,18 @@ def test_multi_provider_stream_offline_compares_all_three_protocols() -> None:
         row = next(line for line in out.splitlines() if line.startswith(label) and " ms " in line)
         assert re.search(r"\d+ ms\s+[\d.]+\s+" + usage + r"\s+[\d.]+s$", row), row
     assert "all providers done in" in out
+
+
+def test_basic_streaming_with_a_real_model_and_no_key_says_so_in_one_line() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env.update(AGENTICRAFT_BLOCK_REAL_PROVIDERS="1", OLLAMA_HOST="127.0.0.1:9")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples/streaming/basic_streaming.py"), "--model", "openai:gpt-4o"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()  # one line, no traceback
+    assert line.startswith("error: no API key for openai") and "OPENAI_API_KEY" in line

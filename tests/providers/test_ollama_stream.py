@@ -29,6 +29,7 @@ from agenticraft.providers._http import RetryAttempt, RetryPolicy
 from agenticraft.providers.ollama import OllamaProvider, OllamaStreamParser
 from agenticraft.testing.servers import ScriptedResponse, split_bytes
 from agenticraft.testing.servers.ollama import OllamaServer, OllamaToolCall, ollama_stream
+from agenticraft.testing.servers.openai import OpenAIServer
 
 TRICKY = 'd\u00e9j\u00e0 vu \U0001f600 \u4e2d\u6587 <b>&amp;</b> "quoted" \\ back\nslash'
 
@@ -279,3 +280,23 @@ async def test_error_line_before_any_output_is_retried(server: OllamaServer) -> 
     provider = _provider(server, retry=RetryPolicy(max_retries=1, initial_delay=0))
     assert (await provider.complete(ModelRequest([Message.user("hi")]))).text == "second try"
     assert len(server.requests) == 2
+
+
+async def test_an_openai_protocol_server_is_named_with_the_model_string_to_use() -> None:
+    # gpt-oss-* routes to Ollama on purpose; pointed at an OpenAI-compatible server, the
+    # error says what answered and which model string works there
+    with OpenAIServer() as openai_server:
+        openai_server.add_stream("Hello")
+        provider = OllamaProvider("gpt-oss-20b", base_url=openai_server.url, retry=RetryPolicy(max_retries=0))
+        with pytest.raises(StreamProtocolError) as caught:
+            await provider.complete(ModelRequest([Message.user("hi")]))
+    message = str(caught.value)
+    assert "OpenAI-protocol server" in message
+    assert "'openai:gpt-oss-20b'" in message
+    assert len(openai_server.requests) == 1
+
+
+def test_a_line_that_is_not_sse_keeps_the_plain_malformed_message() -> None:
+    with pytest.raises(StreamProtocolError, match="malformed line in the stream") as caught:
+        OllamaStreamParser().feed(b"{not json\n")
+    assert "openai:" not in str(caught.value)

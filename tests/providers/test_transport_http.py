@@ -361,3 +361,54 @@ async def test_base_url_org_and_project_from_the_environment(
     headers = server.requests[0].headers
     assert (headers["openai-organization"], headers["openai-project"]) == ("org-1", "proj-2")
     assert "max_completion_tokens" not in server.requests[0].json()
+
+
+# -- base URLs: checked at construction, credentials never printed --------------------------
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem"),
+    [
+        ("htp://localhost:8000/v1", "the scheme must be http or https, not 'htp'"),
+        ("http://localhost:80a0/v1", "the port must be a number from 1 to 65535, not '80a0'"),
+        ("http://localhost:99999/v1", "the port must be a number"),
+        ("localhost:8000/v1", "it needs a scheme"),
+        ("http:///v1", "it names no host"),
+    ],
+)
+def test_a_malformed_base_url_is_a_configuration_error_at_construction(base_url: str, problem: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        OpenAIProvider("m", base_url=base_url)
+    assert problem in str(caught.value) and "base_url" in str(caught.value)
+
+
+def test_a_malformed_base_url_with_credentials_is_reported_without_them() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        OpenAIProvider("m", base_url="htp://user:sk-secret@proxy.example/v1")
+    assert "sk-secret" not in str(caught.value) and "***@proxy.example" in str(caught.value)
+
+
+async def test_credentials_in_base_url_are_sent_as_basic_auth_and_never_shown(
+    server: OpenAIServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    base_url = server.base_url.replace("http://", "http://user:sk-secret@")
+    provider = OpenAIProvider("gpt-4o-mini", base_url=base_url, retry=FAST)
+    assert "sk-secret" not in repr(provider) and "***@127.0.0.1" in repr(provider)
+    server.add_stream("ok")
+    server.add(ScriptedResponse(200, {"content-type": "text/html"}, [b"<html>a login page</html>"]))
+    with caplog.at_level("DEBUG"):
+        assert (await provider.complete(REQUEST)).text == "ok"
+        with pytest.raises(StreamProtocolError) as caught:
+            await provider.complete(REQUEST)
+    assert "sk-secret" not in str(caught.value)
+    assert "HTTP Request: POST" in caplog.text and "sk-secret" not in caplog.text
+    # what httpx made of the URL's userinfo before, now explicitly
+    assert server.requests[0].headers["authorization"] == "Basic dXNlcjpzay1zZWNyZXQ="
+
+
+async def test_a_connection_error_names_the_address_tried() -> None:
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    provider = OpenAIProvider("m", base_url=url, retry=RetryPolicy(max_retries=0))
+    with pytest.raises(ProviderConnectionError) as caught:
+        await provider.complete(REQUEST)
+    assert f"{url}/chat/completions" in str(caught.value)

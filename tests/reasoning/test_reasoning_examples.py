@@ -115,3 +115,19 @@ def test_examples_take_a_real_model_with_model() -> None:
         assert "answer: 4 degrees in Oslo" in out
         assert server.requests[0].json()["model"] == "gpt-4o-mini"
         assert server.requests[0].headers["authorization"] == "Bearer test-key"
+
+
+@pytest.mark.parametrize("name", ["auto.py", "chain_of_thought.py", "react.py", "tree_of_thoughts.py"])
+def test_an_example_with_a_real_model_and_no_key_says_so_in_one_line(name: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env["AGENTICRAFT_BLOCK_REAL_PROVIDERS"] = "1"
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), "--model", "openai:gpt-4o-mini"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 1
+    [line] = done.stderr.splitlines()  # one line, no traceback
+    assert line.startswith("error: no API key for openai") and "OPENAI_API_KEY" in line

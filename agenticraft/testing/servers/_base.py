@@ -264,12 +264,15 @@ class ScriptedServer:
             server.add(ScriptedResponse(200, pieces=[b"data: hi\\n\\n"]))
             ...  # point a client at server.url
 
+    It listens on ``port`` of 127.0.0.1 (by default a free one, see :attr:`url`).
     Responses are played in the order they were added; when the queue is empty, ``handler``
     (a function of the request) answers, else ``default``, else a 500 saying nothing was
     scripted.
     """
 
-    def __init__(self, *, handler: Handler | None = None, default: ScriptedResponse | None = None) -> None:
+    def __init__(
+        self, *, handler: Handler | None = None, default: ScriptedResponse | None = None, port: int = 0
+    ) -> None:
         self.handler = handler
         self.default = default
         self.exchanges: list[Exchange] = []
@@ -280,7 +283,8 @@ class ScriptedServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
-        self.port = 0
+        #: the port to listen on (0: a free one, chosen at start); after start, the port in use
+        self.port = port
 
     # -- scripting ------------------------------------------------------------------------
     def add(self, *responses: ScriptedResponse) -> None:
@@ -359,7 +363,7 @@ class ScriptedServer:
             loop = self._loop = asyncio.new_event_loop()
             try:
                 self._server = loop.run_until_complete(
-                    loop.create_server(lambda: _Connection(self), "127.0.0.1", 0)
+                    loop.create_server(lambda: _Connection(self), "127.0.0.1", self.port)
                 )
                 self.port = self._server.sockets[0].getsockname()[1]
             except BaseException as exc:  # reported to start()'s caller
