@@ -38,24 +38,49 @@ Role = Literal["system", "user", "assistant", "tool"]
 
 @dataclass(slots=True)
 class Usage:
-    """Token counts of one model turn or of a whole run."""
+    """Token counts of one model turn or of a whole run.
+
+    ``input_tokens`` is the whole prompt and ``output_tokens`` the whole answer, on every
+    provider; the detail counts are parts of them, not additions, so cost can be computed:
+    ``cache_read_tokens`` and ``cache_write_tokens`` are the prompt tokens read from and written
+    to the provider's prompt cache (OpenAI reports only reads), ``reasoning_tokens`` the answer
+    tokens spent on hidden reasoning. A provider that does not report a detail leaves it 0, and
+    ``to_dict`` leaves a zero detail out.
+
+    >>> Usage(120, 30, cache_read_tokens=100).to_dict()
+    {'input_tokens': 120, 'output_tokens': 30, 'total_tokens': 150, 'cache_read_tokens': 100}
+    """
 
     input_tokens: int = 0
     output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
 
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(self.input_tokens + other.input_tokens, self.output_tokens + other.output_tokens)
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cache_read_tokens + other.cache_read_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
+        )
 
     def to_dict(self) -> dict[str, int]:
-        return {
+        out = {
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "total_tokens": self.total_tokens,
         }
+        for name in ("cache_read_tokens", "cache_write_tokens", "reasoning_tokens"):
+            value: int = getattr(self, name)
+            if value:
+                out[name] = value
+        return out
 
 
 @dataclass(slots=True)

@@ -12,11 +12,22 @@ SSE follows the WHATWG rules (https://html.spec.whatwg.org/multipage/server-sent
 ``field: value`` with one optional space after the colon, ``data`` lines of one event joined by
 ``"\\n"``, a blank line dispatches the event, lines starting with ``:`` are comments, ``id`` and
 ``retry`` are ignored, CRLF, LF and CR all end a line, and a leading byte-order mark is dropped.
+
+A line longer than ``max_line`` bytes (:data:`MAX_LINE_BYTES`, 16 MiB, by default) raises
+:class:`~agenticraft.core.errors.StreamProtocolError` as soon as that many bytes are held: a
+body that never ends its line (a server that is not streaming, or a broken one) must not be
+buffered without limit. Real events are far smaller: a whole tool call's arguments rarely reach
+a megabyte.
 """
 
 from __future__ import annotations
 
-__all__ = ["NDJSONDecoder", "SSEDecoder", "SSEEvent"]
+from agenticraft.core.errors import StreamProtocolError
+
+__all__ = ["MAX_LINE_BYTES", "NDJSONDecoder", "SSEDecoder", "SSEEvent"]
+
+#: The longest line (SSE field or NDJSON object) a decoder holds before it gives up.
+MAX_LINE_BYTES = 16 * 1024 * 1024
 
 SSEEvent = tuple[str, str]
 """One dispatched event: (event name, data). The name is ``"message"`` when none was given."""
@@ -25,14 +36,25 @@ _BOM = b"\xef\xbb\xbf"
 
 
 class _LineSplitter:
-    """Splits a byte stream into complete lines (without their line ends)."""
+    """Splits a byte stream into complete lines (without their line ends), none longer than
+    ``max_line`` bytes."""
 
-    __slots__ = ("_cr_pending", "_partial", "_started")
+    __slots__ = ("_cr_pending", "_held", "_partial", "_started", "max_line")
 
-    def __init__(self) -> None:
+    def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
         self._partial: list[bytes] = []  # pieces of the line not yet ended
+        self._held = 0  # their length in bytes
         self._cr_pending = False  # the last piece ended in "\r": a "\n" next belongs to it
         self._started = False
+        self.max_line = max_line
+
+    def _too_long(self) -> StreamProtocolError:
+        self._partial = []
+        self._held = 0
+        return StreamProtocolError(
+            f"a line of the stream is longer than {self.max_line} bytes (the limit, max_line): "
+            "the body is not a stream of events, or the server never ends its lines"
+        )
 
     def split(self, data: bytes) -> list[bytes]:
         if not self._started:
@@ -56,8 +78,12 @@ class _LineSplitter:
             if data[-1:] == b"\r":
                 self._cr_pending = True
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        max_line = self.max_line
         if b"\n" not in data:
             if data:
+                self._held += len(data)
+                if self._held > max_line:
+                    raise self._too_long()
                 self._partial.append(data)
             return []
         lines = data.split(b"\n")
@@ -66,14 +92,22 @@ class _LineSplitter:
             lines[0] = b"".join(self._partial)
             self._partial = []
         last = lines.pop()
+        self._held = len(last)
         if last:
             self._partial.append(last)
+        # the first line may have grown from held pieces; any other line is within this piece,
+        # so only a piece over the limit can hold one (the common case costs two tests)
+        if len(lines[0]) > max_line or (
+            len(data) > max_line and (self._held > max_line or any(len(x) > max_line for x in lines))
+        ):
+            raise self._too_long()
         return lines
 
     def rest(self) -> bytes:
         """The unterminated last line (the stream ended without a line end)."""
         rest = b"".join(self._partial)
         self._partial = []
+        self._held = 0
         if not self._started and rest.startswith(_BOM):
             rest = rest[3:]
         return rest
@@ -91,8 +125,8 @@ class SSEDecoder:
 
     __slots__ = ("_data", "_event", "_lines")
 
-    def __init__(self) -> None:
-        self._lines = _LineSplitter()
+    def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
+        self._lines = _LineSplitter(max_line)
         self._data: list[bytes] = []
         self._event = b""
 
@@ -143,8 +177,8 @@ class NDJSONDecoder:
 
     __slots__ = ("_lines",)
 
-    def __init__(self) -> None:
-        self._lines = _LineSplitter()
+    def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
+        self._lines = _LineSplitter(max_line)
 
     def feed(self, data: bytes) -> list[str]:
         """Take the next piece of the body; return the lines it completed."""

@@ -20,7 +20,8 @@ What the wire needs that our model does not say:
   was altered; thinking from other providers carries no valid signature and is left out.
 - Usage in ``message_start`` and ``message_delta`` is cumulative: each value replaces the last.
   Our ``input_tokens`` counts the whole prompt (``input_tokens`` plus cache reads and writes),
-  so it compares with other providers' prompt token counts.
+  so it compares with other providers' prompt token counts; ``cache_read_tokens`` and
+  ``cache_write_tokens`` keep the split, for pricing.
 """
 
 from __future__ import annotations
@@ -427,7 +428,12 @@ class AnthropicStreamParser(StreamParser):
         return UsageChunk(self._current_usage())
 
     def _current_usage(self) -> Usage:
-        return Usage(self._input + self._cache_create + self._cache_read, self._output)
+        return Usage(
+            self._input + self._cache_create + self._cache_read,
+            self._output,
+            cache_read_tokens=self._cache_read,
+            cache_write_tokens=self._cache_create,
+        )
 
 
 # -- the provider -------------------------------------------------------------------------------

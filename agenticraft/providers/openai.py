@@ -221,6 +221,19 @@ def _content_parts(parts: list[Any], out: list[ProviderEvent]) -> None:
                     out.append(ThinkingChunk(text))
 
 
+def _usage(usage: dict[str, Any]) -> Usage:
+    """``prompt_tokens`` already counts the cached tokens and ``completion_tokens`` the
+    reasoning tokens, as our ``Usage`` wants; the details say how many of them were which."""
+    prompt = usage.get("prompt_tokens_details") or {}
+    completion = usage.get("completion_tokens_details") or {}
+    return Usage(
+        usage.get("prompt_tokens") or 0,
+        usage.get("completion_tokens") or 0,
+        cache_read_tokens=prompt.get("cached_tokens") or 0,
+        reasoning_tokens=completion.get("reasoning_tokens") or 0,
+    )
+
+
 class OpenAIStreamParser(StreamParser):
     """Chat Completions chunks into provider events."""
 
@@ -275,7 +288,7 @@ class OpenAIStreamParser(StreamParser):
                     self._finish = finish
             usage = chunk.get("usage")
             if usage:
-                self._usage = Usage(usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0)
+                self._usage = _usage(usage)
                 out.append(UsageChunk(self._usage))
             if not self._model:
                 self._model = chunk.get("model") or ""

@@ -58,3 +58,18 @@ def test_usage_adds_and_totals() -> None:
     assert (total.input_tokens, total.output_tokens, total.total_tokens) == (13, 7, 20)
     assert total.to_dict() == {"input_tokens": 13, "output_tokens": 7, "total_tokens": 20}
     assert message_to_dict(Message.user("x")) == {"role": "user", "parts": [{"kind": "text", "text": "x"}]}
+
+
+def test_usage_details_add_and_appear_in_to_dict_when_reported() -> None:
+    total = Usage(100, 20, cache_read_tokens=80, cache_write_tokens=5, reasoning_tokens=12) + Usage(
+        10, 2, cache_read_tokens=1
+    )
+    assert total == Usage(110, 22, cache_read_tokens=81, cache_write_tokens=5, reasoning_tokens=12)
+    assert total.to_dict() == {
+        "input_tokens": 110,
+        "output_tokens": 22,
+        "total_tokens": 132,
+        "cache_read_tokens": 81,
+        "cache_write_tokens": 5,
+        "reasoning_tokens": 12,
+    }

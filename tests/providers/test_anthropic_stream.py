@@ -97,7 +97,12 @@ async def _agree(server: AnthropicServer, pieces: Sequence[bytes]) -> ModelTurn:
     assert ours == sdk_thinking
     u = final.usage
     prompt = u.input_tokens + (u.cache_creation_input_tokens or 0) + (u.cache_read_input_tokens or 0)
-    assert turn.usage == Usage(prompt, u.output_tokens)
+    assert turn.usage == Usage(
+        prompt,
+        u.output_tokens,
+        cache_read_tokens=u.cache_read_input_tokens or 0,
+        cache_write_tokens=u.cache_creation_input_tokens or 0,
+    )
     assert turn.raw_stop_reason == final.stop_reason
     assert turn.model == final.model
     # block order is the SDK's order too
@@ -161,7 +166,8 @@ async def test_cumulative_usage_with_cache_matches_the_sdk(server: AnthropicServ
         final_input_tokens=4,
     )
     turn = await _agree(server, pieces)
-    assert turn.usage == Usage(4 + 2048 + 100, 9)  # the message_delta input count replaced 3
+    # the message_delta input count replaced 3; the cache split is kept for pricing
+    assert turn.usage == Usage(4 + 2048 + 100, 9, cache_read_tokens=2048, cache_write_tokens=100)
 
 
 @pytest.mark.parametrize(

@@ -220,7 +220,9 @@ def test_cache_tokens_count_as_input_and_absent_values_survive() -> None:
     (usage,) = parser.feed_data(
         _ev("message_delta", delta={"stop_reason": "max_tokens"}, usage={"output_tokens": 9})
     )
-    assert isinstance(usage, UsageChunk) and usage.usage == Usage(112, 9)
+    assert isinstance(usage, UsageChunk) and usage.usage == Usage(
+        112, 9, cache_read_tokens=100, cache_write_tokens=7
+    )
     (end,) = parser.feed_data(_ev("message_stop"))
     assert isinstance(end, TurnEndChunk) and end.stop_reason == "max_tokens"
 

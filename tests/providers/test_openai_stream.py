@@ -21,7 +21,7 @@ from agenticraft.core.errors import (
     StreamProtocolError,
 )
 from agenticraft.core.events import TextChunk, ToolCallDeltaChunk
-from agenticraft.core.messages import Message
+from agenticraft.core.messages import Message, Usage
 from agenticraft.core.provider import ModelRequest
 from agenticraft.providers.openai import OpenAIProvider, OpenAIStreamParser
 from agenticraft.testing.servers import ScriptedResponse
@@ -147,6 +147,15 @@ async def test_usage_only_chunk_is_read_after_the_finish(server: OpenAIServer) -
     assert b'"choices": []' in pieces[-2]
     turn = await _ours(server, pieces)
     assert (turn.usage.input_tokens, turn.usage.output_tokens) == (1234, 56)
+
+
+async def test_cached_and_reasoning_tokens_are_kept_inside_the_totals(server: OpenAIServer) -> None:
+    # OpenAI counts cached prompt tokens inside prompt_tokens and reasoning inside
+    # completion_tokens: the details say how many, and the totals stay as they were
+    pieces = openai_stream_events("ok", usage=(1200, 300), cached_tokens=1024, reasoning_tokens=256)
+    turn = await _agree(server, pieces)
+    assert turn.usage == Usage(1200, 300, cache_read_tokens=1024, reasoning_tokens=256)
+    assert turn.usage.total_tokens == 1500
 
 
 @pytest.mark.parametrize("seed", range(12))

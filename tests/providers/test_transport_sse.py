@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from agenticraft.providers._sse import NDJSONDecoder, SSEDecoder, SSEEvent
+from agenticraft.core.errors import StreamProtocolError
+from agenticraft.providers._sse import MAX_LINE_BYTES, NDJSONDecoder, SSEDecoder, SSEEvent
 
 # A stream that uses everything the standard allows, with a multi-byte character everywhere.
 SSE_BODY = (
@@ -85,6 +86,36 @@ def test_a_long_line_in_tiny_pieces_is_joined_once() -> None:
     for i in range(0, len(body), 7):
         events.extend(decoder.feed(body[i : i + 7]))
     assert events == [("message", text)]
+
+
+def test_a_line_without_end_is_refused_once_it_passes_the_default_16_mib() -> None:
+    assert MAX_LINE_BYTES == 16 * 1024 * 1024
+    decoder = SSEDecoder()
+    piece = b"x" * (1024 * 1024)
+    assert decoder.feed(b"data: ") == []
+    for _ in range(15):
+        assert decoder.feed(piece) == []
+    with pytest.raises(StreamProtocolError, match="longer than 16777216 bytes"):
+        decoder.feed(piece)  # raised on the piece that crosses the limit, not at the body's end
+
+
+@pytest.mark.parametrize("decoder_class", [SSEDecoder, NDJSONDecoder])
+def test_the_line_limit_counts_held_pieces_and_whole_lines_in_one_piece(
+    decoder_class: type[SSEDecoder] | type[NDJSONDecoder],
+) -> None:
+    limit = 100
+    at_limit = b"data: " + b"y" * (limit - 6)
+    decoder = decoder_class(max_line=limit)
+    assert len(decoder.feed(at_limit[:50]) + decoder.feed(at_limit[50:] + b"\n\n")) == 1  # exactly the limit
+    with pytest.raises(StreamProtocolError):
+        decoder_class(max_line=limit).feed(at_limit[:50] + b"\n" + at_limit + b"z\n\n")
+    split = decoder_class(max_line=limit)
+    split.feed(at_limit[:60])
+    with pytest.raises(StreamProtocolError):
+        split.feed(at_limit[60:] + b"z\n\n")  # the held part and the rest make one line too long
+    held = decoder_class(max_line=limit)
+    with pytest.raises(StreamProtocolError):
+        held.feed(b"a\n" + at_limit + b"z")  # a too long unended line after a complete one
 
 
 def test_invalid_utf8_is_replaced_not_fatal() -> None:

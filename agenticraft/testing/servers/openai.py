@@ -49,6 +49,8 @@ def openai_stream_events(
     reasoning: str | Sequence[str] | None = None,
     finish_reason: str | None = None,
     usage: tuple[int, int] | None = (10, 5),
+    cached_tokens: int = 0,
+    reasoning_tokens: int = 0,
     error: dict[str, Any] | None = None,
     malformed: bool = False,
     done: bool = True,
@@ -59,7 +61,9 @@ def openai_stream_events(
 
     ``text`` (a string, cut every ``text_piece`` characters, or explicit pieces) comes first,
     then the tool calls. ``error`` (an OpenAI error object) is sent after the text and ends
-    the stream; ``malformed`` puts a line that is not JSON after the text.
+    the stream; ``malformed`` puts a line that is not JSON after the text. ``usage`` is
+    (prompt, completion) tokens; ``cached_tokens`` and ``reasoning_tokens`` are the parts of
+    them the usage details report as read from the prompt cache and spent on reasoning.
     """
     base = {
         "id": "chatcmpl-agenticraft",
@@ -126,8 +130,8 @@ def openai_stream_events(
             "prompt_tokens": prompt,
             "completion_tokens": completion,
             "total_tokens": prompt + completion,
-            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-            "completion_tokens_details": {"reasoning_tokens": 0, "audio_tokens": 0},
+            "prompt_tokens_details": {"cached_tokens": cached_tokens, "audio_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": reasoning_tokens, "audio_tokens": 0},
         }
         events.append(_event({**base, "choices": [], "usage": usage_body}))
     if done:
