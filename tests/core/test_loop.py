@@ -401,9 +401,6 @@ async def test_next_run_after_an_interruption_sends_a_consistent_history() -> No
     assert sent[1].interrupted
 
 
-LONG = "The quick brown fox jumps over the lazy dog. " * 5
-
-
 async def test_aclose_from_another_task_stops_the_consumer_quietly() -> None:
     model = ScriptedModel([LONG], chunk_size=5, delay=0.01)
     agent = Agent(model=model)

@@ -17,13 +17,13 @@ from agenticraft.core.errors import (
     ProviderConnectionError,
     ServerError,
 )
-from agenticraft.providers._http import RetryPolicy
+from agenticraft.providers._http import NO_RETRY
+from agenticraft.providers.anthropic import AnthropicProvider
 from agenticraft.providers.fallback import FallbackProvider
 from agenticraft.providers.openai import OpenAIProvider
 from agenticraft.providers.registry import parse_model_string, resolve_model
+from agenticraft.testing.servers.anthropic import AnthropicServer
 from agenticraft.testing.servers.openai import OpenAIServer
-
-NO_RETRY = RetryPolicy(max_retries=0)
 
 
 @pytest.fixture
@@ -215,3 +215,45 @@ async def test_concurrent_runs_on_one_fallback_each_see_their_own_active_provide
     await asyncio.gather(run("a"), run("b"))
     # one run failed over to "second", the other was served by "first"; neither saw the other's
     assert {frozenset(v) for v in labels.values()} == {frozenset({"first"}), frozenset({"second"})}
+
+
+@pytest.fixture
+def server() -> Iterator[OpenAIServer]:
+    with OpenAIServer() as s:
+        yield s
+
+
+async def test_one_key_for_several_providers_is_refused_before_sending(server: OpenAIServer) -> None:
+    server.add_error(503, "busy")
+    agent = Agent(
+        model=["openai:gpt-4o-mini", "anthropic:claude-sonnet-4-6"],
+        base_url=server.base_url,
+        api_key="sk-openai",
+    )
+    with pytest.raises(ConfigurationError, match="anthropic, openai"):
+        await agent.arun("hi")
+    assert server.requests == []
+
+
+async def test_one_providers_models_share_the_key_and_host(server: OpenAIServer) -> None:
+    for _ in range(3):  # the first model's try and its two retries, without waiting
+        server.add_error(503, "busy", retry_after=0)
+    server.add_stream("from the second")
+    agent = Agent(model=["openai:gpt-a", "openai:gpt-b"], base_url=server.base_url, api_key="sk-openai")
+    assert (await agent.arun("hi")).content == "from the second"
+    assert [r.json()["model"] for r in server.requests] == ["gpt-a"] * 3 + ["gpt-b"]
+    assert {r.headers["authorization"] for r in server.requests} == {"Bearer sk-openai"}
+
+
+async def test_provider_objects_keep_their_own_keys(server: OpenAIServer) -> None:
+    with AnthropicServer() as anthropic_server:
+        server.add_error(503, "busy")
+        anthropic_server.add_stream(["from claude"])
+        fallback = FallbackProvider(
+            [
+                OpenAIProvider("gpt-4o-mini", base_url=server.base_url, api_key="sk-openai", retry=NO_RETRY),
+                AnthropicProvider("claude-sonnet-4-6", base_url=anthropic_server.url, api_key="sk-ant"),
+            ]
+        )
+        assert (await Agent(model=fallback).arun("hi")).content == "from claude"
+        assert anthropic_server.requests[0].headers["x-api-key"] == "sk-ant"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import socket
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx2
@@ -39,8 +40,12 @@ from agenticraft.providers._http import (
     close_shared_clients,
     shared_client,
 )
+from agenticraft.providers.anthropic import AnthropicProvider
+from agenticraft.providers.ollama import OllamaProvider
 from agenticraft.providers.openai import OpenAIProvider
-from agenticraft.testing.servers import ScriptedResponse
+from agenticraft.testing.servers import ScriptedResponse, ScriptedServer
+from agenticraft.testing.servers.anthropic import AnthropicServer
+from agenticraft.testing.servers.ollama import OllamaServer
 from agenticraft.testing.servers.openai import OpenAIServer
 
 REQUEST = ModelRequest([Message.user("hi")])
@@ -412,3 +417,199 @@ async def test_a_connection_error_names_the_address_tried() -> None:
     with pytest.raises(ProviderConnectionError) as caught:
         await provider.complete(REQUEST)
     assert f"{url}/chat/completions" in str(caught.value)
+
+
+HTML = (
+    b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>"
+    + b"x" * 5000
+    + b"</body></html>"
+)
+
+
+def _providers(server: ScriptedServer, retries: int = 0) -> list[Any]:
+    retry = RetryPolicy(max_retries=retries, initial_delay=0.001, max_delay=0.001)
+    return [
+        OpenAIProvider("gpt-4o-mini", base_url=server.url + "/v1", api_key="sk-test", retry=retry),
+        AnthropicProvider("claude-sonnet-4-6", base_url=server.url, api_key="sk-ant-test", retry=retry),
+        OllamaProvider("llama3.2", base_url=server.url, retry=retry),
+    ]
+
+
+async def _fail(provider: Any) -> ProviderError:
+    with pytest.raises(ProviderError) as info:
+        await provider.complete(ModelRequest([Message.user("hi")]))
+    return info.value
+
+
+def _raw(status: int, content_type: str, body: bytes) -> ScriptedResponse:
+    return ScriptedResponse(status, {"content-type": content_type}, [body], chunked=False)
+
+
+async def test_html_error_page_is_kept_in_the_body_not_the_message(server: ScriptedServer) -> None:
+    for provider in _providers(server):
+        server.add(_raw(502, "text/html", HTML))
+        error = await _fail(provider)
+        assert isinstance(error, ServerError)
+        assert (error.provider, error.status_code) == (provider.name, 502)
+        assert error.message == "HTTP 502 Bad Gateway"
+        assert error.body == HTML.decode()
+
+
+async def test_long_plain_text_error_is_cut_short_in_the_message(server: ScriptedServer) -> None:
+    text = "upstream failed: " + "y" * 2000
+    server.add(_raw(500, "text/plain", text.encode()))
+    error = await _fail(_providers(server)[0])
+    assert error.message.startswith("upstream failed: yyy") and len(error.message) < 600
+    assert error.body == text
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error_class", "message"),
+    [
+        # FastAPI servers (vLLM, at a wrong path): {"detail": "Not Found"}
+        (404, {"detail": "Not Found"}, NotFoundError, "Not Found"),
+        # FastAPI validation errors
+        (
+            422,
+            {"detail": [{"loc": ["body", "model"], "msg": "field required", "type": "missing"}]},
+            BadRequestError,
+            "field required",
+        ),
+        # Gemini's OpenAI-compatible endpoint wraps its error in a list
+        (
+            400,
+            [{"error": {"code": 400, "message": "Invalid JSON payload", "status": "INVALID_ARGUMENT"}}],
+            BadRequestError,
+            "Invalid JSON payload",
+        ),
+        (500, None, ServerError, "HTTP 500 Internal Server Error"),
+        (400, {"error": ["not", "a", "dict"]}, BadRequestError, "HTTP 400 Bad Request"),
+    ],
+)
+async def test_odd_error_bodies_give_their_message(
+    server: ScriptedServer, status: int, body: Any, error_class: type[ProviderError], message: str
+) -> None:
+    for provider in _providers(server):
+        server.add(_raw(status, "application/json", json.dumps(body).encode()))
+        error = await _fail(provider)
+        assert type(error) is error_class
+        assert (error.provider, error.status_code, error.body) == (provider.name, status, body)
+        assert error.message == message
+
+
+async def test_a_web_page_answered_with_200_is_a_protocol_error_not_retried(server: ScriptedServer) -> None:
+    # Was: read as an empty stream, a "connection cut" error that was retried and fell back,
+    # hiding a base URL that points at a web UI instead of the API.
+    for provider in _providers(server, retries=2):
+        before = len(server.requests)
+        server.add(_raw(200, "text/html; charset=utf-8", HTML))
+        error = await _fail(provider)
+        assert isinstance(error, StreamProtocolError)
+        assert not error.is_transient
+        assert "HTML" in error.message and error.body == HTML.decode()
+        assert len(server.requests) == before + 1
+    await close_shared_clients()
+    assert await server.await_until(lambda: server.open_connections == 0)
+
+
+async def test_no_connection_stays_open_after_any_error_answer(server: ScriptedServer) -> None:
+    cut = ScriptedResponse(200, {"content-type": "text/event-stream"}, [b"data: {", b"more"], cut_after=1)
+    for provider in _providers(server, retries=1):
+        # each call is tried twice: 429 then 503; a cut before any event, twice
+        server.add(
+            _raw(429, "application/json", b'{"error": {"message": "slow down"}}'),
+            _raw(503, "text/html", HTML),
+        )
+        server.add(cut, cut)
+        first = await _fail(provider)
+        second = await _fail(provider)
+        assert (first.status_code, second.status_code) == (503, None)
+    await close_shared_clients()
+    assert await server.await_until(lambda: server.open_connections == 0)
+    assert server.pending == 0
+
+
+@pytest.mark.parametrize("status", [301, 307, 308])
+async def test_a_redirect_is_an_error_naming_the_new_place_not_retried(
+    server: ScriptedServer, status: int
+) -> None:
+    # Was: read as an empty stream, a "connection cut" error, retried against the same place.
+    for provider in _providers(server, retries=2):
+        before = len(server.requests)
+        server.add(
+            ScriptedResponse(status, {"location": "https://elsewhere.example/v1/x"}, [b""], chunked=False)
+        )
+        error = await _fail(provider)
+        assert (error.provider, error.status_code) == (provider.name, status)
+        assert "https://elsewhere.example/v1/x" in error.message
+        assert not error.is_transient
+        assert len(server.requests) == before + 1  # neither retried nor followed
+
+
+# a between-chunks limit far above the drain's half second, so a timeout cannot pass for it
+TIMEOUTS = Timeouts(between_chunks=30.0)
+
+
+NO_RETRY = RetryPolicy(max_retries=0)
+
+
+Setup = Callable[[Any], Any]
+
+
+def _openai(server: OpenAIServer, **stream: Any) -> OpenAIProvider:
+    server.add_stream("Hello world", usage=(5, 2), **stream)
+    return OpenAIProvider(
+        "gpt-4o-mini", base_url=server.base_url, api_key="k", timeouts=TIMEOUTS, retry=NO_RETRY
+    )
+
+
+def _anthropic(server: AnthropicServer, **stream: Any) -> AnthropicProvider:
+    server.add_stream(["Hello", " world"], **stream)
+    return AnthropicProvider(
+        "claude-sonnet-4-6", base_url=server.url, api_key="k", timeouts=TIMEOUTS, retry=NO_RETRY
+    )
+
+
+def _ollama(server: OllamaServer, **stream: Any) -> OllamaProvider:
+    server.add_stream(["Hello", " world"], **stream)
+    return OllamaProvider("llama3.2", base_url=server.url, timeouts=TIMEOUTS, retry=NO_RETRY)
+
+
+CASES: list[tuple[type[ScriptedServer], Setup]] = [
+    (OpenAIServer, _openai),
+    (AnthropicServer, _anthropic),
+    (OllamaServer, _ollama),
+]
+
+
+@pytest.fixture(params=CASES, ids=["openai", "anthropic", "ollama"])
+def case(request: pytest.FixtureRequest) -> Iterator[tuple[ScriptedServer, Setup]]:
+    server_class, setup = request.param
+    with server_class() as server:
+        yield server, setup
+
+
+async def test_body_left_open_after_the_end_still_completes_the_turn(
+    case: tuple[ScriptedServer, Setup],
+) -> None:
+    server, setup = case
+    agent = Agent(model=setup(server, hang=True))
+    response = await agent.arun("hi")
+    assert response.content == "Hello world"
+    assert not response.interrupted
+    # the connection that would never end was closed by us, not left open
+    assert await server.await_until(lambda: server.exchanges[0].client_disconnected)
+    assert await server.await_until(lambda: server.open_connections == 0)
+
+
+async def test_body_ended_at_once_goes_back_to_the_pool(case: tuple[ScriptedServer, Setup]) -> None:
+    server, setup = case
+    first = await Agent(model=setup(server)).arun("hi")
+    second = await Agent(model=setup(server)).arun("hi")
+    assert first.content == second.content == "Hello world"
+    # the server marks an exchange complete just after its last bytes left: wait for it
+    assert await server.await_until(lambda: all(e.completed for e in server.exchanges))
+    # one kept-alive connection served both turns
+    assert [e.connection for e in server.exchanges] == [1, 1]
+    await close_shared_clients()
+    assert await server.await_until(lambda: server.open_connections == 0)
