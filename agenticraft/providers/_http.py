@@ -22,6 +22,7 @@ vendor's format lives here, once:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import json
 import os
@@ -137,13 +138,19 @@ class StreamParser:
     ``close`` is called when the body ended and returns any last events, or raises
     :class:`ProviderConnectionError` when the stream stopped before the protocol said it was done.
 
-    Subclasses implement ``decode`` (append a piece's events to ``out``) and ``finish``.
+    Subclasses implement ``decode`` (append a piece's events to ``out``) and ``finish``. A
+    chunk of the wrong shape may simply fail in them (a ``TypeError``, a ``KeyError``, JSON
+    nested too deep for the decoder): the base turns every such failure into a
+    :class:`StreamProtocolError` of ``provider``, held back like any other.
+    ``recognized`` says whether the body held anything of the protocol (an SSE event, an NDJSON
+    line), so a body that ends before its first event can be told from a cut stream.
     """
 
-    __slots__ = ("_pending",)
+    __slots__ = ("_pending", "provider")
 
-    def __init__(self) -> None:
+    def __init__(self, provider: str = "") -> None:
         self._pending: ProviderError | None = None
+        self.provider = provider
 
     def feed(self, data: bytes) -> list[ProviderEvent]:
         self.raise_pending()
@@ -151,14 +158,25 @@ class StreamParser:
         try:
             self.decode(data, out)
         except ProviderError as exc:
-            if not out:
-                raise
-            self._pending = exc
+            error = self._tagged(exc)
+        except _MALFORMED as exc:
+            error = _malformed(exc, self.provider)
+        else:
+            return out
+        if not out:
+            raise error
+        self._pending = error
         return out
 
     def close(self) -> list[ProviderEvent]:
         self.raise_pending()
-        return self.finish()
+        try:
+            return self.finish()
+        except ProviderError as exc:
+            self._tagged(exc)
+            raise
+        except _MALFORMED as exc:
+            raise _malformed(exc, self.provider) from exc
 
     def raise_pending(self) -> None:
         """Raise the in-stream error held back by the last ``feed``, if any."""
@@ -167,11 +185,37 @@ class StreamParser:
             self._pending = None
             raise error
 
+    def _tagged(self, error: ProviderError) -> ProviderError:
+        if not error.provider:  # raised by a helper that does not know whose stream this is
+            error.provider = self.provider
+        return error
+
+    @property
+    def recognized(self) -> bool:
+        """Whether anything of the protocol was decoded (True unless a subclass knows better)."""
+        return True
+
     @abstractmethod
     def decode(self, data: bytes, out: list[ProviderEvent]) -> None: ...
 
     @abstractmethod
     def finish(self) -> list[ProviderEvent]: ...
+
+
+# What a parser raises when a chunk has the wrong shape (a string where an object belongs...) or
+# is nested deeper than the JSON decoder goes: catching it once here keeps shape checks off the
+# per-chunk path. (RecursionError is not an error of ours to let out: it is the chunk's.)
+_MALFORMED = (AttributeError, TypeError, KeyError, IndexError, ValueError, RecursionError)
+
+
+def _malformed(exc: BaseException, provider: str) -> ProviderError:
+    if isinstance(exc, RecursionError):
+        detail = "nested too deep to decode"
+    else:
+        detail = f"{type(exc).__name__}: {str(exc)[:200]}"
+    error = StreamProtocolError(f"a stream chunk has an unexpected shape ({detail})", provider=provider)
+    error.__cause__ = exc
+    return error
 
 
 # -- the shared pools ----------------------------------------------------------------------
@@ -263,16 +307,6 @@ def _text_message(body: Any) -> str | None:
 
 
 _MAX_TEXT_MESSAGE = 500
-
-# What a parser raises when a chunk has the wrong shape (a string where an object belongs...):
-# catching it here keeps shape checks off the per-chunk path.
-_SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError)
-
-
-def _shape_error(exc: BaseException, provider: str) -> ProviderError:
-    error = StreamProtocolError(f"a stream chunk has an unexpected shape ({exc!r})", provider=provider)
-    error.__cause__ = exc
-    return error
 
 
 def _transport_error(exc: BaseException, provider: str) -> ProviderError:
@@ -447,6 +481,7 @@ class HTTPProvider(StreamingProvider):
             "POST", self.url, content=content, headers=headers, timeout=self._httpx_timeout
         )
         response = await client.send(request, stream=True)
+        chunks: AsyncGenerator[bytes, None] | None = None
         try:
             # Redirects are not followed: a 301/302 would turn the POST into a GET, and a
             # redirect to another host would pass by the test guard and carry the key there.
@@ -474,6 +509,12 @@ class HTTPProvider(StreamingProvider):
                     return response, chunks, parser, events, False
             return response, chunks, parser, parser.close(), True
         except BaseException:
+            if chunks is not None:
+                # closed here, not by the garbage collector: a byte iterator left suspended
+                # would be finalized later, perhaps after its loop ended, and print
+                # "Exception ignored in: <async_generator Response.aiter_raw ...>"
+                with contextlib.suppress(Exception):
+                    await chunks.aclose()
             await response.aclose()
             raise
 
@@ -500,8 +541,6 @@ class HTTPProvider(StreamingProvider):
                 error.__cause__ = exc
             except httpx2.HTTPError as exc:
                 error = _transport_error(exc, self.name)
-            except _SHAPE_ERRORS as exc:
-                raise _shape_error(exc, self.name) from exc
             if attempt >= retry.max_retries or not error.is_transient:
                 raise error
             attempt += 1
@@ -552,8 +591,6 @@ class HTTPProvider(StreamingProvider):
                 yield event
         except httpx2.HTTPError as exc:
             raise _transport_error(exc, self.name) from exc
-        except _SHAPE_ERRORS as exc:
-            raise _shape_error(exc, self.name) from exc
         finally:
             await chunks.aclose()
             await response.aclose()

@@ -123,10 +123,11 @@ class SSEDecoder:
     [('ping', '{"a": 1}')]
     """
 
-    __slots__ = ("_data", "_event", "_lines")
+    __slots__ = ("_data", "_event", "_lines", "dispatched")
 
     def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
         self._lines = _LineSplitter(max_line)
+        self.dispatched = False  # whether any event was: the body is SSE at all
         self._data: list[bytes] = []
         self._event = b""
 
@@ -154,6 +155,8 @@ class SSEDecoder:
                 elif name_ == b"data":  # "data" alone on its line: an empty data line
                     self._data.append(value)
                 # id, retry and unknown fields are ignored
+        if events:
+            self.dispatched = True
         return events
 
     def close(self) -> list[SSEEvent]:
@@ -175,16 +178,23 @@ class NDJSONDecoder:
     ['{"b"']
     """
 
-    __slots__ = ("_lines",)
+    __slots__ = ("_lines", "dispatched")
 
     def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
         self._lines = _LineSplitter(max_line)
+        self.dispatched = False  # whether any line was
 
     def feed(self, data: bytes) -> list[str]:
         """Take the next piece of the body; return the lines it completed."""
-        return [line.decode("utf-8", "replace") for line in self._lines.split(data) if line.strip()]
+        lines = [line.decode("utf-8", "replace") for line in self._lines.split(data) if line.strip()]
+        if lines:
+            self.dispatched = True
+        return lines
 
     def close(self) -> list[str]:
         """The stream ended: a last line without its line end still counts."""
         rest = self._lines.rest()
-        return [rest.decode("utf-8", "replace")] if rest.strip() else []
+        if not rest.strip():
+            return []
+        self.dispatched = True
+        return [rest.decode("utf-8", "replace")]

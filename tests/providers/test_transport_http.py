@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import gzip
 import socket
+import sys
 import time
+import types
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -361,3 +364,42 @@ async def test_base_url_org_and_project_from_the_environment(
     headers = server.requests[0].headers
     assert (headers["openai-organization"], headers["openai-project"]) == ("org-1", "proj-2")
     assert "max_completion_tokens" not in server.requests[0].json()
+
+
+def _open_byte_iterators() -> list[Any]:
+    return [
+        o
+        for o in gc.get_objects()
+        if isinstance(o, types.AsyncGeneratorType)
+        and o.__qualname__ in ("Response.aiter_raw", "Response.aiter_bytes")
+        and o.ag_frame is not None
+    ]
+
+
+@pytest.mark.parametrize("encoding", [None, "gzip"])
+async def test_a_malformed_first_chunk_closes_the_byte_iterator_at_once(
+    server: OpenAIServer, encoding: str | None
+) -> None:
+    body = b'data: {"choices": 5}\n\n'
+    headers = {"content-type": "text/event-stream"}
+    if encoding:
+        body, headers["content-encoding"] = gzip.compress(body), encoding
+    server.add(ScriptedResponse(200, headers, [body]))
+    gc.collect()
+    before = len(_open_byte_iterators())
+    unraisable: list[Any] = []
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        with pytest.raises(StreamProtocolError) as info:
+            await _provider(server, retry=RetryPolicy(max_retries=0)).complete(REQUEST)
+        # The error is still held, as a caller, a log or a fuzzer holds it, and its traceback
+        # holds the frames that opened the body: the iterator must be closed already, not left
+        # to the garbage collector (which may run after the loop ended, and then prints
+        # "Exception ignored in: <async_generator Response.aiter_raw ...>").
+        assert len(_open_byte_iterators()) == before
+        del info
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        sys.unraisablehook = hook
+    assert unraisable == []
