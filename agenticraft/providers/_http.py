@@ -10,7 +10,9 @@ vendor's format lives here, once:
   as is and never closed by us;
 - the test guard (:func:`~agenticraft.core.network_guard.check_request_allowed`);
 - HTTP error statuses translated into our error tree, with the body's own message; redirects
-  are errors too (never followed), and so is a web page where a stream belongs;
+  are errors too (never followed), and so is a web page where a stream belongs, or any body
+  with nothing of the protocol in it (empty, HTML or JSON under another content type, an
+  encoding we did not ask for): the error says what came, and it is not retried;
 - retries with exponential backoff and jitter, honouring ``Retry-After``, on 408/409/429/5xx,
   connection errors and timeouts, but only before the first event: once output has reached
   the caller, repeating the request would duplicate it;
@@ -326,6 +328,9 @@ def _transport_error(exc: BaseException, provider: str) -> ProviderError:
     return error
 
 
+#: Bytes of a body kept until its first event, to say what it was when none comes.
+_HEAD = 2048
+
 #: Seconds to wait, once the protocol said the turn is over, for the body's own end. A server
 #: ends the body at once (the connection then goes back to the pool); one that keeps it open
 #: (a proxy that never ends a chunked body, HTTP/1.0 keep-alive) must not turn a complete
@@ -472,6 +477,31 @@ class HTTPProvider(StreamingProvider):
             "expected a streamed response, got a plain JSON body", provider=self.name, body=error.body
         )
 
+    def _no_stream(self, response: httpx2.Response, head: bytes, size: int, encoding: str) -> ProviderError:
+        """The error for a complete body with nothing of the protocol in it: what came, said
+        plainly (no retry: the same request gets the same answer)."""
+        content_type = response.headers.get("content-type") or "no content type"
+        text = head.lstrip()
+        if not size:
+            what = "an empty body"
+        elif encoding not in ("identity", "gzip", "deflate"):
+            # we asked for identity; httpx passes an encoding it cannot decode through as is
+            what = f"{size} bytes encoded as {encoding!r}, which was not asked for and not decoded"
+        elif text[:1] in (b"{", b"["):
+            what = f"a JSON body of {size} bytes, not a stream"
+        elif text[:1] == b"<":
+            what = f"an HTML or XML page of {size} bytes"
+        else:
+            what = f"{size} bytes that are not a stream of this protocol"
+        shown = head[:120].decode("utf-8", "replace")
+        return StreamProtocolError(
+            f"expected a streamed response from {self.url}, got {what} ({content_type})"
+            + (f": {shown!r}" if shown.strip() else ""),
+            provider=self.name,
+            status_code=response.status_code,
+            body=head.decode("utf-8", "replace"),
+        )
+
     async def _open(
         self, client: httpx2.AsyncClient, content: bytes, headers: dict[str, str]
     ) -> tuple[httpx2.Response, AsyncGenerator[bytes, None], StreamParser, list[ProviderEvent], bool]:
@@ -503,11 +533,22 @@ class HTTPProvider(StreamingProvider):
             encoding = response.headers.get("content-encoding", "identity").lower()
             chunks = response.aiter_raw() if encoding == "identity" else response.aiter_bytes()
             parser = self.new_parser()
+            head = b""  # the start of the body, to say what it was if no event comes
+            size = 0
             async for data in chunks:
+                if len(head) < _HEAD:
+                    head += data[: _HEAD - len(head)]
+                size += len(data)
                 events = parser.feed(data)
                 if events:  # from here on the turn has output: never retried (see StreamParser)
                     return response, chunks, parser, events, False
-            return response, chunks, parser, parser.close(), True
+            try:
+                events = parser.close()
+            except ProviderConnectionError:
+                if parser.recognized:  # a stream that ended early: may be retried
+                    raise
+                raise self._no_stream(response, head, size, encoding) from None
+            return response, chunks, parser, events, True
         except BaseException:
             if chunks is not None:
                 # closed here, not by the garbage collector: a byte iterator left suspended

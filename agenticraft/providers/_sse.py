@@ -123,11 +123,11 @@ class SSEDecoder:
     [('ping', '{"a": 1}')]
     """
 
-    __slots__ = ("_data", "_event", "_lines", "dispatched")
+    __slots__ = ("_data", "_event", "_lines", "recognized")
 
     def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
         self._lines = _LineSplitter(max_line)
-        self.dispatched = False  # whether any event was: the body is SSE at all
+        self.recognized = False  # whether any event, comment or known field came: the body is SSE
         self._data: list[bytes] = []
         self._event = b""
 
@@ -152,11 +152,16 @@ class SSEDecoder:
                     value = value[1:]
                 if name_ == b"event":
                     self._event = value
+                    self.recognized = True
                 elif name_ == b"data":  # "data" alone on its line: an empty data line
                     self._data.append(value)
+                elif name_ in (b"id", b"retry"):
+                    self.recognized = True
                 # id, retry and unknown fields are ignored
+            else:
+                self.recognized = True  # a comment (a keep-alive): SSE, even with no event yet
         if events:
-            self.dispatched = True
+            self.recognized = True
         return events
 
     def close(self) -> list[SSEEvent]:
@@ -178,17 +183,17 @@ class NDJSONDecoder:
     ['{"b"']
     """
 
-    __slots__ = ("_lines", "dispatched")
+    __slots__ = ("_lines", "recognized")
 
     def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
         self._lines = _LineSplitter(max_line)
-        self.dispatched = False  # whether any line was
+        self.recognized = False  # whether any line came
 
     def feed(self, data: bytes) -> list[str]:
         """Take the next piece of the body; return the lines it completed."""
         lines = [line.decode("utf-8", "replace") for line in self._lines.split(data) if line.strip()]
         if lines:
-            self.dispatched = True
+            self.recognized = True
         return lines
 
     def close(self) -> list[str]:
@@ -196,5 +201,5 @@ class NDJSONDecoder:
         rest = self._lines.rest()
         if not rest.strip():
             return []
-        self.dispatched = True
+        self.recognized = True
         return [rest.decode("utf-8", "replace")]

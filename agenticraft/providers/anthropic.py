@@ -313,7 +313,7 @@ class AnthropicStreamParser(StreamParser):
 
     @property
     def recognized(self) -> bool:
-        return self._sse.dispatched
+        return self._sse.recognized
 
     def decode(self, data: bytes, out: list[ProviderEvent]) -> None:
         """The events completed by the next piece of the body."""

@@ -220,7 +220,7 @@ class OllamaStreamParser(StreamParser):
 
     @property
     def recognized(self) -> bool:
-        return self._lines.dispatched
+        return self._lines.recognized
 
     def decode(self, data: bytes, out: list[ProviderEvent]) -> None:
         """The events completed by the next piece of the body."""

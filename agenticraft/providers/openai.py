@@ -253,7 +253,7 @@ class OpenAIStreamParser(StreamParser):
 
     @property
     def recognized(self) -> bool:
-        return self._decoder.dispatched
+        return self._decoder.recognized
 
     def decode(self, data: bytes, out: list[ProviderEvent]) -> None:
         if self._done:

@@ -403,3 +403,32 @@ async def test_a_malformed_first_chunk_closes_the_byte_iterator_at_once(
     finally:
         sys.unraisablehook = hook
     assert unraisable == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "pieces", "said"),
+    [
+        ({"content-type": "text/plain"}, [b"<!doctype html><html><body>Welcome</body></html>"], "an HTML"),
+        ({"content-encoding": "br"}, [b"\x1b\x0b\x00\xf8\xa5\x80\x05\x1c\x00"], "encoded as 'br'"),
+        ({}, [], "an empty body"),
+        ({"content-type": ""}, [b'{"choices": [{"message": {"content": "hi"}}]}'], "a JSON body"),
+        ({"content-type": "text/plain"}, [b"Service starting, try later\n"], "not a stream"),
+    ],
+)
+async def test_a_body_that_is_no_stream_says_what_came_and_is_not_retried(
+    server: OpenAIServer, headers: dict[str, str], pieces: list[bytes], said: str
+) -> None:
+    server.add(ScriptedResponse(200, headers, pieces))
+    with pytest.raises(StreamProtocolError) as info:
+        await _provider(server).complete(REQUEST)  # two retries allowed: none is made
+    assert said in info.value.message and server.base_url in info.value.message
+    assert info.value.status_code == 200
+    assert len(server.requests) == 1
+
+
+async def test_a_stream_that_ends_after_only_a_keep_alive_is_still_a_cut_stream(server: OpenAIServer) -> None:
+    for _ in range(3):
+        server.add(ScriptedResponse(200, {}, [b": keep-alive\n\n"]))
+    with pytest.raises(ProviderConnectionError):
+        await _provider(server).complete(REQUEST)
+    assert len(server.requests) == 3  # SSE came, then the stream stopped: retried
