@@ -5,9 +5,9 @@ events through a :class:`StreamParser` the subclass supplies. Everything that is
 vendor's format lives here, once:
 
 - one pooled ``httpx2.AsyncClient`` per (endpoint, event loop), shared by every provider and
-  agent that talks to that endpoint (clients are bound to a loop, and ``Agent.run`` starts a
-  new loop per call); closed when its loop shuts down. A user-supplied ``http_client`` is used
-  as is and never closed by us;
+  agent that talks to that endpoint (see :mod:`agenticraft.providers._pool`: at most 32 per
+  loop, idle ones closed, all closed when the loop shuts down or by ``provider.aclose()``).
+  A user-supplied ``http_client`` is used as is and never closed by us;
 - the test guard (:func:`~agenticraft.core.network_guard.check_request_allowed`);
 - HTTP error statuses translated into our error tree, with the body's own message; redirects
   are errors too (never followed), and so is a web page where a stream belongs, or any body
@@ -33,7 +33,7 @@ import time
 from abc import abstractmethod
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import httpx2
 
@@ -47,6 +47,7 @@ from agenticraft.core.errors import (
 )
 from agenticraft.core.network_guard import check_request_allowed
 from agenticraft.core.streaming import ModelRequest, ProviderEvent, StreamingProvider, TurnEndChunk
+from agenticraft.providers._pool import close_shared_clients, lease, release, shared_client
 
 __all__ = [
     "HTTPProvider",
@@ -218,59 +219,6 @@ def _malformed(exc: BaseException, provider: str) -> ProviderError:
     error = StreamProtocolError(f"a stream chunk has an unexpected shape ({detail})", provider=provider)
     error.__cause__ = exc
     return error
-
-
-# -- the shared pools ----------------------------------------------------------------------
-
-# Per event loop: endpoint -> client. Entries leave when their loop shuts down (see below), so
-# plain dicts do: no weak references, which some loops (uvloop) may not support.
-_POOLS: dict[asyncio.AbstractEventLoop, dict[str, httpx2.AsyncClient]] = {}
-# the closer generators must stay referenced: the loop only holds them weakly
-_CLOSERS: dict[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = {}
-
-
-async def _pool_closer(loop: asyncio.AbstractEventLoop) -> AsyncGenerator[None, None]:
-    # An async generator, not a task: ``asyncio.run`` (and every asyncio.Runner) calls
-    # ``shutdown_asyncgens`` as the loop ends, which closes us, which closes the pools. A task
-    # would show up as pending in every test that counts tasks.
-    try:
-        yield
-    finally:
-        _CLOSERS.pop(loop, None)
-        clients = _POOLS.pop(loop, {})
-        for client in list(clients.values()):
-            await client.aclose()
-
-
-def _endpoint(url: str) -> str:
-    parsed = httpx2.URL(url)
-    return f"{parsed.scheme}://{parsed.host}:{parsed.port or ''}"
-
-
-async def shared_client(url: str) -> httpx2.AsyncClient:
-    """The pooled client for ``url``'s endpoint on the running event loop."""
-    loop = asyncio.get_running_loop()
-    clients = _POOLS.get(loop)
-    if clients is None:
-        clients = _POOLS[loop] = {}
-        closer = _CLOSERS[loop] = _pool_closer(loop)
-        await closer.asend(None)  # first iteration: the loop now knows the generator
-    key = _endpoint(url)
-    client = clients.get(key)
-    if client is None or client.is_closed:
-        client = clients[key] = httpx2.AsyncClient(
-            timeout=None,  # each request brings its own
-            limits=httpx2.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=30.0),
-            trust_env=True,
-        )
-    return client
-
-
-async def close_shared_clients() -> None:
-    """Close the pooled clients of the running loop now (they also close when it ends)."""
-    closer = _CLOSERS.get(asyncio.get_running_loop())
-    if closer is not None:
-        await closer.aclose()
 
 
 # -- errors --------------------------------------------------------------------------------
@@ -446,6 +394,20 @@ class HTTPProvider(StreamingProvider):
         """The client this provider sends with: the user's, or the endpoint's shared pool."""
         return self.http_client if self.http_client is not None else await shared_client(self.url)
 
+    async def aclose(self) -> None:
+        """Close the pooled client of this provider's endpoint on the running loop (at once, or
+        when the streams using it end). Agents on the same endpoint share that client: their
+        next request opens a new one, as does this provider's. A user's ``http_client`` is
+        left open: it is the user's to close."""
+        if self.http_client is None:
+            await release(self.url)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
     async def _status_error(self, response: httpx2.Response) -> ProviderError:
         raw = await response.aread()
         try:
@@ -565,73 +527,75 @@ class HTTPProvider(StreamingProvider):
         check_request_allowed(self.url, self.name)
         content = json.dumps(self.build_body(request), separators=(",", ":"), ensure_ascii=False).encode()
         headers = {**self.build_headers(), "accept-encoding": "identity", **self.extra_headers}
-        client = await self.client()
-        retry = self.retry
-        attempt = 0
-        while True:
-            try:
-                async with asyncio.timeout(self.timeouts.first_token):
-                    response, chunks, parser, events, ended = await self._open(client, content, headers)
-                break
-            except ProviderError as exc:
-                error = exc
-            except TimeoutError as exc:
-                error = ProviderTimeoutError(
-                    f"no first token within {self.timeouts.first_token} s", provider=self.name
-                )
-                error.__cause__ = exc
-            except httpx2.HTTPError as exc:
-                error = _transport_error(exc, self.name)
-            if attempt >= retry.max_retries or not error.is_transient:
-                raise error
-            attempt += 1
-            delay = retry.delay(attempt, error.retry_after)
-            if retry.on_retry is not None:
-                retry.on_retry(RetryAttempt(attempt, error, delay))
-            await asyncio.sleep(delay)
+        # the pooled client is leased for the whole turn: not evicted or closed under it
+        holder = lease(self.url) if self.http_client is None else contextlib.nullcontext(self.http_client)
+        async with holder as client:
+            retry = self.retry
+            attempt = 0
+            while True:
+                try:
+                    async with asyncio.timeout(self.timeouts.first_token):
+                        response, chunks, parser, events, ended = await self._open(client, content, headers)
+                    break
+                except ProviderError as exc:
+                    error = exc
+                except TimeoutError as exc:
+                    error = ProviderTimeoutError(
+                        f"no first token within {self.timeouts.first_token} s", provider=self.name
+                    )
+                    error.__cause__ = exc
+                except httpx2.HTTPError as exc:
+                    error = _transport_error(exc, self.name)
+                if attempt >= retry.max_retries or not error.is_transient:
+                    raise error
+                attempt += 1
+                delay = retry.delay(attempt, error.retry_after)
+                if retry.on_retry is not None:
+                    retry.on_retry(RetryAttempt(attempt, error, delay))
+                await asyncio.sleep(delay)
 
-        try:
-            for event in events:
-                yield event
-            parser.raise_pending()
-            if ended:
-                return
-            if type(events[-1]) is TurnEndChunk:
-                await _drain(chunks)
-                return
-            feed = parser.feed
-            gap = self.timeouts.gap
-            if gap is None:  # httpx's read timeout is the between-chunks limit
-                async for data in chunks:
-                    events = feed(data)
-                    for event in events:
-                        yield event
-                    parser.raise_pending()
-                    if events and type(events[-1]) is TurnEndChunk:
-                        await _drain(chunks)
-                        return
-            else:
-                while True:
-                    try:
-                        async with asyncio.timeout(gap):  # around the read only, never a yield
-                            data = await anext(chunks)
-                    except StopAsyncIteration:
-                        break
-                    except TimeoutError:
-                        raise ProviderTimeoutError(
-                            f"no data for {gap} s between chunks", provider=self.name
-                        ) from None
-                    events = feed(data)
-                    for event in events:
-                        yield event
-                    parser.raise_pending()
-                    if events and type(events[-1]) is TurnEndChunk:
-                        await _drain(chunks)
-                        return
-            for event in parser.close():
-                yield event
-        except httpx2.HTTPError as exc:
-            raise _transport_error(exc, self.name) from exc
-        finally:
-            await chunks.aclose()
-            await response.aclose()
+            try:
+                for event in events:
+                    yield event
+                parser.raise_pending()
+                if ended:
+                    return
+                if type(events[-1]) is TurnEndChunk:
+                    await _drain(chunks)
+                    return
+                feed = parser.feed
+                gap = self.timeouts.gap
+                if gap is None:  # httpx's read timeout is the between-chunks limit
+                    async for data in chunks:
+                        events = feed(data)
+                        for event in events:
+                            yield event
+                        parser.raise_pending()
+                        if events and type(events[-1]) is TurnEndChunk:
+                            await _drain(chunks)
+                            return
+                else:
+                    while True:
+                        try:
+                            async with asyncio.timeout(gap):  # around the read only, never a yield
+                                data = await anext(chunks)
+                        except StopAsyncIteration:
+                            break
+                        except TimeoutError:
+                            raise ProviderTimeoutError(
+                                f"no data for {gap} s between chunks", provider=self.name
+                            ) from None
+                        events = feed(data)
+                        for event in events:
+                            yield event
+                        parser.raise_pending()
+                        if events and type(events[-1]) is TurnEndChunk:
+                            await _drain(chunks)
+                            return
+                for event in parser.close():
+                    yield event
+            except httpx2.HTTPError as exc:
+                raise _transport_error(exc, self.name) from exc
+            finally:
+                await chunks.aclose()
+                await response.aclose()

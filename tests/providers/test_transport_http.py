@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import gzip
 import socket
@@ -35,6 +36,7 @@ from agenticraft.core.errors import (
 from agenticraft.core.messages import Message
 from agenticraft.core.network_guard import block_real_providers
 from agenticraft.core.streaming import ModelRequest
+from agenticraft.providers import _pool
 from agenticraft.providers._http import (
     RetryAttempt,
     RetryPolicy,
@@ -432,3 +434,60 @@ async def test_a_stream_that_ends_after_only_a_keep_alive_is_still_a_cut_stream(
     with pytest.raises(ProviderConnectionError):
         await _provider(server).complete(REQUEST)
     assert len(server.requests) == 3  # SSE came, then the stream stopped: retried
+
+
+# -- the bounded pool (issue 9, point 11) -------------------------------------------------------
+
+
+async def test_the_pool_keeps_32_clients_and_closes_the_least_recently_used() -> None:
+    clients = [await shared_client(f"http://127.0.0.1:{2000 + i}/v1") for i in range(_pool.MAX_CLIENTS)]
+    assert _pool.MAX_CLIENTS == 32 and not any(c.is_closed for c in clients)
+    await shared_client("http://127.0.0.1:2000/v1")  # used again: now the most recent
+    newest = await shared_client("http://127.0.0.1:3000/v1")
+    assert clients[1].is_closed  # the least recently used made room
+    assert not clients[0].is_closed and not newest.is_closed
+    assert sum(not c.is_closed for c in clients) == _pool.MAX_CLIENTS - 1
+
+
+async def test_a_client_evicted_while_streaming_closes_when_its_stream_ends(
+    server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_pool, "MAX_CLIENTS", 1)
+    server.add_stream("one two three", text_piece=4)
+    provider = _provider(server)
+    client = await provider.client()
+    async with contextlib.aclosing(provider.stream_turn(REQUEST)) as events:
+        await anext(events)
+        await shared_client("http://127.0.0.1:2000/v1")  # evicts the streaming client
+        assert not client.is_closed  # never closed under its stream
+        rest = [event async for event in events]
+    assert rest and client.is_closed
+    assert await provider.client() is not client  # a new one for the next request
+
+
+async def test_idle_clients_are_closed_when_the_pool_is_next_used(
+    server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.add_stream("x")
+    provider = _provider(server)
+    await provider.complete(REQUEST)
+    client = await provider.client()
+    monkeypatch.setattr(_pool, "IDLE_SECONDS", 0.0)  # every unused client is now idle too long
+    await shared_client("http://127.0.0.1:2000/v1")
+    assert client.is_closed
+    assert await server.await_until(lambda: server.open_connections == 0)
+
+
+async def test_provider_aclose_releases_its_pooled_client_not_a_users(server: OpenAIServer) -> None:
+    server.add_stream("x")
+    async with _provider(server) as provider:
+        await provider.complete(REQUEST)
+        client = await provider.client()
+        assert server.open_connections == 1
+    assert client.is_closed
+    assert await server.await_until(lambda: server.open_connections == 0)
+    server.add_stream("y")
+    assert (await provider.complete(REQUEST)).text == "y"  # still usable: a new client
+    async with httpx2.AsyncClient() as mine:
+        await _provider(server, http_client=mine).aclose()
+        assert not mine.is_closed
