@@ -96,6 +96,8 @@ def parse_arguments(raw: str) -> tuple[dict[str, object], str | None]:
         value = json.loads(raw)
     except ValueError as exc:
         return {}, f"arguments are not valid JSON ({exc}): {raw[:200]}"
+    except RecursionError:  # nested thousands deep: no tool takes that
+        return {}, f"arguments are nested too deeply to read: {raw[:200]}"
     if not isinstance(value, dict):
         return {}, f"arguments must be a JSON object, got {type(value).__name__}: {raw[:200]}"
     return value, None

@@ -5,15 +5,17 @@ events through a :class:`StreamParser` the subclass supplies. Everything that is
 vendor's format lives here, once:
 
 - one pooled ``httpx2.AsyncClient`` per (endpoint, event loop), shared by every provider and
-  agent that talks to that endpoint (clients are bound to a loop, and ``Agent.run`` starts a
-  new loop per call); closed when its loop shuts down. A user-supplied ``http_client`` is used
-  as is and never closed by us;
+  agent that talks to that endpoint (see :mod:`agenticraft.providers._pool`: at most 32 per
+  loop, idle ones closed, all closed when the loop shuts down or by ``provider.aclose()``).
+  A user-supplied ``http_client`` is used as is and never closed by us;
 - the base URL, checked when the provider is made (a malformed one is a
   :class:`ConfigurationError`, never a retried request); credentials in it are sent as a
   header and never shown (:mod:`agenticraft.providers._urls`);
 - the test guard (:func:`~agenticraft.core.network_guard.check_request_allowed`);
 - HTTP error statuses translated into our error tree, with the body's own message; redirects
-  are errors too (never followed), and so is a web page where a stream belongs;
+  are errors too (never followed), and so is a web page where a stream belongs, or any body
+  with nothing of the protocol in it (empty, HTML or JSON under another content type, an
+  encoding we did not ask for): the error says what came, and it is not retried;
 - retries with exponential backoff and jitter, honouring ``Retry-After``, on 408/409/429/5xx,
   connection errors and timeouts, but only before the first event: once output has reached
   the caller, repeating the request would duplicate it;
@@ -25,6 +27,7 @@ vendor's format lives here, once:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import json
 import os
@@ -33,7 +36,7 @@ import time
 from abc import abstractmethod
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import httpx2
 
@@ -49,6 +52,8 @@ from agenticraft.core.errors import (
 from agenticraft.core.events import ProviderEvent, TurnEndChunk
 from agenticraft.core.network_guard import check_request_allowed
 from agenticraft.core.provider import ModelRequest, StreamingProvider
+from agenticraft.providers._parser import StreamParser
+from agenticraft.providers._pool import close_shared_clients, lease, release, shared_client
 from agenticraft.providers._urls import base_url_problem, redact_url, split_credentials
 
 __all__ = [
@@ -131,111 +136,6 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy(max_retries=0)
 
 
-class StreamParser:
-    """Turns one response body into provider events. One parser per response.
-
-    ``feed`` gets the raw bytes as they arrive and returns the events they completed; an error
-    reported inside the stream is a :class:`ProviderError`. When that error comes in the same
-    network read as events before it, the events are returned first and the error is held:
-    :meth:`raise_pending` (called by the transport right after it delivered them), the next
-    ``feed`` or ``close`` raises it. So no decoded event is ever lost to the error after it, and
-    a turn that produced events is never mistaken for one that failed before its first.
-    ``close`` is called when the body ended and returns any last events, or raises
-    :class:`ProviderConnectionError` when the stream stopped before the protocol said it was done.
-
-    Subclasses implement ``decode`` (append a piece's events to ``out``) and ``finish``.
-    """
-
-    __slots__ = ("_pending",)
-
-    def __init__(self) -> None:
-        self._pending: ProviderError | None = None
-
-    def feed(self, data: bytes) -> list[ProviderEvent]:
-        self.raise_pending()
-        out: list[ProviderEvent] = []
-        try:
-            self.decode(data, out)
-        except ProviderError as exc:
-            if not out:
-                raise
-            self._pending = exc
-        return out
-
-    def close(self) -> list[ProviderEvent]:
-        self.raise_pending()
-        return self.finish()
-
-    def raise_pending(self) -> None:
-        """Raise the in-stream error held back by the last ``feed``, if any."""
-        error = self._pending
-        if error is not None:
-            self._pending = None
-            raise error
-
-    @abstractmethod
-    def decode(self, data: bytes, out: list[ProviderEvent]) -> None: ...
-
-    @abstractmethod
-    def finish(self) -> list[ProviderEvent]: ...
-
-
-# -- the shared pools ----------------------------------------------------------------------
-
-# Per event loop: endpoint -> client. Entries leave when their loop shuts down (see below), so
-# plain dicts do: no weak references, which some loops (uvloop) may not support.
-_POOLS: dict[asyncio.AbstractEventLoop, dict[str, httpx2.AsyncClient]] = {}
-# the closer generators must stay referenced: the loop only holds them weakly
-_CLOSERS: dict[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = {}
-
-
-async def _pool_closer(loop: asyncio.AbstractEventLoop) -> AsyncGenerator[None, None]:
-    # An async generator, not a task: ``asyncio.run`` (and every asyncio.Runner) calls
-    # ``shutdown_asyncgens`` as the loop ends, which closes us, which closes the pools. A task
-    # would show up as pending in every test that counts tasks.
-    try:
-        yield
-    finally:
-        _CLOSERS.pop(loop, None)
-        clients = _POOLS.pop(loop, {})
-        for client in list(clients.values()):
-            await client.aclose()
-
-
-def _endpoint(url: str) -> str:
-    parsed = httpx2.URL(url)
-    return f"{parsed.scheme}://{parsed.host}:{parsed.port or ''}"
-
-
-async def shared_client(url: str) -> httpx2.AsyncClient:
-    """The pooled client for ``url``'s endpoint on the running event loop."""
-    loop = asyncio.get_running_loop()
-    clients = _POOLS.get(loop)
-    if clients is None:
-        clients = _POOLS[loop] = {}
-        closer = _CLOSERS[loop] = _pool_closer(loop)
-        await closer.asend(None)  # first iteration: the loop now knows the generator
-    key = _endpoint(url)
-    client = clients.get(key)
-    if client is None or client.is_closed:
-        client = clients[key] = httpx2.AsyncClient(
-            timeout=None,  # each request brings its own
-            limits=httpx2.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=30.0),
-            trust_env=True,
-        )
-    return client
-
-
-async def close_shared_clients() -> None:
-    """Close the pooled clients of the running loop now (they also close when it ends)."""
-    closer = _CLOSERS.get(asyncio.get_running_loop())
-    if closer is not None:
-        await closer.aclose()
-
-
-# -- errors --------------------------------------------------------------------------------
-
-
 def _retry_after(headers: httpx2.Headers) -> float | None:
     ms = headers.get("retry-after-ms")
     if ms is not None:
@@ -270,16 +170,6 @@ def _text_message(body: Any) -> str | None:
 
 _MAX_TEXT_MESSAGE = 500
 
-# What a parser raises when a chunk has the wrong shape (a string where an object belongs...):
-# catching it here keeps shape checks off the per-chunk path.
-_SHAPE_ERRORS = (AttributeError, TypeError, KeyError, IndexError)
-
-
-def _shape_error(exc: BaseException, provider: str) -> ProviderError:
-    error = StreamProtocolError(f"a stream chunk has an unexpected shape ({exc!r})", provider=provider)
-    error.__cause__ = exc
-    return error
-
 
 def _transport_error(exc: BaseException, provider: str, url: str) -> ProviderError:
     """Our error for an httpx one; a connection error or timeout names the address tried
@@ -299,6 +189,9 @@ def _transport_error(exc: BaseException, provider: str, url: str) -> ProviderErr
     error.__cause__ = exc
     return error
 
+
+#: Bytes of a body kept until its first event, to say what it was when none comes.
+_HEAD = 2048
 
 #: Seconds to wait, once the protocol said the turn is over, for the body's own end. A server
 #: ends the body at once (the connection then goes back to the pool); one that keeps it open
@@ -427,6 +320,20 @@ class HTTPProvider(StreamingProvider):
         """The client this provider sends with: the user's, or the endpoint's shared pool."""
         return self.http_client if self.http_client is not None else await shared_client(self.url)
 
+    async def aclose(self) -> None:
+        """Close the pooled client of this provider's endpoint on the running loop (at once, or
+        when the streams using it end). Agents on the same endpoint share that client: their
+        next request opens a new one, as does this provider's. A user's ``http_client`` is
+        left open: it is the user's to close."""
+        if self.http_client is None:
+            await release(self.url)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
     async def _status_error(self, response: httpx2.Response) -> ProviderError:
         raw = await response.aread()
         try:
@@ -458,6 +365,31 @@ class HTTPProvider(StreamingProvider):
             "expected a streamed response, got a plain JSON body", provider=self.name, body=error.body
         )
 
+    def _no_stream(self, response: httpx2.Response, head: bytes, size: int, encoding: str) -> ProviderError:
+        """The error for a complete body with nothing of the protocol in it: what came, said
+        plainly (no retry: the same request gets the same answer)."""
+        content_type = response.headers.get("content-type") or "no content type"
+        text = head.lstrip()
+        if not size:
+            what = "an empty body"
+        elif encoding not in ("identity", "gzip", "deflate"):
+            # we asked for identity; httpx passes an encoding it cannot decode through as is
+            what = f"{size} bytes encoded as {encoding!r}, which was not asked for and not decoded"
+        elif text[:1] in (b"{", b"["):
+            what = f"a JSON body of {size} bytes, not a stream"
+        elif text[:1] == b"<":
+            what = f"an HTML or XML page of {size} bytes"
+        else:
+            what = f"{size} bytes that are not a stream of this protocol"
+        shown = head[:120].decode("utf-8", "replace")
+        return StreamProtocolError(
+            f"expected a streamed response from {self.url}, got {what} ({content_type})"
+            + (f": {shown!r}" if shown.strip() else ""),
+            provider=self.name,
+            status_code=response.status_code,
+            body=head.decode("utf-8", "replace"),
+        )
+
     async def _open(
         self, client: httpx2.AsyncClient, content: bytes, headers: dict[str, str]
     ) -> tuple[httpx2.Response, AsyncGenerator[bytes, None], StreamParser, list[ProviderEvent], bool]:
@@ -470,6 +402,7 @@ class HTTPProvider(StreamingProvider):
             response = await client.send(request, stream=True, auth=self._auth)
         else:
             response = await client.send(request, stream=True)
+        chunks: AsyncGenerator[bytes, None] | None = None
         try:
             # Redirects are not followed: a 301/302 would turn the POST into a GET, and a
             # redirect to another host would pass by the test guard and carry the key there.
@@ -491,12 +424,29 @@ class HTTPProvider(StreamingProvider):
             encoding = response.headers.get("content-encoding", "identity").lower()
             chunks = response.aiter_raw() if encoding == "identity" else response.aiter_bytes()
             parser = self.new_parser()
+            head = b""  # the start of the body, to say what it was if no event comes
+            size = 0
             async for data in chunks:
+                if len(head) < _HEAD:
+                    head += data[: _HEAD - len(head)]
+                size += len(data)
                 events = parser.feed(data)
                 if events:  # from here on the turn has output: never retried (see StreamParser)
                     return response, chunks, parser, events, False
-            return response, chunks, parser, parser.close(), True
+            try:
+                events = parser.close()
+            except ProviderConnectionError:
+                if parser.recognized:  # a stream that ended early: may be retried
+                    raise
+                raise self._no_stream(response, head, size, encoding) from None
+            return response, chunks, parser, events, True
         except BaseException:
+            if chunks is not None:
+                # closed here, not by the garbage collector: a byte iterator left suspended
+                # would be finalized later, perhaps after its loop ended, and print
+                # "Exception ignored in: <async_generator Response.aiter_raw ...>"
+                with contextlib.suppress(Exception):
+                    await chunks.aclose()
             await response.aclose()
             raise
 
@@ -515,77 +465,75 @@ class HTTPProvider(StreamingProvider):
                 provider=self.name,
             ) from None
         headers = {**self.build_headers(), "accept-encoding": "identity", **self.extra_headers}
-        client = await self.client()
-        retry = self.retry
-        attempt = 0
-        while True:
-            try:
-                async with asyncio.timeout(self.timeouts.first_token):
-                    response, chunks, parser, events, ended = await self._open(client, content, headers)
-                break
-            except ProviderError as exc:
-                error = exc
-            except TimeoutError as exc:
-                error = ProviderTimeoutError(
-                    f"no first token within {self.timeouts.first_token} s", provider=self.name
-                )
-                error.__cause__ = exc
-            except httpx2.HTTPError as exc:
-                error = _transport_error(exc, self.name, self.url)
-            except _SHAPE_ERRORS as exc:
-                raise _shape_error(exc, self.name) from exc
-            if attempt >= retry.max_retries or not error.is_transient:
-                raise error
-            attempt += 1
-            delay = retry.delay(attempt, error.retry_after)
-            if retry.on_retry is not None:
-                retry.on_retry(RetryAttempt(attempt, error, delay))
-            await asyncio.sleep(delay)
+        # the pooled client is leased for the whole turn: not evicted or closed under it
+        holder = lease(self.url) if self.http_client is None else contextlib.nullcontext(self.http_client)
+        async with holder as client:
+            retry = self.retry
+            attempt = 0
+            while True:
+                try:
+                    async with asyncio.timeout(self.timeouts.first_token):
+                        response, chunks, parser, events, ended = await self._open(client, content, headers)
+                    break
+                except ProviderError as exc:
+                    error = exc
+                except TimeoutError as exc:
+                    error = ProviderTimeoutError(
+                        f"no first token within {self.timeouts.first_token} s", provider=self.name
+                    )
+                    error.__cause__ = exc
+                except httpx2.HTTPError as exc:
+                    error = _transport_error(exc, self.name, self.url)
+                if attempt >= retry.max_retries or not error.is_transient:
+                    raise error
+                attempt += 1
+                delay = retry.delay(attempt, error.retry_after)
+                if retry.on_retry is not None:
+                    retry.on_retry(RetryAttempt(attempt, error, delay))
+                await asyncio.sleep(delay)
 
-        try:
-            for event in events:
-                yield event
-            parser.raise_pending()
-            if ended:
-                return
-            if type(events[-1]) is TurnEndChunk:
-                await _drain(chunks)
-                return
-            feed = parser.feed
-            gap = self.timeouts.gap
-            if gap is None:  # httpx's read timeout is the between-chunks limit
-                async for data in chunks:
-                    events = feed(data)
-                    for event in events:
-                        yield event
-                    parser.raise_pending()
-                    if events and type(events[-1]) is TurnEndChunk:
-                        await _drain(chunks)
-                        return
-            else:
-                while True:
-                    try:
-                        async with asyncio.timeout(gap):  # around the read only, never a yield
-                            data = await anext(chunks)
-                    except StopAsyncIteration:
-                        break
-                    except TimeoutError:
-                        raise ProviderTimeoutError(
-                            f"no data for {gap} s between chunks", provider=self.name
-                        ) from None
-                    events = feed(data)
-                    for event in events:
-                        yield event
-                    parser.raise_pending()
-                    if events and type(events[-1]) is TurnEndChunk:
-                        await _drain(chunks)
-                        return
-            for event in parser.close():
-                yield event
-        except httpx2.HTTPError as exc:
-            raise _transport_error(exc, self.name, self.url) from exc
-        except _SHAPE_ERRORS as exc:
-            raise _shape_error(exc, self.name) from exc
-        finally:
-            await chunks.aclose()
-            await response.aclose()
+            try:
+                for event in events:
+                    yield event
+                parser.raise_pending()
+                if ended:
+                    return
+                if type(events[-1]) is TurnEndChunk:
+                    await _drain(chunks)
+                    return
+                feed = parser.feed
+                gap = self.timeouts.gap
+                if gap is None:  # httpx's read timeout is the between-chunks limit
+                    async for data in chunks:
+                        events = feed(data)
+                        for event in events:
+                            yield event
+                        parser.raise_pending()
+                        if events and type(events[-1]) is TurnEndChunk:
+                            await _drain(chunks)
+                            return
+                else:
+                    while True:
+                        try:
+                            async with asyncio.timeout(gap):  # around the read only, never a yield
+                                data = await anext(chunks)
+                        except StopAsyncIteration:
+                            break
+                        except TimeoutError:
+                            raise ProviderTimeoutError(
+                                f"no data for {gap} s between chunks", provider=self.name
+                            ) from None
+                        events = feed(data)
+                        for event in events:
+                            yield event
+                        parser.raise_pending()
+                        if events and type(events[-1]) is TurnEndChunk:
+                            await _drain(chunks)
+                            return
+                for event in parser.close():
+                    yield event
+            except httpx2.HTTPError as exc:
+                raise _transport_error(exc, self.name, self.url) from exc
+            finally:
+                await chunks.aclose()
+                await response.aclose()

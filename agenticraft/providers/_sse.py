@@ -123,10 +123,11 @@ class SSEDecoder:
     [('ping', '{"a": 1}')]
     """
 
-    __slots__ = ("_data", "_event", "_lines")
+    __slots__ = ("_data", "_event", "_lines", "recognized")
 
     def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
         self._lines = _LineSplitter(max_line)
+        self.recognized = False  # whether any event, comment or known field came: the body is SSE
         self._data: list[bytes] = []
         self._event = b""
 
@@ -151,9 +152,16 @@ class SSEDecoder:
                     value = value[1:]
                 if name_ == b"event":
                     self._event = value
+                    self.recognized = True
                 elif name_ == b"data":  # "data" alone on its line: an empty data line
                     self._data.append(value)
+                elif name_ in (b"id", b"retry"):
+                    self.recognized = True
                 # id, retry and unknown fields are ignored
+            else:
+                self.recognized = True  # a comment (a keep-alive): SSE, even with no event yet
+        if events:
+            self.recognized = True
         return events
 
     def close(self) -> list[SSEEvent]:
@@ -175,16 +183,23 @@ class NDJSONDecoder:
     ['{"b"']
     """
 
-    __slots__ = ("_lines",)
+    __slots__ = ("_lines", "recognized")
 
     def __init__(self, max_line: int = MAX_LINE_BYTES) -> None:
         self._lines = _LineSplitter(max_line)
+        self.recognized = False  # whether any line came
 
     def feed(self, data: bytes) -> list[str]:
         """Take the next piece of the body; return the lines it completed."""
-        return [line.decode("utf-8", "replace") for line in self._lines.split(data) if line.strip()]
+        lines = [line.decode("utf-8", "replace") for line in self._lines.split(data) if line.strip()]
+        if lines:
+            self.recognized = True
+        return lines
 
     def close(self) -> list[str]:
         """The stream ended: a last line without its line end still counts."""
         rest = self._lines.rest()
-        return [rest.decode("utf-8", "replace")] if rest.strip() else []
+        if not rest.strip():
+            return []
+        self.recognized = True
+        return [rest.decode("utf-8", "replace")]

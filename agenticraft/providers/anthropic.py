@@ -64,6 +64,7 @@ from agenticraft.core.messages import (
     Usage,
 )
 from agenticraft.core.provider import ModelRequest, ToolDefinition
+from agenticraft.providers import _wire
 from agenticraft.providers._http import HTTPProvider, RetryPolicy, StreamParser, Timeouts
 from agenticraft.providers._sse import SSEDecoder
 
@@ -296,7 +297,7 @@ class AnthropicStreamParser(StreamParser):
     )
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(PROVIDER)
         self._sse = SSEDecoder()
         self._tools: set[int] = set()  # indexes of our tool_use blocks
         self._start_inputs: dict[int, Any] = {}  # tool_use input given whole at block start
@@ -308,6 +309,10 @@ class AnthropicStreamParser(StreamParser):
         self._stop: str | None = None
         self.model = ""
         self.done = False
+
+    @property
+    def recognized(self) -> bool:
+        return self._sse.recognized
 
     def decode(self, data: bytes, out: list[ProviderEvent]) -> None:
         """The events completed by the next piece of the body."""
@@ -329,7 +334,8 @@ class AnthropicStreamParser(StreamParser):
 
     def _event(self, data: str, out: list[ProviderEvent]) -> None:
         # One try around it all: valid JSON of the wrong shape is as broken as invalid JSON,
-        # and a try costs nothing in Python 3.11 until something raises.
+        # and a try costs nothing in Python 3.11 until something raises. Fields we keep pass
+        # through _wire, so no event carries a type our model does not promise.
         try:
             payload = json.loads(data)
             kind = payload["type"]
@@ -340,34 +346,36 @@ class AnthropicStreamParser(StreamParser):
                 delta = payload["delta"]
                 dtype = delta["type"]
                 if dtype == "text_delta":
-                    out.append(TextChunk(delta["text"]))
+                    out.append(TextChunk(_wire.text(delta["text"], "text")))
                 elif dtype == "input_json_delta":
-                    index = payload["index"]
+                    index = _wire.position(payload["index"], "a content block's index")
                     if index in self._tools:  # server tools stream their input too: not ours
-                        partial = delta["partial_json"]
+                        partial = _wire.text(delta["partial_json"], "partial_json")
                         if partial:
                             # fragments replace an input given at the start; an empty one
                             # (the API often sends "" first) must not erase it
                             self._start_inputs.pop(index, None)
                             out.append(ToolCallDeltaChunk(partial, index))
                 elif dtype == "thinking_delta":
-                    out.append(ThinkingChunk(delta["thinking"]))
+                    out.append(ThinkingChunk(_wire.text(delta["thinking"], "thinking")))
                 elif dtype == "signature_delta":
-                    out.append(ThinkingChunk("", delta["signature"]))
+                    out.append(ThinkingChunk("", _wire.text(delta["signature"], "signature")))
                 # citations_delta and future delta types carry nothing we keep
             elif kind == "content_block_start":
-                self._block_start(payload["index"], payload["content_block"], out)
+                index = _wire.position(payload["index"], "a content block's index")
+                self._block_start(index, payload["content_block"], out)
             elif kind == "content_block_stop":
-                index = payload["index"]
+                index = _wire.position(payload["index"], "a content block's index")
                 start_input = self._start_inputs.pop(index, None)
                 if start_input:  # a tool_use given whole at its start, never as fragments
                     out.append(ToolCallDeltaChunk(json.dumps(start_input, ensure_ascii=False), index))
             elif kind == "message_start":
                 message = payload["message"]
-                self.model = message.get("model") or ""
+                self.model = _wire.name(message.get("model"), "model") or ""
                 self._held = self._usage(message.get("usage"))
             elif kind == "message_delta":
-                self._stop = (payload.get("delta") or {}).get("stop_reason") or self._stop
+                delta = _wire.obj(payload.get("delta"), "delta")
+                self._stop = _wire.name(delta.get("stop_reason"), "stop_reason") or self._stop
                 self._held = None
                 usage = self._usage(payload.get("usage"))
                 if usage is not None:
@@ -380,7 +388,11 @@ class AnthropicStreamParser(StreamParser):
             elif kind == "error":
                 raise error_from_payload(payload)
             # ping, and event types added after this was written
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except StreamProtocolError as exc:  # a field of the wrong type (see _wire)
+            raise StreamProtocolError(
+                f"{exc.message} in the event {data[:200]!r}", provider=PROVIDER, body=data
+            ) from exc
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
             raise StreamProtocolError(
                 f"malformed event in the stream: {data[:200]!r}", provider=PROVIDER, body=data
             ) from exc
@@ -389,19 +401,24 @@ class AnthropicStreamParser(StreamParser):
         btype = block.get("type")
         event: ProviderEvent | None = None
         if btype == "text":
-            if block.get("text"):
-                event = TextChunk(block["text"])
+            text = _wire.text(block.get("text"), "text")
+            if text:
+                event = TextChunk(text)
         elif btype == "tool_use":
             self._tools.add(index)
             if block.get("input"):
                 self._start_inputs[index] = block["input"]
-            event = ToolCallDeltaChunk("", index, block.get("id") or None, block.get("name") or None)
+            event = ToolCallDeltaChunk(
+                "", index, _wire.call_id(block.get("id")), _wire.name(block.get("name"), "a tool's name")
+            )
         elif btype == "thinking":
             # usually empty: the deltas bring the text, and a signature opens the part by itself
-            if block.get("thinking") or block.get("signature"):
-                event = ThinkingChunk(block.get("thinking") or "", block.get("signature") or None)
+            thinking = _wire.text(block.get("thinking"), "thinking")
+            signature = _wire.name(block.get("signature"), "signature")
+            if thinking or signature:
+                event = ThinkingChunk(thinking, signature)
         elif btype == "redacted_thinking":
-            event = ThinkingChunk("", block.get("data", ""), redacted=True)
+            event = ThinkingChunk("", _wire.text(block.get("data"), "data"), redacted=True)
         # server tool blocks and future block types are not ours to run
         if event is not None:
             if self._held is not None:
@@ -415,16 +432,16 @@ class AnthropicStreamParser(StreamParser):
         # cumulative totals: a value present replaces the last one, an absent one stays
         value = usage.get("input_tokens")
         if value is not None:
-            self._input = value
+            self._input = _wire.count(value, "usage.input_tokens")
         value = usage.get("cache_creation_input_tokens")
         if value is not None:
-            self._cache_create = value
+            self._cache_create = _wire.count(value, "usage.cache_creation_input_tokens")
         value = usage.get("cache_read_input_tokens")
         if value is not None:
-            self._cache_read = value
+            self._cache_read = _wire.count(value, "usage.cache_read_input_tokens")
         value = usage.get("output_tokens")
         if value is not None:
-            self._output = value
+            self._output = _wire.count(value, "usage.output_tokens")
         return UsageChunk(self._current_usage())
 
     def _current_usage(self) -> Usage:

@@ -43,6 +43,7 @@ from agenticraft.core.events import (
 )
 from agenticraft.core.messages import Message, TextPart, ThinkingPart, ToolCallPart, ToolResultPart, Usage
 from agenticraft.core.provider import ModelRequest, ToolDefinition
+from agenticraft.providers import _wire
 from agenticraft.providers._http import HTTPProvider, RetryPolicy, StreamParser, Timeouts
 from agenticraft.providers._sse import NDJSONDecoder
 
@@ -209,7 +210,7 @@ class OllamaStreamParser(StreamParser):
     __slots__ = ("_calls", "_lines", "done", "model", "requested_model", "turn")
 
     def __init__(self, turn: int = 1, requested_model: str = "") -> None:
-        super().__init__()
+        super().__init__(PROVIDER)
         self.turn = turn
         #: the model the request named, for the hint when the server speaks another protocol
         self.requested_model = requested_model
@@ -217,6 +218,10 @@ class OllamaStreamParser(StreamParser):
         self._calls = 0
         self.model = ""
         self.done = False
+
+    @property
+    def recognized(self) -> bool:
+        return self._lines.recognized
 
     def decode(self, data: bytes, out: list[ProviderEvent]) -> None:
         """The events completed by the next piece of the body."""
@@ -241,6 +246,7 @@ class OllamaStreamParser(StreamParser):
 
     def _line(self, line: str, out: list[ProviderEvent]) -> None:
         # One try around it all: valid JSON of the wrong shape is as broken as invalid JSON.
+        # Fields we keep pass through _wire, so no event carries a type our model does not promise.
         try:
             obj = json.loads(line)
             if obj.get("error") is not None:
@@ -249,16 +255,20 @@ class OllamaStreamParser(StreamParser):
             if message:
                 thinking = message.get("thinking")
                 if thinking:
-                    out.append(ThinkingChunk(thinking))
+                    out.append(ThinkingChunk(_wire.text(thinking, "thinking")))
                 content = message.get("content")
                 if content:
-                    out.append(TextChunk(content))
+                    out.append(TextChunk(_wire.text(content, "content")))
                 calls = message.get("tool_calls")
                 if calls:
-                    self._add_calls(calls, out)
+                    self._add_calls(calls if isinstance(calls, list) else [calls], out)
             if obj.get("done"):
                 self._done(obj, out)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except StreamProtocolError as exc:  # a field of the wrong type (see _wire)
+            raise StreamProtocolError(
+                f"{exc.message} in the line {line[:200]!r}", provider=PROVIDER, body=line
+            ) from exc
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
             raise StreamProtocolError(self._malformed(line), provider=PROVIDER, body=line) from exc
 
     def _malformed(self, line: str) -> str:
@@ -274,18 +284,22 @@ class OllamaStreamParser(StreamParser):
 
     def _done(self, obj: dict[str, Any], out: list[ProviderEvent]) -> None:
         self.done = True
-        self.model = obj.get("model") or self.model
-        usage = Usage(obj.get("prompt_eval_count") or 0, obj.get("eval_count") or 0)
-        raw = obj.get("done_reason")
+        self.model = _wire.name(obj.get("model"), "model") or self.model
+        usage = Usage(
+            _wire.count(obj.get("prompt_eval_count"), "prompt_eval_count"),
+            _wire.count(obj.get("eval_count"), "eval_count"),
+        )
+        raw = _wire.name(obj.get("done_reason"), "done_reason")
         stop = _STOP_REASONS.get(raw, "end_turn") if raw else "end_turn"
         if self._calls:
             stop = "tool_use"
         out.append(UsageChunk(usage))
         out.append(TurnEndChunk(stop, raw, model=self.model, usage=usage))
 
-    def _add_calls(self, calls: Any, out: list[ProviderEvent]) -> None:
+    def _add_calls(self, calls: list[Any], out: list[ProviderEvent]) -> None:
         for call in calls:
-            function = call.get("function") or {}
+            call = _wire.obj(call, "a tool call")
+            function = _wire.obj(call.get("function"), "a tool call's function")
             arguments = function.get("arguments")
             if arguments is None:
                 raw = ""
@@ -295,8 +309,9 @@ class OllamaStreamParser(StreamParser):
                 raw = json.dumps(arguments, ensure_ascii=False)
             position = self._calls
             self._calls += 1
-            call_id = call.get("id") or f"call_{self.turn}_{position}"
-            out.append(ToolCallDeltaChunk(raw, position, call_id, function.get("name") or ""))
+            call_id = _wire.call_id(call.get("id")) or f"call_{self.turn}_{position}"
+            name = _wire.name(function.get("name"), "a tool call's name") or ""
+            out.append(ToolCallDeltaChunk(raw, position, call_id, name))
 
 
 # -- the provider -------------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from agenticraft.core.events import (
 )
 from agenticraft.core.messages import Message, TextPart, ToolCallPart, ToolResultPart, Usage
 from agenticraft.core.provider import ModelRequest, ToolDefinition
+from agenticraft.providers import _wire
 from agenticraft.providers._http import HTTPProvider, StreamParser
 from agenticraft.providers._sse import SSEDecoder
 
@@ -224,31 +225,34 @@ def _content_parts(parts: list[Any], out: list[ProviderEvent]) -> None:
 def _usage(usage: dict[str, Any]) -> Usage:
     """``prompt_tokens`` already counts the cached tokens and ``completion_tokens`` the
     reasoning tokens, as our ``Usage`` wants; the details say how many of them were which."""
-    prompt = usage.get("prompt_tokens_details") or {}
-    completion = usage.get("completion_tokens_details") or {}
+    prompt = _wire.obj(usage.get("prompt_tokens_details"), "usage.prompt_tokens_details")
+    completion = _wire.obj(usage.get("completion_tokens_details"), "usage.completion_tokens_details")
     return Usage(
-        usage.get("prompt_tokens") or 0,
-        usage.get("completion_tokens") or 0,
-        cache_read_tokens=prompt.get("cached_tokens") or 0,
-        reasoning_tokens=completion.get("reasoning_tokens") or 0,
+        _wire.count(usage.get("prompt_tokens"), "usage.prompt_tokens"),
+        _wire.count(usage.get("completion_tokens"), "usage.completion_tokens"),
+        cache_read_tokens=_wire.count(prompt.get("cached_tokens"), "usage.cached_tokens"),
+        reasoning_tokens=_wire.count(completion.get("reasoning_tokens"), "usage.reasoning_tokens"),
     )
 
 
 class OpenAIStreamParser(StreamParser):
     """Chat Completions chunks into provider events."""
 
-    __slots__ = ("_called", "_decoder", "_done", "_finish", "_model", "_provider", "_refused", "_usage")
+    __slots__ = ("_called", "_decoder", "_done", "_finish", "_model", "_refused", "_usage")
 
     def __init__(self, provider: str = "openai") -> None:
-        super().__init__()
+        super().__init__(provider)
         self._decoder = SSEDecoder()
-        self._provider = provider
         self._finish: str | None = None
         self._refused = False
         self._called = False  # a tool call was streamed
         self._done = False
         self._model = ""
         self._usage: Usage | None = None
+
+    @property
+    def recognized(self) -> bool:
+        return self._decoder.recognized
 
     def decode(self, data: bytes, out: list[ProviderEvent]) -> None:
         if self._done:
@@ -264,15 +268,15 @@ class OpenAIStreamParser(StreamParser):
             except ValueError as exc:
                 raise StreamProtocolError(
                     f"a stream chunk is not JSON ({exc}): {payload[:200]!r}",
-                    provider=self._provider,
+                    provider=self.provider,
                     body=payload,
                 ) from exc
             if not isinstance(chunk, dict):
                 raise StreamProtocolError(
-                    f"a stream chunk is not a JSON object: {payload[:200]!r}", provider=self._provider
+                    f"a stream chunk is not a JSON object: {payload[:200]!r}", provider=self.provider
                 )
             if ("error" in chunk and chunk["error"] is not None) or chunk.get("object") == "error":
-                raise error_from_payload(chunk, self._provider)
+                raise error_from_payload(chunk, self.provider)
             choices = chunk.get("choices")
             if choices:
                 choice = choices[0]
@@ -285,42 +289,45 @@ class OpenAIStreamParser(StreamParser):
                         self._other_delta(delta, content, out)
                 finish = choice.get("finish_reason")
                 if finish:
-                    self._finish = finish
+                    self._finish = _wire.name(finish, "finish_reason")
             usage = chunk.get("usage")
             if usage:
-                self._usage = _usage(usage)
+                self._usage = _usage(_wire.obj(usage, "usage"))
                 out.append(UsageChunk(self._usage))
             if not self._model:
-                self._model = chunk.get("model") or ""
+                self._model = _wire.name(chunk.get("model"), "model") or ""
 
     def _other_delta(self, delta: dict[str, Any], content: Any, out: list[ProviderEvent]) -> None:
         # in the order a model produces them: reasoning, text, refusal, tool calls
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if reasoning:
-            out.append(ThinkingChunk(reasoning))
+            out.append(ThinkingChunk(_wire.text(reasoning, "reasoning_content")))
         if content:
-            if isinstance(content, str):
-                out.append(TextChunk(content))
-            elif isinstance(content, list):
+            if isinstance(content, list):
                 _content_parts(content, out)
+            else:
+                out.append(TextChunk(_wire.text(content, "content")))
         refusal = delta.get("refusal")
         if refusal:
             self._refused = True
-            out.append(TextChunk(refusal))
+            out.append(TextChunk(_wire.text(refusal, "refusal")))
         calls = delta.get("tool_calls")
         if calls:
             self._called = True
+            if not isinstance(calls, list):
+                calls = [calls]  # one call not wrapped in a list: its meaning is clear
             for call in calls:
-                function = call.get("function") or {}
+                call = _wire.obj(call, "a tool call")
+                function = _wire.obj(call.get("function"), "a tool call's function")
                 arguments = function.get("arguments") or ""
                 if not isinstance(arguments, str):  # some compatible servers send the object itself
                     arguments = json.dumps(arguments, ensure_ascii=False)
                 out.append(
                     ToolCallDeltaChunk(
                         arguments,
-                        call.get("index"),
-                        call.get("id") or None,
-                        function.get("name") or None,
+                        _wire.index(call.get("index")),
+                        _wire.call_id(call.get("id")),
+                        _wire.name(function.get("name"), "a tool call's name"),
                     )
                 )
 
@@ -343,7 +350,7 @@ class OpenAIStreamParser(StreamParser):
             self._done = True
             return [self._turn_end()]
         raise ProviderConnectionError(
-            "the stream ended before the model finished its turn", provider=self._provider
+            "the stream ended before the model finished its turn", provider=self.provider
         )
 
 

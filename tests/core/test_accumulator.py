@@ -209,3 +209,8 @@ def test_a_surrogate_pair_split_across_deltas_is_joined_and_a_lone_one_replaced(
     assert turn.message.text == "smile \U0001f600 and a lone \ufffd"
     assert turn.tool_calls[0].arguments == {"path": "caf\ufffd.txt"}
     json.dumps([turn.message.text, turn.tool_calls[0].arguments], ensure_ascii=False).encode()  # sendable
+
+
+def test_arguments_nested_thousands_deep_are_an_arguments_error_not_a_crash() -> None:
+    arguments, error = parse_arguments('{"a": ' + "[" * 5000 + "]" * 5000 + "}")
+    assert arguments == {} and error is not None and "nested too deeply" in error

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from agenticraft.core.accumulator import ModelTurn, TurnAccumulator
 from agenticraft.providers._http import StreamParser
@@ -17,3 +19,16 @@ def parse_pieces(parser: StreamParser, provider: str, pieces: Sequence[bytes]) -
     for event in parser.close():
         acc.feed(event)
     return acc.finish()[1]
+
+
+#: JSON nested deeper than the decoder goes (Python's stops near 1,000 levels)
+DEEP_JSON = b"[" * 5000 + b"]" * 5000
+
+
+def edit_json(piece: bytes, edit: Callable[[Any], None]) -> bytes:
+    """``piece`` (one SSE event or NDJSON line holding one JSON object) with ``edit`` applied
+    to that object; the framing around it is kept."""
+    start, end = piece.index(b"{"), piece.rindex(b"}") + 1
+    value = json.loads(piece[start:end])
+    edit(value)
+    return piece[:start] + json.dumps(value).encode() + piece[end:]

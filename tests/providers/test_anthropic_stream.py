@@ -13,7 +13,7 @@ from typing import Any
 
 import anthropic
 import pytest
-from parser_helpers import parse_pieces
+from parser_helpers import DEEP_JSON, edit_json, parse_pieces
 
 from agenticraft import Agent
 from agenticraft.core.accumulator import ModelTurn
@@ -519,3 +519,80 @@ async def test_text_block_start_text_is_kept_before_its_deltas(server: Anthropic
     pieces = [p.replace(b'"text":""}', b'"text":"Hel"}', 1) for p in pieces]
     turn = await _quirk_turn_agreeing_with_sdk(server, pieces)
     assert turn.text == "Hello"
+
+
+# -- fields of the wrong type (issue 9, point 4) ------------------------------------------------
+
+
+def _named_event(payload: dict[str, Any]) -> bytes:
+    return f"event: {payload['type']}\ndata: {json.dumps(payload)}\n\n".encode()
+
+
+def _delta(delta: dict[str, Any], index: int = 0) -> bytes:
+    return _named_event({"type": "content_block_delta", "index": index, "delta": delta})
+
+
+def _start(block: dict[str, Any], index: Any = 1) -> bytes:
+    return _named_event({"type": "content_block_start", "index": index, "content_block": block})
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"event: content_block_delta\ndata: " + DEEP_JSON + b"\n\n",
+        _delta({"type": "text_delta", "text": 5}),
+        _delta({"type": "thinking_delta", "thinking": ["x"]}),
+        _delta({"type": "signature_delta", "signature": 5}),
+        _start({"type": "tool_use", "id": "toolu_1", "name": ["f"], "input": {}}),
+        _start({"type": "tool_use", "id": 1.5, "name": "f", "input": {}}),
+        _start({"type": "text", "text": ""}, index="first"),
+        _named_event({"type": "message_delta", "delta": {"stop_reason": ["end_turn"]}, "usage": {}}),
+        _named_event({"type": "message_delta", "delta": {}, "usage": {"output_tokens": "many"}}),
+    ],
+)
+async def test_a_field_of_the_wrong_type_is_a_protocol_error_with_the_partial_text(
+    server: AnthropicServer, bad: bytes
+) -> None:
+    pieces = anthropic_stream(["fine so far"])
+    text_at = next(i for i, p in enumerate(pieces) if b"text_delta" in p)
+    pieces.insert(text_at + 1, bad)
+    _play(server, pieces)
+    agent = Agent(model=_provider(server))
+    with pytest.raises(StreamProtocolError) as info:
+        await agent.arun("hi")
+    assert info.value.provider == "anthropic"
+    assert info.value.partial_text == "fine so far"
+    assert len(server.requests) == 1
+    server.add_stream(["next"])  # memory holds what was received, and can be sent
+    assert (await agent.arun("again")).content == "next"
+
+
+async def test_numeric_ids_indexes_and_counts_are_coerced_and_memory_stays_sendable(
+    server: AnthropicServer,
+) -> None:
+    from agenticraft import tool
+
+    @tool
+    def echo(text: str) -> str:
+        """Echo the text."""
+        return text
+
+    def numeric(event: Any) -> None:
+        if event["type"] == "content_block_start":
+            event["index"] = "0"
+            event["content_block"]["id"] = 7
+        elif event["type"] == "message_start":
+            event["message"]["usage"]["input_tokens"] = "25"
+
+    pieces = [edit_json(p, numeric) for p in anthropic_stream([ToolUse("echo", ['{"text": "ok"}'], id="x")])]
+    _play(server, pieces)
+    server.add_stream(["done"], input_tokens=30, output_tokens=2)
+    agent = Agent(model=_provider(server), tools=[echo])
+    response = await agent.arun("hi")
+    assert response.content == "done"
+    assert response.usage.input_tokens == 55
+    messages = server.requests[1].json()["messages"]
+    assert messages[1]["content"][0]["id"] == "7"
+    assert messages[2]["content"][0]["tool_use_id"] == "7"
+    server.add_stream(["and again"])
+    assert (await agent.arun("more")).content == "and again"

@@ -6,12 +6,13 @@ Every scripted stream is played once to our provider and once to ``ollama.AsyncC
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import ollama
 import pytest
-from parser_helpers import parse_pieces
+from parser_helpers import DEEP_JSON, edit_json, parse_pieces
 
 from agenticraft import Agent
 from agenticraft.core.accumulator import ModelTurn
@@ -300,3 +301,71 @@ def test_a_line_that_is_not_sse_keeps_the_plain_malformed_message() -> None:
     with pytest.raises(StreamProtocolError, match="malformed line in the stream") as caught:
         OllamaStreamParser().feed(b"{not json\n")
     assert "openai:" not in str(caught.value)
+
+
+# -- fields of the wrong type (issue 9, point 4) ------------------------------------------------
+
+
+def _line(message: dict[str, Any] | None = None, **fields: Any) -> bytes:
+    body = {"model": "llama3.2", "done": False, **fields}
+    if message is not None:
+        body["message"] = {"role": "assistant", **message}
+    return json.dumps(body).encode() + b"\n"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        DEEP_JSON + b"\n",
+        _line({"content": 5}),
+        _line({"content": "", "thinking": {"text": "x"}}),
+        _line({"content": "", "tool_calls": [{"function": {"name": ["f"], "arguments": {}}}]}),
+        _line({"content": "", "tool_calls": [{"id": 1.5, "function": {"name": "f", "arguments": {}}}]}),
+        _line({"content": "", "tool_calls": ["f"]}),
+        _line(done=True, done_reason=["stop"]),
+        _line(done=True, eval_count="many"),
+    ],
+)
+async def test_a_field_of_the_wrong_type_is_a_protocol_error_with_the_partial_text(
+    server: OllamaServer, bad: bytes
+) -> None:
+    pieces = ollama_stream(["fine so far"])
+    pieces.insert(1, bad)
+    _play(server, pieces)
+    agent = Agent(model=_provider(server))
+    with pytest.raises(StreamProtocolError) as info:
+        await agent.arun("hi")
+    assert info.value.provider == "ollama"
+    assert info.value.partial_text == "fine so far"
+    assert len(server.requests) == 1
+    server.add_stream(["next"])  # memory holds what was received, and can be sent
+    assert (await agent.arun("again")).content == "next"
+
+
+async def test_numeric_ids_and_counts_are_coerced_and_memory_stays_sendable(server: OllamaServer) -> None:
+    from agenticraft import tool
+
+    @tool
+    def echo(text: str) -> str:
+        """Echo the text."""
+        return text
+
+    def numeric(line: Any) -> None:
+        for call in line["message"].get("tool_calls", ()):
+            call["id"] = 7
+        if line["done"]:
+            line["prompt_eval_count"], line["eval_count"] = "26", 4.0
+
+    pieces = [
+        edit_json(p, numeric) for p in ollama_stream([], tool_calls=[OllamaToolCall("echo", {"text": "ok"})])
+    ]
+    _play(server, pieces)
+    server.add_stream(["done"], prompt_eval_count=30, eval_count=2)
+    agent = Agent(model=_provider(server), tools=[echo])
+    response = await agent.arun("hi")
+    assert response.content == "done"
+    assert response.usage == Usage(56, 6)
+    messages = server.requests[1].json()["messages"]
+    assert messages[1]["tool_calls"][0]["id"] == "7"
+    server.add_stream(["and again"])
+    assert (await agent.arun("more")).content == "and again"

@@ -13,7 +13,7 @@ from typing import Any
 
 import openai
 import pytest
-from parser_helpers import parse_pieces
+from parser_helpers import DEEP_JSON, edit_json, parse_pieces
 
 from agenticraft.core.accumulator import ModelTurn
 from agenticraft.core.errors import (
@@ -515,3 +515,83 @@ async def test_calls_without_index_are_told_apart_by_id(server: OpenAIServer) ->
     ]
     turn = await _ours(server, pieces)
     assert [(c.id, c.name, c.arguments) for c in turn.tool_calls] == [("a", "f", {"x": 1}), ("b", "g", {})]
+
+
+# -- fields of the wrong type (issue 9, point 4) ------------------------------------------------
+
+
+def _bare_chunk(delta: dict[str, Any], **fields: Any) -> bytes:
+    return b"data: " + json.dumps({"choices": [{"index": 0, "delta": delta}], **fields}).encode() + b"\n\n"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b"data: " + DEEP_JSON + b"\n\n",
+        _bare_chunk({"content": 5}),
+        _bare_chunk({"content": {"text": "x"}}),
+        _bare_chunk({"reasoning_content": 5}),
+        _bare_chunk({"refusal": ["no"]}),
+        _bare_chunk(
+            {"tool_calls": [{"index": 0, "id": "call_1", "function": {"name": ["f"], "arguments": ""}}]}
+        ),
+        _bare_chunk({"tool_calls": [{"index": 0, "id": 1.5, "function": {"name": "f", "arguments": ""}}]}),
+        _bare_chunk({"tool_calls": [{"index": [0], "function": {"arguments": "{}"}}]}),
+        b'data: {"choices": [{"delta": {}, "finish_reason": ["stop"]}]}\n\n',
+        b'data: {"choices": [], "usage": {"prompt_tokens": "many", "completion_tokens": 1}}\n\n',
+        b'data: {"choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": -2}}\n\n',
+        b'data: {"choices": [], "usage": {"prompt_tokens": 1, "prompt_tokens_details": [3]}}\n\n',
+    ],
+)
+async def test_a_field_of_the_wrong_type_is_a_protocol_error_with_the_partial_text(
+    server: OpenAIServer, bad: bytes
+) -> None:
+    from agenticraft import Agent
+
+    pieces = openai_stream_events("fine so far")
+    pieces.insert(3, bad)
+    server.add(ScriptedResponse(200, {"content-type": "text/event-stream"}, pieces))
+    agent = Agent(model=_provider(server))
+    with pytest.raises(StreamProtocolError) as info:
+        await agent.arun("hi")
+    assert info.value.provider == "openai"
+    assert info.value.partial_text == "fine so "
+    assert len(server.requests) == 1
+    # memory holds what was received, and the next request can be sent
+    server.add_stream("next")
+    assert (await agent.arun("again")).content == "next"
+
+
+async def test_numeric_ids_indexes_and_counts_are_coerced_and_memory_stays_sendable(
+    server: OpenAIServer,
+) -> None:
+    from agenticraft import Agent, tool
+
+    @tool
+    def echo(text: str) -> str:
+        """Echo the text."""
+        return text
+
+    pieces = openai_stream_events(tool_calls=[ScriptedToolCall("echo", {"text": "ok"}, "call_x")], usage=None)
+
+    def numeric(chunk: Any) -> None:
+        for call in chunk["choices"][0]["delta"].get("tool_calls", ()):
+            call["index"] = str(call["index"])
+            if "id" in call:
+                call["id"] = 7
+
+    pieces = [edit_json(p, numeric) if b"tool_calls" in p else p for p in pieces]
+    pieces.insert(
+        -1, b'data: {"choices": [], "usage": {"prompt_tokens": "12", "completion_tokens": 3.0}}\n\n'
+    )
+    server.add(ScriptedResponse(200, {"content-type": "text/event-stream"}, pieces))
+    server.add_stream("done", usage=(20, 2))
+    agent = Agent(model=_provider(server), tools=[echo])
+    response = await agent.arun("hi")
+    assert response.content == "done"
+    assert response.usage == Usage(32, 5)
+    messages = server.requests[1].json()["messages"]
+    assert messages[1]["tool_calls"][0]["id"] == "7"
+    assert messages[2] == {"role": "tool", "tool_call_id": "7", "content": "ok"}
+    server.add_stream("and again")
+    assert (await agent.arun("more")).content == "and again"  # memory can still be sent

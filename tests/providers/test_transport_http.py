@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
+import gzip
 import json
 import socket
+import sys
 import time
+import types
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -33,6 +37,7 @@ from agenticraft.core.errors import (
 from agenticraft.core.messages import Message
 from agenticraft.core.network_guard import block_real_providers
 from agenticraft.core.provider import ModelRequest
+from agenticraft.providers import _pool
 from agenticraft.providers._http import (
     RetryAttempt,
     RetryPolicy,
@@ -613,3 +618,128 @@ async def test_body_ended_at_once_goes_back_to_the_pool(case: tuple[ScriptedServ
     assert [e.connection for e in server.exchanges] == [1, 1]
     await close_shared_clients()
     assert await server.await_until(lambda: server.open_connections == 0)
+
+
+def _open_byte_iterators() -> list[Any]:
+    return [
+        o
+        for o in gc.get_objects()
+        if isinstance(o, types.AsyncGeneratorType)
+        and o.__qualname__ in ("Response.aiter_raw", "Response.aiter_bytes")
+        and o.ag_frame is not None
+    ]
+
+
+@pytest.mark.parametrize("encoding", [None, "gzip"])
+async def test_a_malformed_first_chunk_closes_the_byte_iterator_at_once(
+    server: OpenAIServer, encoding: str | None
+) -> None:
+    body = b'data: {"choices": 5}\n\n'
+    headers = {"content-type": "text/event-stream"}
+    if encoding:
+        body, headers["content-encoding"] = gzip.compress(body), encoding
+    server.add(ScriptedResponse(200, headers, [body]))
+    gc.collect()
+    before = len(_open_byte_iterators())
+    unraisable: list[Any] = []
+    hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
+    try:
+        with pytest.raises(StreamProtocolError) as info:
+            await _provider(server, retry=RetryPolicy(max_retries=0)).complete(REQUEST)
+        # The error is still held, as a caller, a log or a fuzzer holds it, and its traceback
+        # holds the frames that opened the body: the iterator must be closed already, not left
+        # to the garbage collector (which may run after the loop ended, and then prints
+        # "Exception ignored in: <async_generator Response.aiter_raw ...>").
+        assert len(_open_byte_iterators()) == before
+        del info
+        gc.collect()
+        await asyncio.sleep(0)
+    finally:
+        sys.unraisablehook = hook
+    assert unraisable == []
+
+
+@pytest.mark.parametrize(
+    ("headers", "pieces", "said"),
+    [
+        ({"content-type": "text/plain"}, [b"<!doctype html><html><body>Welcome</body></html>"], "an HTML"),
+        ({"content-encoding": "br"}, [b"\x1b\x0b\x00\xf8\xa5\x80\x05\x1c\x00"], "encoded as 'br'"),
+        ({}, [], "an empty body"),
+        ({"content-type": ""}, [b'{"choices": [{"message": {"content": "hi"}}]}'], "a JSON body"),
+        ({"content-type": "text/plain"}, [b"Service starting, try later\n"], "not a stream"),
+    ],
+)
+async def test_a_body_that_is_no_stream_says_what_came_and_is_not_retried(
+    server: OpenAIServer, headers: dict[str, str], pieces: list[bytes], said: str
+) -> None:
+    server.add(ScriptedResponse(200, headers, pieces))
+    with pytest.raises(StreamProtocolError) as info:
+        await _provider(server).complete(REQUEST)  # two retries allowed: none is made
+    assert said in info.value.message and server.base_url in info.value.message
+    assert info.value.status_code == 200
+    assert len(server.requests) == 1
+
+
+async def test_a_stream_that_ends_after_only_a_keep_alive_is_still_a_cut_stream(server: OpenAIServer) -> None:
+    for _ in range(3):
+        server.add(ScriptedResponse(200, {}, [b": keep-alive\n\n"]))
+    with pytest.raises(ProviderConnectionError):
+        await _provider(server).complete(REQUEST)
+    assert len(server.requests) == 3  # SSE came, then the stream stopped: retried
+
+
+# -- the bounded pool (issue 9, point 11) -------------------------------------------------------
+
+
+async def test_the_pool_keeps_32_clients_and_closes_the_least_recently_used() -> None:
+    clients = [await shared_client(f"http://127.0.0.1:{2000 + i}/v1") for i in range(_pool.MAX_CLIENTS)]
+    assert _pool.MAX_CLIENTS == 32 and not any(c.is_closed for c in clients)
+    await shared_client("http://127.0.0.1:2000/v1")  # used again: now the most recent
+    newest = await shared_client("http://127.0.0.1:3000/v1")
+    assert clients[1].is_closed  # the least recently used made room
+    assert not clients[0].is_closed and not newest.is_closed
+    assert sum(not c.is_closed for c in clients) == _pool.MAX_CLIENTS - 1
+
+
+async def test_a_client_evicted_while_streaming_closes_when_its_stream_ends(
+    server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_pool, "MAX_CLIENTS", 1)
+    server.add_stream("one two three", text_piece=4)
+    provider = _provider(server)
+    client = await provider.client()
+    async with contextlib.aclosing(provider.stream_turn(REQUEST)) as events:
+        await anext(events)
+        await shared_client("http://127.0.0.1:2000/v1")  # evicts the streaming client
+        assert not client.is_closed  # never closed under its stream
+        rest = [event async for event in events]
+    assert rest and client.is_closed
+    assert await provider.client() is not client  # a new one for the next request
+
+
+async def test_idle_clients_are_closed_when_the_pool_is_next_used(
+    server: OpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.add_stream("x")
+    provider = _provider(server)
+    await provider.complete(REQUEST)
+    client = await provider.client()
+    monkeypatch.setattr(_pool, "IDLE_SECONDS", 0.0)  # every unused client is now idle too long
+    await shared_client("http://127.0.0.1:2000/v1")
+    assert client.is_closed
+    assert await server.await_until(lambda: server.open_connections == 0)
+
+
+async def test_provider_aclose_releases_its_pooled_client_not_a_users(server: OpenAIServer) -> None:
+    server.add_stream("x")
+    async with _provider(server) as provider:
+        await provider.complete(REQUEST)
+        client = await provider.client()
+        assert server.open_connections == 1
+    assert client.is_closed
+    assert await server.await_until(lambda: server.open_connections == 0)
+    server.add_stream("y")
+    assert (await provider.complete(REQUEST)).text == "y"  # still usable: a new client
+    async with httpx2.AsyncClient() as mine:
+        await _provider(server, http_client=mine).aclose()
+        assert not mine.is_closed

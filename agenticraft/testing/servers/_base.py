@@ -67,6 +67,8 @@ class ScriptedResponse:
     ``delay`` seconds before each (``delays`` overrides it per piece index). ``cut_after=n``
     closes the connection after ``n`` pieces without ending the body; ``hang`` keeps the
     connection open after the pieces, without ending the body, until the client leaves.
+    ``content-type`` defaults to ``text/event-stream``; a header given as ``""`` is left out
+    (a response without a content type).
     """
 
     status: int = 200
@@ -215,7 +217,7 @@ class _Connection(asyncio.Protocol):
             headers["transfer-encoding"] = "chunked"
         else:
             headers["content-length"] = str(sum(len(p) for p in response.pieces))
-        head = status_line + "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+        head = status_line + "".join(f"{k}: {v}\r\n" for k, v in headers.items() if v) + "\r\n"
         write(head.encode("latin-1"))
         for index, piece in enumerate(response.pieces):
             if response.cut_after is not None and index >= response.cut_after:
