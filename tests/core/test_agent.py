@@ -289,3 +289,20 @@ def test_a_prompt_may_be_a_list_of_parts() -> None:
 
     agent = Agent(model=FunctionModel(lambda m, t: f"{len(m[-1].parts)} parts: {m[-1].text}"))
     assert agent.run(["Look at ", TextPart("this")]).content == "2 parts: Look at this"
+
+
+async def test_async_with_agent_releases_the_provider_s_connections() -> None:
+    from agenticraft.providers.openai import OpenAIProvider
+    from agenticraft.testing.servers.openai import OpenAIServer
+
+    with OpenAIServer() as server:
+        server.add_stream("one")
+        server.add_stream("two")
+        provider = OpenAIProvider("gpt-4o-mini", base_url=server.base_url, api_key="k")
+        async with Agent(model=provider) as agent:
+            await agent.arun("a")
+            await agent.arun("b")
+            client = await provider.client()
+            assert server.open_connections == 1  # one pooled connection for both runs
+        assert client.is_closed
+        assert await server.await_until(lambda: server.open_connections == 0)
