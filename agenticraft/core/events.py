@@ -73,6 +73,11 @@ class StreamChunk:
         data: dict[str, Any] = to_jsonable(self)
         return data
 
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> StreamChunk:
+        """The event that :meth:`to_dict` produced (:func:`chunk_from_dict`)."""
+        return chunk_from_dict(data)
+
 
 @dataclass(slots=True)
 class TextChunk(StreamChunk):

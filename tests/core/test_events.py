@@ -62,7 +62,8 @@ async def test_every_event_kind_round_trips_through_json() -> None:
     kinds = {e.type for e in events}
     assert kinds == {cls.type for cls in get_args(RunEvent)}  # every kind is exercised here
     for event in events:
-        decoded = chunk_from_dict(json.loads(json.dumps(event.to_dict())))
+        decoded = StreamChunk.from_dict(json.loads(json.dumps(event.to_dict())))
+        assert decoded == chunk_from_dict(event.to_dict())
         assert type(decoded) is type(event)
         assert decoded == event, event.type
         assert decoded.run_id == event.run_id
