@@ -14,14 +14,20 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, assert_never
 
 from agenticraft.core.agent import Agent
 from agenticraft.core.errors import AgentiCraftError, ProviderError
 from agenticraft.core.events import (
+    ApprovalRequiredChunk,
+    DoneChunk,
+    ExtensionChunk,
     RunEvent,
     TextChunk,
+    ThinkingChunk,
     ToolCallChunk,
+    ToolCallDeltaChunk,
+    ToolCallStartChunk,
     ToolResultChunk,
     TurnEndChunk,
     UsageChunk,
@@ -204,14 +210,22 @@ class ReasoningContext:
                         self.usage = self.usage + chunk.usage
                         chunk = dataclasses.replace(chunk, turn=self.turns)
                     fold.add(chunk)
-                    if on_text is not None and isinstance(chunk, TextChunk):
-                        on_text(chunk.content)
-                    if isinstance(chunk, ToolCallChunk):
-                        self.tool_calls.append(chunk.call)
-                    elif isinstance(chunk, ToolResultChunk):
-                        self.tool_results[results_from:] = fold.tool_results  # in call order
-                    if isinstance(chunk, ToolCallChunk | ToolResultChunk | UsageChunk | TurnEndChunk):
-                        self.emit(chunk)
+                    match chunk:
+                        case TextChunk():
+                            if on_text is not None:
+                                on_text(chunk.content)
+                        case ToolCallChunk():
+                            self.tool_calls.append(chunk.call)
+                            self.emit(chunk)
+                        case ToolResultChunk():
+                            self.tool_results[results_from:] = fold.tool_results  # in call order
+                            self.emit(chunk)
+                        case UsageChunk() | TurnEndChunk() | ApprovalRequiredChunk() | ExtensionChunk():
+                            self.emit(chunk)
+                        case ThinkingChunk() | ToolCallStartChunk() | ToolCallDeltaChunk() | DoneChunk():
+                            pass  # the call's own text and parts are side work, not the answer
+                        case _:
+                            assert_never(chunk)
                     for trace_step in fold.trace.steps[moved:]:
                         self.steps.append(trace_step)
                         if on_step is not None:
