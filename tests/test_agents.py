@@ -169,3 +169,15 @@ async def test_the_response_and_the_tree_serialise_to_json() -> None:
     assert [n["status"] for n in nodes] == [n.status for n in response.result.tree.nodes]  # type: ignore[union-attr]
     assert data["trace"]["steps"][0]["kind"] in ("model_turn", "reasoning_step")
     assert data["content"] == "(13 - 9) * (10 - 4) = 24"
+
+
+async def test_every_event_of_a_reasoning_stream_carries_its_run_id_and_turn() -> None:
+    agent = ReasoningAgent(model=FunctionModel(solver), reasoning_pattern="tree_of_thoughts")
+    events = [e async for e in agent.stream("Use 4 9 10 13 and + - * / to make 24.")]
+    run_ids = {e.run_id for e in events}
+    assert len(run_ids) == 1 and "" not in run_ids
+    ends = [e.turn for e in events if e.type == "turn_end"]
+    assert ends == list(range(1, len(ends) + 1))
+    usages = [e.turn for e in events if e.type == "usage"]
+    assert usages == ends
+    assert events[-1].type == "done" and events[-1].turn == ends[-1]

@@ -12,6 +12,7 @@ as :class:`ReasoningStepChunk` events the moment they happen.
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, assert_never
@@ -116,6 +117,7 @@ class ReasoningContext:
         self._spent = 0  # model turns used by finished calls plus those reserved by running ones
         self._sink = sink
         self._step_number = 0
+        self.run_id = uuid.uuid4().hex
 
     # -- budget ---------------------------------------------------------------------------
     @property
@@ -141,6 +143,13 @@ class ReasoningContext:
 
     # -- events -----------------------------------------------------------------------------
     def emit(self, chunk: RunEvent) -> None:
+        """Stream ``chunk`` as an event of this reasoning run: its run id, and the number of the
+        model turn it belongs to (or the last one, for the pattern's own events)."""
+        chunk.run_id = self.run_id
+        if isinstance(chunk, UsageChunk):  # streamed just before its turn's end is counted
+            chunk.turn = self.turns + 1
+        elif not isinstance(chunk, TurnEndChunk):  # turn ends are numbered as they are counted
+            chunk.turn = self.turns
         if self._sink is not None:
             self._sink(chunk)
 

@@ -138,3 +138,31 @@ def test_unknown_tool_names_list_every_toolset_s_tools() -> None:
     replies = iter([ToolCall("nope", {}, "c1"), "ok"])
     response = Agent(model=FunctionModel(lambda m, t: next(replies)), toolsets=[Counter()]).run("go")
     assert response.tool_results[0].content == "Unknown tool 'nope'. Available tools: step_0."
+
+
+def test_a_toolset_may_ask_for_approval_per_call() -> None:
+    class Shell(Toolset):
+        label = "shell"
+
+        async def list_tools(self, ctx: RunContext[Any]) -> Sequence[ToolDefinition]:
+            return [ToolDefinition("run", "Run a command.")]
+
+        async def call_tool(self, name: str, arguments: dict[str, Any], ctx: RunContext[Any]) -> object:
+            return f"ran {arguments['cmd']}"
+
+        async def needs_approval(
+            self, call_name: str, arguments: dict[str, Any], ctx: RunContext[Any]
+        ) -> bool:
+            return str(arguments.get("cmd", "")).startswith("rm")
+
+    def model(messages: list[Message], tools: list[ToolDefinition]) -> Any:
+        last = messages[-1]
+        if last.role == "user":
+            return [ToolCall("sh_run", {"cmd": "ls"}, "a"), ToolCall("sh_run", {"cmd": "rm -rf /tmp/x"}, "b")]
+        return " / ".join(r.content for r in last.results)
+
+    agent = Agent(model=FunctionModel(model), toolsets=[Shell().prefixed("sh")])
+    first = agent.run("clean up")
+    assert first.stop_reason == "approval_required"
+    assert [c.id for c in first.pending_approvals] == ["b"]  # only the dangerous call waits
+    assert agent.run(approvals={"b": False}).content == "ran ls / The user denied this call."
