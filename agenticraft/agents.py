@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -22,6 +21,7 @@ from agenticraft.core.errors import ConfigurationError
 from agenticraft.core.memory import ConversationMemory
 from agenticraft.core.messages import Message
 from agenticraft.core.model_registry import ModelLike
+from agenticraft.core.sync import run_sync
 from agenticraft.core.tools import Tool
 from agenticraft.reasoning.pattern import ReasoningPattern
 from agenticraft.reasoning.selector import create_pattern
@@ -113,11 +113,4 @@ class ReasoningAgent:
 
     def run(self, task: str) -> ReasoningResponse:
         """:meth:`think_and_act` from synchronous code."""
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(self.think_and_act(task))
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, self.think_and_act(task)).result()
+        return run_sync(self.think_and_act(task))

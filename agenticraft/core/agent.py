@@ -6,7 +6,9 @@ import asyncio
 import weakref
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic
+from typing import Any, Generic, TypedDict
+
+from typing_extensions import Unpack
 
 from agenticraft.core.capabilities import Capability
 from agenticraft.core.context import DepsT
@@ -21,11 +23,24 @@ from agenticraft.core.messages import Message, Part, TextPart
 from agenticraft.core.model_registry import ModelLike, parse_model_string, resolve_model
 from agenticraft.core.provider import ModelSettings, StreamingProvider
 from agenticraft.core.response import AgentResponse
+from agenticraft.core.sync import run_sync
 from agenticraft.core.tool_calls import MAX_TOOL_RESULT_CHARS
 from agenticraft.core.tools import Tool
 from agenticraft.core.toolsets import FunctionToolset, Toolset
 
 __all__ = ["Agent", "AgentStream"]
+
+
+class RunOptions(TypedDict, Generic[DepsT], total=False):
+    """The options of one run, shared by ``stream``, ``arun`` and ``run``."""
+
+    model: ModelLike | None
+    deps: DepsT | None
+    conversation_id: str | None
+    history: Sequence[Message] | None
+    approvals: Mapping[str, Approval] | None
+    usage_limits: UsageLimits | None
+
 
 Prompt = str | Message | Sequence[str | Part]
 """A user prompt: text, a message, or a list of parts (text, and the content parts to come)."""
@@ -384,66 +399,23 @@ class Agent(Generic[DepsT]):
         self._active.add(handle)
         return handle
 
-    async def arun(
-        self,
-        prompt: Prompt | None = None,
-        *,
-        model: ModelLike | None = None,
-        deps: DepsT | None = None,
-        conversation_id: str | None = None,
-        history: Sequence[Message] | None = None,
-        approvals: Mapping[str, Approval] | None = None,
-        usage_limits: UsageLimits | None = None,
-    ) -> AgentResponse:
-        """Run to the end and return the response (the stream drained)."""
-        async with self.stream(
-            prompt,
-            model=model,
-            deps=deps,
-            conversation_id=conversation_id,
-            history=history,
-            approvals=approvals,
-            usage_limits=usage_limits,
-        ) as handle:
+    async def arun(self, prompt: Prompt | None = None, **options: Unpack[RunOptions[DepsT]]) -> AgentResponse:
+        """Run to the end and return the response (the stream drained); the options of
+        :meth:`stream`."""
+        async with self.stream(prompt, **options) as handle:
             async for _ in handle:
                 pass
         if not handle.finished:
             raise StreamInterruptedError("the run was cancelled before it finished", handle.response)
         return handle.response
 
-    def run(
-        self,
-        prompt: Prompt | None = None,
-        *,
-        model: ModelLike | None = None,
-        deps: DepsT | None = None,
-        conversation_id: str | None = None,
-        history: Sequence[Message] | None = None,
-        approvals: Mapping[str, Approval] | None = None,
-        usage_limits: UsageLimits | None = None,
-    ) -> AgentResponse:
-        """Run to the end from synchronous code.
+    def run(self, prompt: Prompt | None = None, **options: Unpack[RunOptions[DepsT]]) -> AgentResponse:
+        """Run to the end from synchronous code; the options of :meth:`stream`.
 
         Inside a running event loop (a notebook, say) the run happens in a worker thread with
         its own loop.
         """
-        coroutine = self.arun(
-            prompt,
-            model=model,
-            deps=deps,
-            conversation_id=conversation_id,
-            history=history,
-            approvals=approvals,
-            usage_limits=usage_limits,
-        )
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return asyncio.run(coroutine)
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1) as pool:
-            return pool.submit(asyncio.run, coroutine).result()
+        return run_sync(self.arun(prompt, **options))
 
     def cancel(self) -> None:
         """Cancel every run of this agent in progress (streams end; ``arun`` raises
