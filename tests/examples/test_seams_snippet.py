@@ -124,3 +124,21 @@ async def test_the_snippet_on_the_local_openai_server() -> None:
     assert [m["role"] for m in last] == ["user", "assistant", "tool", "assistant", "tool"]
     assert last[-1] == {"role": "tool", "tool_call_id": "call_2", "content": "refunded o7"}
     assert audit.tools == ["u42:orders", "u42:refund"]
+
+
+def test_the_support_agent_example_runs_offline() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "support_agent.py"
+    out = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.splitlines() == [
+        '[audit] u42: latest_orders({\'limit\': 1}) -> [{"id": "o7", "item": "lamp"}]',
+        "waiting for approval: refund {'order_id': 'o7'}",
+        "[audit] u42: refund({'order_id': 'o7'}) -> refunded o7",
+        "Done: refunded o7.",
+        "refunds: ['o7'] | messages in u42: 6",
+    ]
