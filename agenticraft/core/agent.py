@@ -46,6 +46,14 @@ Prompt = str | Message | Sequence[str | Part]
 """A user prompt: text, a message, or a list of parts (text, and the content parts to come)."""
 
 
+def _checked(option: str, values: Sequence[Any], kind: type[Any], what: str) -> list[Any]:
+    """``values`` as a list, or a ConfigurationError naming the first that is not ``kind``."""
+    for value in values:
+        if not isinstance(value, kind):
+            raise ConfigurationError(f"{option}= takes {what}, got {value!r}")
+    return list(values)
+
+
 def _user_message(prompt: Prompt | None) -> Message | None:
     if prompt is None or isinstance(prompt, Message):
         return prompt
@@ -210,9 +218,13 @@ class Agent(Generic[DepsT]):
         else:
             self._instructions = list(instructions)
         self._function_tools = FunctionToolset(tools, label="the agent's tools")
-        self._toolsets: list[Toolset] = list(toolsets)
-        self._hooks: list[RunHooks] = list(hooks)
-        self.capabilities: list[Capability] = list(capabilities)
+        self._toolsets: list[Toolset] = _checked(
+            "toolsets", toolsets, Toolset, "a Toolset; functions go in tools="
+        )
+        self._hooks: list[RunHooks] = _checked("hooks", hooks, RunHooks, "a RunHooks")
+        self.capabilities: list[Capability] = _checked(
+            "capabilities", capabilities, Capability, "a Capability"
+        )
         self.memory: ConversationMemory = memory if memory is not None else InMemoryConversation()
         self.max_turns = max_turns
         self.settings = settings or ModelSettings()

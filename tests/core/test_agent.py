@@ -306,3 +306,19 @@ async def test_async_with_agent_releases_the_provider_s_connections() -> None:
             assert server.open_connections == 1  # one pooled connection for both runs
         assert client.is_closed
         assert await server.await_until(lambda: server.open_connections == 0)
+
+
+def test_seams_given_the_wrong_kind_of_object_are_one_line_errors() -> None:
+    import pytest
+
+    from agenticraft.core.errors import ConfigurationError
+
+    def search(q: str) -> str:
+        return q
+
+    with pytest.raises(ConfigurationError, match=r"toolsets= takes a Toolset; functions go in tools="):
+        Agent(toolsets=[search])  # type: ignore[list-item]
+    with pytest.raises(ConfigurationError, match="hooks= takes a RunHooks"):
+        Agent(hooks=[object()])  # type: ignore[list-item]
+    with pytest.raises(ConfigurationError, match="capabilities= takes a Capability"):
+        Agent(capabilities=["mcp"])  # type: ignore[list-item]
