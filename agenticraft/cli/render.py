@@ -20,6 +20,7 @@ from agenticraft.core.events import (
     ApprovalRequiredChunk,
     DoneChunk,
     ExtensionChunk,
+    OutputChunk,
     RunEvent,
     TextChunk,
     ThinkingChunk,
@@ -204,8 +205,8 @@ class RichRenderer:
                     self.console.print(
                         f"◆ {_step_text(chunk)}", style="magenta", markup=False, highlight=False
                     )
-            case ToolCallDeltaChunk() | UsageChunk() | TurnEndChunk() | DoneChunk():
-                pass
+            case ToolCallDeltaChunk() | UsageChunk() | TurnEndChunk() | OutputChunk() | DoneChunk():
+                pass  # a typed output is printed whole at the end
             case _:
                 assert_never(chunk)
 
@@ -281,7 +282,14 @@ class PlainRenderer:
                 if isinstance(chunk, ReasoningStepChunk):
                     self.info.write(f"[step {_step_text(chunk)}]\n")
                     self.info.flush()
-            case ToolCallChunk() | ToolCallDeltaChunk() | UsageChunk() | TurnEndChunk() | DoneChunk():
+            case (
+                ToolCallChunk()
+                | ToolCallDeltaChunk()
+                | UsageChunk()
+                | TurnEndChunk()
+                | OutputChunk()
+                | DoneChunk()
+            ):
                 pass
             case _:
                 assert_never(chunk)

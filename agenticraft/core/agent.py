@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, TypedDict
 
@@ -13,7 +13,7 @@ from typing_extensions import Unpack
 from agenticraft.core.capabilities import Capability
 from agenticraft.core.context import DepsT
 from agenticraft.core.errors import ConfigurationError, StreamInterruptedError
-from agenticraft.core.events import RunEvent
+from agenticraft.core.events import OutputChunk, RunEvent, TextChunk
 from agenticraft.core.hooks import HookChain, RunHooks
 from agenticraft.core.instructions import InstructionFunction, InstructionSource
 from agenticraft.core.limits import UsageLimits
@@ -21,8 +21,9 @@ from agenticraft.core.loop import Approval, RunConfig, RunState, run_events
 from agenticraft.core.memory import DEFAULT_CONVERSATION, ConversationMemory, InMemoryConversation
 from agenticraft.core.messages import Message, Part, TextPart
 from agenticraft.core.model_registry import ModelLike, parse_model_string, resolve_model
-from agenticraft.core.provider import ModelSettings, StreamingProvider
+from agenticraft.core.provider import ModelSettings, OutputMode, StreamingProvider
 from agenticraft.core.response import AgentResponse
+from agenticraft.core.run_end import RunEnd
 from agenticraft.core.sync import run_sync
 from agenticraft.core.tool_calls import MAX_TOOL_RESULT_CHARS
 from agenticraft.core.tools import Tool
@@ -40,6 +41,8 @@ class RunOptions(TypedDict, Generic[DepsT], total=False):
     history: Sequence[Message] | None
     approvals: Mapping[str, Approval] | None
     usage_limits: UsageLimits | None
+    output_type: Any
+    output_mode: OutputMode | None
 
 
 Prompt = str | Message | Sequence[str | Part]
@@ -166,6 +169,40 @@ class AgentStream:
     def interrupted(self) -> bool:
         return self._state.interrupted
 
+    async def stream_output(self, *, debounce: float | None = None) -> AsyncIterator[Any]:
+        """Iterate the run, yielding its output as it grows: validated partial snapshots of
+        the output type, then the final value (``response.output``).
+
+        A snapshot is taken when the output has grown by a fraction of its length and at most
+        every ``debounce`` seconds (default :data:`~agenticraft.core.output.DEFAULT_DEBOUNCE`),
+        so long outputs cost no more per chunk than short ones. Without an output type, the
+        snapshots are the answer text so far.
+        """
+        end = self._state.config.end
+        if debounce is not None:
+            if debounce < 0:
+                raise ConfigurationError(f"debounce must be 0 or more seconds, got {debounce}")
+            set_debounce = getattr(end, "set_debounce", None)
+            if set_debounce is not None:
+                set_debounce(debounce)
+        if end.typed:
+            async for chunk in self:
+                if type(chunk) is OutputChunk:
+                    yield chunk.output
+            return
+        from agenticraft.core.output.partial import SnapshotSchedule
+
+        schedule = SnapshotSchedule(debounce or 0.0, min_chars=1)
+        size, shown = 0, -1
+        async for chunk in self:
+            if type(chunk) is TextChunk:
+                size += len(chunk.content)
+                if schedule.due(size):
+                    shown = size
+                    yield self._state.folded.text
+        if self.finished and size != shown:
+            yield self._state.folded.text
+
 
 class Agent(Generic[DepsT]):
     """An AI agent: instructions, a model, tools and memory.
@@ -204,6 +241,9 @@ class Agent(Generic[DepsT]):
         tool_timeout: float | None = None,
         max_tool_result_chars: int | None = MAX_TOOL_RESULT_CHARS,
         usage_limits: UsageLimits | None = None,
+        output_type: Any = None,
+        output_mode: OutputMode | None = None,
+        output_retries: int = 1,
         base_url: str | None = None,
         api_key: str | None = None,
     ) -> None:
@@ -231,6 +271,19 @@ class Agent(Generic[DepsT]):
         self.tool_timeout = tool_timeout
         self.max_tool_result_chars = max_tool_result_chars
         self.usage_limits = usage_limits
+        if output_mode not in (None, "tool", "native", "prompted"):
+            raise ConfigurationError(
+                f"output_mode must be 'tool', 'native' or 'prompted', got {output_mode!r}"
+            )
+        if output_retries < 0:
+            raise ConfigurationError(f"output_retries must be 0 or more, got {output_retries}")
+        self.output_type = output_type
+        self.output_mode: OutputMode | None = output_mode
+        self.output_retries = output_retries
+        self._output_validators: list[Callable[..., Any]] = []
+        self._output_schemas: dict[Any, Any] = {}
+        if output_type is not None and output_type is not str:
+            self._output_schema(output_type)  # a type that cannot be validated fails here
         self.base_url = base_url
         self.api_key = api_key
         # base_url and api_key belong to one provider: never send them to another one
@@ -283,6 +336,47 @@ class Agent(Generic[DepsT]):
     def tool(self, function: Callable[..., Any]) -> Tool:
         """Add a function as a tool of this agent (a decorator)."""
         return self._function_tools.add(function)
+
+    def output_validator(self, function: Callable[..., Any]) -> Callable[..., Any]:
+        """Add a check of the typed output (a decorator): ``fn(output)`` or
+        ``fn(ctx, output)``, sync or async. It returns the output (possibly changed; ``None``
+        keeps it) or raises :class:`~agenticraft.core.errors.ModelRetry` with a message for the
+        model, which is asked again (counted against ``output_retries``)::
+
+            @agent.output_validator
+            def plausible(city: City) -> City:
+                if city.population <= 0:
+                    raise ModelRetry("population must be positive")
+                return city
+        """
+        self._output_validators.append(function)
+        return function
+
+    def _output_schema(self, output_type: Any) -> Any:
+        schema = self._output_schemas.get(output_type)
+        if schema is None:
+            from agenticraft.core.output import OutputSchema  # pydantic loads here
+
+            schema = self._output_schemas[output_type] = OutputSchema(output_type)
+        return schema
+
+    def _run_end(
+        self, provider: StreamingProvider, output_type: Any, output_mode: OutputMode | None
+    ) -> RunEnd:
+        wanted = output_type if output_type is not None else self.output_type
+        if wanted is None or wanted is str:
+            return RunEnd()
+        mode = output_mode or self.output_mode or provider.preferred_output_mode
+        if mode not in ("tool", "native", "prompted"):
+            raise ConfigurationError(f"output_mode must be 'tool', 'native' or 'prompted', got {mode!r}")
+        from agenticraft.core.output import StructuredOutput
+
+        return StructuredOutput(
+            self._output_schema(wanted),
+            mode,
+            retries=self.output_retries,
+            validators=self._output_validators,
+        )
 
     def _settings(self) -> ModelSettings:
         settings = self.settings
@@ -378,22 +472,30 @@ class Agent(Generic[DepsT]):
         history: Sequence[Message] | None = None,
         approvals: Mapping[str, Approval] | None = None,
         usage_limits: UsageLimits | None = None,
+        output_type: Any = None,
+        output_mode: OutputMode | None = None,
     ) -> AgentStream:
         """Stream a run: ``async for chunk in agent.stream("...")``, or ``async with`` it.
 
         ``conversation_id`` picks the conversation in memory (default: ``agent.history``'s);
         ``history`` gives the messages instead, and nothing is read from or written to memory
         (``response.messages`` holds the run's new ones). ``approvals`` decides the tool calls a
-        previous run stopped for (``prompt`` may then be left out).
+        previous run stopped for (``prompt`` may then be left out). ``output_type`` and
+        ``output_mode`` replace the agent's for this run (``str``: plain text).
         """
         provider = self._resolve(model) if model is not None else self.provider
         if history is not None and conversation_id is not None:
             raise ConfigurationError("pass either history= or conversation_id=, not both")
         memory = InMemoryConversation(history, max_messages=None) if history is not None else self.memory
+        end = self._run_end(provider, output_type, output_mode)
+        instructions = self.instruction_sources
+        extra = getattr(end, "instructions", None)
+        if extra is not None and (text := extra()):
+            instructions = [*instructions, text]
         config = RunConfig(
             provider=provider,
             memory=memory,
-            instructions=self.instruction_sources,
+            instructions=instructions,
             toolsets=self.toolsets,
             hooks=HookChain(self.hooks),
             conversation_id=conversation_id or DEFAULT_CONVERSATION,
@@ -406,6 +508,7 @@ class Agent(Generic[DepsT]):
             exclusive=history is None,
             agent_name=self.name,
             max_tool_result_chars=self.max_tool_result_chars,
+            end=end,
         )
         handle = AgentStream(RunState(config, _user_message(prompt), approvals))
         self._active.add(handle)

@@ -18,10 +18,14 @@ Every error the framework raises on purpose derives from :class:`AgentiCraftErro
     │   └── StreamProtocolError       bytes on the wire that break the protocol
     ├── StreamInterruptedError        the run was cancelled by ``cancel()``; keeps the partial response
     ├── ConversationBusyError         a second run on a conversation that a run is using
+    ├── ModelRetry                    raised by a tool or an output validator: its message
+    │                                 goes to the model, which is asked again
     ├── ToolError                     a tool could not be defined or kept failing
     │   ├── ToolDefinitionError       a function that cannot become a tool
-    │   ├── ToolCallError             raised by a tool: its message goes to the model as is
+    │   ├── ToolCallError             raised by a tool (a ModelRetry too)
     │   └── ToolRetriesExceededError  a tool failed more often than its ``max_retries``
+    ├── OutputValidationError         the output still did not fit ``output_type`` after
+    │                                 ``output_retries`` retries (raw output, errors, partial)
     ├── UsageLimitExceededError       a run's ``UsageLimits`` (requests, tool calls, tokens) was reached
     └── MaxTurnsExceededError         the model kept calling tools past ``max_turns``
 
@@ -44,7 +48,9 @@ __all__ = [
     "ConfigurationError",
     "ConversationBusyError",
     "MaxTurnsExceededError",
+    "ModelRetry",
     "NotFoundError",
+    "OutputValidationError",
     "OverloadedError",
     "PermissionDeniedError",
     "ProviderConnectionError",
@@ -251,9 +257,36 @@ class ConversationBusyError(AgentiCraftError):
         self.conversation_id = conversation_id
 
 
-class ToolCallError(ToolError):
+class ModelRetry(AgentiCraftError):
+    """Raise it from a tool or an output validator to send the model exactly this message and
+    let it try again (a tool's failed call counts against its ``max_retries``, a rejected output
+    against ``output_retries``)."""
+
+
+class ToolCallError(ToolError, ModelRetry):
     """Raise it from a tool (or a toolset's ``call_tool``) to send the model exactly this message
     as the failed call's result, without the exception's type name."""
+
+
+class OutputValidationError(AgentiCraftError):
+    """The model's output did not fit the run's ``output_type`` after ``output_retries`` retries.
+
+    ``raw_output`` is the last output as the model sent it (text or the output tool's
+    arguments as JSON), ``errors`` what was wrong with it (one line each, as the model was
+    told), and ``partial_response`` the run until then.
+    """
+
+    def __init__(self, output_type: str, retries: int, raw_output: str, errors: list[str]) -> None:
+        shown = "; ".join(errors[:5]) + (f" (and {len(errors) - 5} more)" if len(errors) > 5 else "")
+        super().__init__(
+            f"the model's output did not fit {output_type} after {retries} "
+            f"{'retry' if retries == 1 else 'retries'}: {shown}"
+        )
+        self.output_type = output_type
+        self.retries = retries
+        self.raw_output = raw_output
+        self.errors = errors
+        self.partial_response: AgentResponse | None = None
 
 
 _STATUS_ERRORS: dict[int, type[ProviderError]] = {

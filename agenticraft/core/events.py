@@ -27,6 +27,7 @@ __all__ = [
     "ChunkType",
     "DoneChunk",
     "ExtensionChunk",
+    "OutputChunk",
     "ProviderEvent",
     "RunEvent",
     "StreamChunk",
@@ -51,6 +52,7 @@ ChunkType = Literal[
     "usage",
     "turn_end",
     "approval_required",
+    "output",
     "extension",
     "done",
 ]
@@ -199,6 +201,21 @@ class ApprovalRequiredChunk(StreamChunk):
     calls: list[ToolCall] = field(default_factory=list)
 
 
+@dataclass(slots=True)
+class OutputChunk(StreamChunk):
+    """The run's typed output: a validated snapshot while it streams (``partial``), then the
+    final value once (``partial=False``, just before ``done``).
+
+    A partial snapshot is an instance of the output type holding the fields that have arrived
+    (validated; the others missing or defaulted), or a list of the items complete so far. In
+    ``to_dict`` the value is plain JSON, and :func:`chunk_from_dict` gives that JSON back.
+    """
+
+    type: ClassVar[Literal["output"]] = "output"
+    output: Any
+    partial: bool = True
+
+
 _EXTENSIONS: dict[str, type[ExtensionChunk]] = {}
 
 
@@ -248,6 +265,7 @@ RunEvent = (
     | UsageChunk
     | TurnEndChunk
     | ApprovalRequiredChunk
+    | OutputChunk
     | ExtensionChunk
     | DoneChunk
 )
@@ -266,6 +284,7 @@ _KINDS: dict[str, type[StreamChunk]] = {
         UsageChunk,
         TurnEndChunk,
         ApprovalRequiredChunk,
+        OutputChunk,
         ExtensionChunk,
         DoneChunk,
     )

@@ -13,12 +13,13 @@ it yields, and so can any consumer of an event stream (one read back from
 from __future__ import annotations
 
 import time
-from typing import assert_never
+from typing import Any, assert_never
 
 from agenticraft.core.events import (
     ApprovalRequiredChunk,
     DoneChunk,
     ExtensionChunk,
+    OutputChunk,
     RunEvent,
     TextChunk,
     ThinkingChunk,
@@ -53,6 +54,8 @@ class RunFold:
         self.run_id = ""
         self.trace = RunTrace()
         self.final: AgentResponse | None = None
+        self.output: Any = None  # the latest output event's value
+        self.has_output = False
         self._turn_text_from = 0
         self._turn_thinking: list[str] = []
         self._turn_calls_from = 0
@@ -87,6 +90,9 @@ class RunFold:
             case ApprovalRequiredChunk():
                 self.pending_approvals = list(chunk.calls)
                 self.stop_reason = "approval_required"
+            case OutputChunk():
+                self.output = chunk.output
+                self.has_output = True
             case ExtensionChunk():
                 step = chunk.trace_step()
                 if step is not None:
@@ -164,8 +170,13 @@ class RunFold:
         interrupted: bool = False,
         stop_reason: str | None = None,
         conversation_id: str | None = None,
+        typed: bool = False,
     ) -> AgentResponse:
-        """The response as folded so far (a partial one while the stream is still running)."""
+        """The response as folded so far (a partial one while the stream is still running).
+
+        ``output`` is the last output event's value; without one it is the last turn's text,
+        unless the run is ``typed`` (an output type that has not given a value yet: ``None``).
+        """
         if self.final is not None and not interrupted:
             return self.final
         if self.ended_at is None and not interrupted:
@@ -186,7 +197,19 @@ class RunFold:
             run_id=self.run_id,
             conversation_id=conversation_id,
             pending_approvals=list(self.pending_approvals),
+            output=self._output(typed),
         )
+
+    def _output(self, typed: bool) -> Any:
+        if self.has_output:
+            return self.output
+        if typed:
+            return None
+        open_turn = self.texts[self._turn_text_from :]
+        if open_turn:  # an interrupted turn's text so far
+            return "".join(open_turn)
+        turns = self.trace.turns
+        return turns[-1].text if turns else ""
 
 
 StreamingResponse = RunFold

@@ -27,6 +27,7 @@ from agenticraft.core.errors import (
     ConfigurationError,
     ConversationBusyError,
     MaxTurnsExceededError,
+    OutputValidationError,
     ProviderError,
     ToolRetriesExceededError,
     UsageLimitExceededError,
@@ -48,6 +49,7 @@ from agenticraft.core.memory import DEFAULT_CONVERSATION, ConversationMemory
 from agenticraft.core.messages import Message, Part, ToolCall, ToolResult
 from agenticraft.core.provider import ModelRequest, ModelSettings, StreamingProvider
 from agenticraft.core.response import AgentResponse
+from agenticraft.core.run_end import RunEnd
 from agenticraft.core.tool_calls import MAX_TOOL_RESULT_CHARS, execute_tool_calls
 from agenticraft.core.toolsets import ResolvedTool, Toolset, resolve_tools
 
@@ -56,7 +58,13 @@ __all__ = ["Approval", "RunConfig", "RunState", "run_events"]
 Approval = bool | str
 """A decision on a call that needs approval: ``True`` runs it, ``False`` or a reason denies it."""
 
-_RUN_ERRORS = (ProviderError, MaxTurnsExceededError, ToolRetriesExceededError, UsageLimitExceededError)
+_RUN_ERRORS = (
+    ProviderError,
+    MaxTurnsExceededError,
+    ToolRetriesExceededError,
+    UsageLimitExceededError,
+    OutputValidationError,
+)
 
 _busy: set[tuple[int, str]] = set()  # (memory, conversation) pairs with a run in progress
 _busy_lock = threading.Lock()
@@ -81,6 +89,7 @@ class RunConfig:
     exclusive: bool = True  # one run at a time on the conversation (False for history=[...])
     agent_name: str = ""
     max_tool_result_chars: int | None = MAX_TOOL_RESULT_CHARS
+    end: RunEnd = field(default_factory=RunEnd)  # when the run is over, and its output
 
 
 class RunState:
@@ -175,6 +184,7 @@ class RunState:
             interrupted=True,
             stop_reason="interrupted",
             conversation_id=self.config.conversation_id,
+            typed=self.config.end.typed,
         )
 
 
@@ -223,8 +233,10 @@ async def _tool_round(
     tools: Mapping[str, ResolvedTool],
     failures: dict[str, int],
     denials: Mapping[str, str],
+    answered: Mapping[str, ToolResult] | None = None,
 ) -> AsyncGenerator[RunEvent, None]:
-    """Run one round of calls, append their results, and enforce each tool's retry limit."""
+    """Run one round of calls, append their results (with the ``answered`` ones of the end
+    condition, in the turn's order), and enforce each tool's retry limit."""
     config, ctx, fold = state.config, state.ctx, state.folded.add
     if config.usage_limits is not None:
         config.usage_limits.check_tool_calls(ctx.tool_calls, len(calls))
@@ -247,7 +259,10 @@ async def _tool_round(
             yield chunk
     finally:
         await runner.aclose()
-    state.new_messages.append(Message.tool_results([r for r in results if r is not None]))
+    done = [r for r in results if r is not None]
+    if answered:
+        done = _in_call_order(state, [*done, *answered.values()])
+    state.new_messages.append(Message.tool_results(done))
     for call, result in zip(calls, results, strict=True):
         resolved = tools.get(call.name)
         if result is not None and result.is_error and resolved is not None and call.id not in denials:
@@ -257,11 +272,20 @@ async def _tool_round(
                 raise ToolRetriesExceededError(call.name, limit, result.content)
 
 
+def _in_call_order(state: RunState, results: list[ToolResult]) -> list[ToolResult]:
+    """``results`` in the order of the last assistant message's calls."""
+    calls = state.new_messages[-1].tool_calls if state.new_messages else []
+    position = {c.id: i for i, c in enumerate(calls)}
+    return sorted(results, key=lambda r: position.get(r.tool_call_id, len(position)))
+
+
 async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
     """Run the agent loop, yielding every event as it happens."""
     config = state.config
     provider = config.provider
     hooks = config.hooks
+    run_end = config.end
+    watch = run_end.watch
     ctx = state.ctx
     run_id = state.run_id
     fold = state.folded.add
@@ -309,7 +333,9 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
             acc = state.turn = TurnAccumulator(provider.name, turn_number)
             add_text = acc.add_text
             messages = ctx.messages = state.request_messages()
-            request = ModelRequest(messages, [t.definition for t in tools.values()], config.settings)
+            request = run_end.prepare(
+                ModelRequest(messages, [t.definition for t in tools.values()], config.settings), tools
+            )
             for hook in hooks.turn_start:
                 await hook.on_turn_start(ctx, request)
             ctx.requests += 1
@@ -326,6 +352,11 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
                         event.turn = turn_number
                         fold(event)
                         yield event
+                        if watch is not None:
+                            for extra in watch(event):
+                                extra.run_id = run_id
+                                fold(extra)
+                                yield extra
                     else:
                         # a fallback provider's name is the one that answered, known once it streams
                         acc.provider_name = provider.name
@@ -333,6 +364,11 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
                             chunk.run_id = run_id
                             fold(chunk)
                             yield chunk
+                            if watch is not None:
+                                for extra in watch(chunk):
+                                    extra.run_id = run_id
+                                    fold(extra)
+                                    yield extra
             finally:
                 await _closing_stream(events)
             call_chunks, model_turn = acc.finish()
@@ -361,9 +397,27 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
                 await hook.on_turn_end(ctx, model_turn)
             if config.usage_limits is not None:
                 config.usage_limits.check_tokens(ctx.usage)
-            calls = model_turn.tool_calls
-            if not calls:
+            verdict = await run_end.judge(ctx, model_turn)
+            for extra in verdict.events:
+                extra.run_id = run_id
+                fold(extra)
+                yield extra
+            answered = verdict.answered
+            if verdict.done:
+                if answered:  # every call of the turn answered, so memory stays consistent
+                    state.new_messages.append(
+                        Message.tool_results(_in_call_order(state, list(answered.values())))
+                    )
                 break
+            calls = [c for c in model_turn.tool_calls if c.id not in answered]
+            if not calls:
+                if answered:
+                    state.new_messages.append(
+                        Message.tool_results(_in_call_order(state, list(answered.values())))
+                    )
+                if verdict.feedback is not None:
+                    state.new_messages.append(verdict.feedback)
+                continue
             needs = await _needing_approval(calls, tools, ctx)
             if needs:  # stop before running anything of this turn; the next run decides
                 waiting = ApprovalRequiredChunk(
@@ -372,13 +426,15 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
                 fold(waiting)
                 yield waiting
                 break
-            async for chunk in _tool_round(state, calls, tools, failures, {}):
+            async for chunk in _tool_round(state, calls, tools, failures, {}, answered):
                 yield chunk
+            if verdict.feedback is not None:
+                state.new_messages.append(verdict.feedback)
         else:
             raise MaxTurnsExceededError(config.max_turns)
         state.finished = True
         response = state.folded.to_response(
-            messages=list(state.new_messages), conversation_id=config.conversation_id
+            messages=list(state.new_messages), conversation_id=config.conversation_id, typed=run_end.typed
         )
         state.commit()
         done_chunk = DoneChunk(response, run_id=run_id, turn=ctx.turn)

@@ -11,13 +11,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from typing import Any, Literal
 
 from agenticraft.core.accumulator import ModelTurn, drain_turn
 from agenticraft.core.events import ProviderEvent
 from agenticraft.core.messages import Message
 
-__all__ = ["ModelRequest", "ModelSettings", "StreamingProvider", "ToolDefinition"]
+__all__ = ["ModelRequest", "ModelSettings", "OutputMode", "OutputSpec", "StreamingProvider", "ToolDefinition"]
+
+OutputMode = Literal["tool", "native", "prompted"]
+"""How a typed output is asked for: an output tool, the provider's JSON-schema feature, or
+the schema in the instructions."""
 
 
 @dataclass(slots=True)
@@ -65,12 +69,36 @@ class ModelSettings:
 
 
 @dataclass(slots=True)
+class OutputSpec:
+    """The typed output a turn must give, as the adapters map it onto their wire.
+
+    ``mode="native"``: the answer text must be JSON matching ``schema`` (OpenAI
+    ``response_format``, Anthropic ``output_format``, Ollama ``format``); ``name`` names the
+    schema, ``strict`` asks the provider to enforce it exactly where it can. ``mode="tool"``:
+    the answer is a call of one of ``tool_names`` (already among the request's tools), so an
+    adapter asks for a tool call where its wire can. ``mode="prompted"``: the schema is in the
+    instructions and nothing goes on the wire. ``wrapped`` says the schema holds the value
+    under a ``"result"`` key (a value that is not a JSON object).
+    """
+
+    mode: OutputMode
+    schema: dict[str, Any] = field(default_factory=dict)
+    name: str = "output"
+    description: str = ""
+    strict: bool = True
+    tool_names: tuple[str, ...] = ()
+    wrapped: bool = False
+
+
+@dataclass(slots=True)
 class ModelRequest:
-    """One model turn's input: the whole conversation (system message first), tools, settings."""
+    """One model turn's input: the whole conversation (system message first), tools, settings,
+    and the typed output the turn must give (``None``: text)."""
 
     messages: Sequence[Message]
     tools: Sequence[ToolDefinition] = ()
     settings: ModelSettings = field(default_factory=ModelSettings)
+    output: OutputSpec | None = None
 
 
 class StreamingProvider(ABC):
@@ -85,6 +113,8 @@ class StreamingProvider(ABC):
     name: str = "provider"
     #: the model this provider instance talks to
     model: str = ""
+    #: the output mode that fits this provider best (``Agent(output_mode=None)`` picks it)
+    preferred_output_mode: OutputMode = "tool"
 
     @abstractmethod
     def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:

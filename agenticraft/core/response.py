@@ -198,7 +198,9 @@ class AgentResponse:
     """The outcome of ``run`` / ``arun`` / ``stream``.
 
     ``content`` is exactly the text the model streamed during the run (all turns joined), so
-    printing every ``text`` chunk prints ``content``. ``messages`` are the messages this run
+    printing every ``text`` chunk prints ``content``. ``output`` is the run's result: the
+    validated value of the run's ``output_type``, or the last turn's text without one (after an
+    interruption, the last partial snapshot, if any). ``messages`` are the messages this run
     added to the conversation.
     """
 
@@ -215,6 +217,7 @@ class AgentResponse:
     run_id: str = field(default="", compare=False)
     conversation_id: str | None = None
     pending_approvals: list[ToolCall] = field(default_factory=list)
+    output: Any = None
 
     @property
     def thinking(self) -> str:
@@ -265,4 +268,8 @@ def to_jsonable(obj: Any) -> Any:
         return [to_jsonable(v) for v in obj]
     if obj is None or isinstance(obj, (str, int, float, bool)):
         return obj
+    if hasattr(obj, "__pydantic_fields__") or hasattr(obj, "__pydantic_core_schema__"):
+        from pydantic_core import to_jsonable_python  # loaded only for a pydantic value
+
+        return to_jsonable_python(obj)
     return str(obj)

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from typing import Any, TypeVar, overload
 
 from agenticraft.core.context import RunContext
-from agenticraft.core.errors import ToolCallError, ToolDefinitionError
+from agenticraft.core.errors import ModelRetry, ToolCallError, ToolDefinitionError
 from agenticraft.core.messages import sendable_text
 from agenticraft.core.provider import ToolDefinition
 from agenticraft.core.tool_runner import TOOL_THREADS, await_with_timeout
@@ -299,7 +299,7 @@ async def outcome_of(name: str, call: Awaitable[Any], timeout: float | None) -> 
         if task is None or task.cancelling():
             raise
         return ToolOutcome(None, f"Tool {name!r} was cancelled before it finished.")
-    except ToolCallError as exc:
+    except ModelRetry as exc:  # ToolCallError too
         return ToolOutcome(None, sendable_text(str(exc)))
     except ToolDefinitionError:
         raise

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 
 from agenticraft.core.errors import ConfigurationError, ProviderError
 from agenticraft.core.events import ProviderEvent
-from agenticraft.core.provider import ModelRequest, StreamingProvider
+from agenticraft.core.provider import ModelRequest, OutputMode, StreamingProvider
 
 __all__ = ["FallbackProvider"]
 
@@ -77,6 +77,12 @@ class FallbackProvider(StreamingProvider):
     @property
     def label(self) -> str:
         return " -> ".join(p.label for p in self.providers)
+
+    @property
+    def preferred_output_mode(self) -> OutputMode:  # type: ignore[override]
+        """The mode every provider in the list prefers, else ``"tool"`` (it works on all)."""
+        modes = {p.preferred_output_mode for p in self.providers}
+        return modes.pop() if len(modes) == 1 else "tool"
 
     def __repr__(self) -> str:
         return f"FallbackProvider([{', '.join(repr(p.label) for p in self.providers)}])"

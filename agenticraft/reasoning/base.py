@@ -23,6 +23,7 @@ from agenticraft.core.events import (
     ApprovalRequiredChunk,
     DoneChunk,
     ExtensionChunk,
+    OutputChunk,
     RunEvent,
     TextChunk,
     ThinkingChunk,
@@ -231,7 +232,13 @@ class ReasoningContext:
                             self.emit(chunk)
                         case UsageChunk() | TurnEndChunk() | ApprovalRequiredChunk() | ExtensionChunk():
                             self.emit(chunk)
-                        case ThinkingChunk() | ToolCallStartChunk() | ToolCallDeltaChunk() | DoneChunk():
+                        case (
+                            ThinkingChunk()
+                            | ToolCallStartChunk()
+                            | ToolCallDeltaChunk()
+                            | OutputChunk()
+                            | DoneChunk()
+                        ):
                             pass  # the call's own text and parts are side work, not the answer
                         case _:
                             assert_never(chunk)

@@ -10,6 +10,7 @@ import inspect
 import json
 from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from agenticraft.core.events import (
     ProviderEvent,
@@ -20,7 +21,7 @@ from agenticraft.core.events import (
     UsageChunk,
 )
 from agenticraft.core.messages import Message, ToolCall, Usage
-from agenticraft.core.provider import ModelRequest, StreamingProvider, ToolDefinition
+from agenticraft.core.provider import ModelRequest, OutputSpec, StreamingProvider, ToolDefinition
 
 __all__ = ["FunctionModel", "ModelFunction", "Reply", "ScriptedModel", "ScriptedTurn"]
 
@@ -39,14 +40,58 @@ class ScriptedTurn:
     stop_reason: str | None = None
 
 
-Reply = str | ToolCall | list[ToolCall] | ScriptedTurn | BaseException
+Reply = str | dict[str, Any] | ToolCall | list[ToolCall] | ScriptedTurn | BaseException
+"""A model turn: text, a typed output as a dict (or as a JSON string), tool calls, a scripted
+turn, or an exception raised as the turn starts."""
 ModelFunction = Callable[[list[Message], list[ToolDefinition]], Reply | Awaitable[Reply]]
 
 
-def _as_turn(reply: Reply) -> ScriptedTurn:
+def _output_tool(value: Any, spec: OutputSpec, tools: Sequence[ToolDefinition]) -> str:
+    """The output tool a model would call for ``value`` (for a union: the one whose fields fit)."""
+    if len(spec.tool_names) > 1 and isinstance(value, dict):
+        for tool in tools:
+            properties = tool.parameters.get("properties", {})
+            if tool.name in spec.tool_names and set(value) <= set(properties):
+                return tool.name
+    return spec.tool_names[0]
+
+
+def _wrapped(value: Any, wrapped: bool) -> Any:
+    """``value`` under the ``"result"`` key where the schema wraps it (unless it already is)."""
+    if wrapped and not (isinstance(value, dict) and list(value) == ["result"]):
+        return {"result": value}
+    return value
+
+
+def _output_turn(value: Any, request: ModelRequest) -> ScriptedTurn:
+    """A typed output as a model that follows the request sends it: a call of the output tool
+    in tool mode, else the JSON text (wrapped where the schema wraps it)."""
+    spec = request.output
+    assert spec is not None
+    if spec.mode != "tool":
+        return ScriptedTurn(text=json.dumps(_wrapped(value, spec.wrapped)))
+    name = _output_tool(value, spec, request.tools)
+    definition = next((t for t in request.tools if t.name == name), None)
+    wrapped = definition is not None and list(definition.parameters.get("properties", {})) == ["result"]
+    return ScriptedTurn(tool_calls=[ToolCall(name, _wrapped(value, wrapped))])
+
+
+def _as_turn(reply: Reply, request: ModelRequest | None = None) -> ScriptedTurn:
+    typed = request is not None and request.output is not None
     if isinstance(reply, ScriptedTurn):
         return reply
+    if isinstance(reply, dict):
+        if request is not None and request.output is not None:
+            return _output_turn(reply, request)
+        return ScriptedTurn(text=json.dumps(reply))
     if isinstance(reply, str):
+        if typed:
+            assert request is not None
+            try:
+                value = json.loads(reply)
+            except ValueError:
+                return ScriptedTurn(text=reply)  # not JSON: sent as the text it is
+            return _output_turn(value, request)
         return ScriptedTurn(text=reply)
     if isinstance(reply, ToolCall):
         return ScriptedTurn(tool_calls=[reply])
@@ -54,7 +99,9 @@ def _as_turn(reply: Reply) -> ScriptedTurn:
         return ScriptedTurn(error=reply)
     if isinstance(reply, list) and all(isinstance(c, ToolCall) for c in reply):
         return ScriptedTurn(tool_calls=list(reply))
-    raise TypeError(f"a model reply must be a str, ToolCall(s), ScriptedTurn or exception, got {reply!r}")
+    raise TypeError(
+        f"a model reply must be a str, dict, ToolCall(s), ScriptedTurn or exception, got {reply!r}"
+    )
 
 
 def _estimate_tokens(text: str) -> int:
@@ -158,7 +205,7 @@ class FunctionModel(_PlayedModel):
         reply = self.fn(list(request.messages), list(request.tools))
         if inspect.isawaitable(reply):
             reply = await reply
-        return _as_turn(reply)
+        return _as_turn(reply, request)
 
 
 class ScriptedModel(_PlayedModel):
@@ -170,7 +217,9 @@ class ScriptedModel(_PlayedModel):
         ])
 
     Each entry is text, tool call(s), a :class:`ScriptedTurn` (for thinking or an error after
-    some text), or an exception raised as the turn starts. Running past the end raises
+    some text), or an exception raised as the turn starts. A typed output may be given as a
+    dict or a JSON string: in ``"tool"`` output mode it is sent as a call of the output tool,
+    otherwise as the answer text, so a test reads the same in every mode. Running past the end raises
     ``AssertionError``: the test expected fewer model calls.
     """
 
@@ -180,7 +229,9 @@ class ScriptedModel(_PlayedModel):
         self, turns: Sequence[Reply], *, chunk_size: int = 4, delay: float = 0.0, model: str = ""
     ) -> None:
         super().__init__(chunk_size=chunk_size, delay=delay, model=model or "scripted")
-        self.turns = [_as_turn(t) for t in turns]
+        for t in turns:
+            _as_turn(t)  # a reply of the wrong kind fails here, not at its turn
+        self.turns = list(turns)
         self.position = 0
 
     @property
@@ -194,4 +245,4 @@ class ScriptedModel(_PlayedModel):
             )
         turn = self.turns[self.position]
         self.position += 1
-        return turn
+        return _as_turn(turn, request)

@@ -11,6 +11,7 @@ import agenticraft
 from agenticraft import Agent, tool
 from agenticraft.core.events import (
     ExtensionChunk,
+    OutputChunk,
     RunEvent,
     StreamChunk,
     TextChunk,
@@ -53,6 +54,7 @@ async def every_kind_of_event() -> list[StreamChunk]:
     events.append(
         ReasoningStepChunk.of(ReasoningStep(1, "a step", "content", 0.5, "cot", {"kind": "thought"}))
     )
+    events.append(OutputChunk({"name": "Paris", "tags": ["big"]}, run_id="r", turn=2))
     events.append(ExtensionChunk("workflow_step", {"step": "fetch", "status": "started"}, run_id="r", turn=2))
     return events
 
