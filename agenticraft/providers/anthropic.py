@@ -66,6 +66,7 @@ from agenticraft.core.messages import (
 from agenticraft.core.provider import ModelRequest, ToolDefinition
 from agenticraft.providers import _wire
 from agenticraft.providers._http import HTTPProvider, RetryPolicy, StreamParser, Timeouts
+from agenticraft.providers._schema import anthropic_output_schema
 from agenticraft.providers._sse import SSEDecoder
 
 __all__ = [
@@ -231,6 +232,13 @@ def build_request_body(request: ModelRequest, model: str, *, stream: bool = True
         body["tools"] = _tool_definitions(request.tools)
     if budget:
         body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+    output = request.output
+    if output is not None and output.mode == "native":
+        fmt = {"type": "json_schema", "schema": anthropic_output_schema(output.schema)}
+        body["output_config"] = {"format": fmt}
+    elif output is not None and output.mode == "tool" and request.tools and not budget:
+        # forced tool use is refused with thinking on: then the model is asked, not forced
+        body["tool_choice"] = {"type": "any"}
     if settings.temperature is not None:
         body["temperature"] = settings.temperature
     if settings.top_p is not None:
@@ -469,6 +477,7 @@ class AnthropicProvider(HTTPProvider):
     """
 
     name = PROVIDER
+    preferred_output_mode = "tool"
     default_base_url = DEFAULT_BASE_URL
     path = "/v1/messages"
     api_key_env = "ANTHROPIC_API_KEY"

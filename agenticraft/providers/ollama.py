@@ -158,6 +158,8 @@ def build_request_body(request: ModelRequest, model: str, *, stream: bool = True
         body["tools"] = _tool_definitions(request.tools)
     if settings.thinking_budget:
         body["think"] = True  # Ollama has no budget, only on or off
+    if request.output is not None and request.output.mode == "native":
+        body["format"] = request.output.schema  # Ollama has no tool_choice for the tool mode
     options: dict[str, Any] = {}
     if settings.temperature is not None:
         options["temperature"] = settings.temperature
@@ -328,6 +330,7 @@ class OllamaProvider(HTTPProvider):
     """
 
     name = PROVIDER
+    preferred_output_mode = "native"
     default_base_url = DEFAULT_BASE_URL
     path = "/api/chat"
     key_required = False

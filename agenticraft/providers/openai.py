@@ -57,6 +57,7 @@ from agenticraft.core.messages import Message, TextPart, ToolCallPart, ToolResul
 from agenticraft.core.provider import ModelRequest, ToolDefinition
 from agenticraft.providers import _wire
 from agenticraft.providers._http import HTTPProvider, StreamParser
+from agenticraft.providers._schema import openai_strict_schema
 from agenticraft.providers._sse import SSEDecoder
 
 __all__ = ["OpenAIProvider", "OpenAIStreamParser", "build_request_body", "to_openai_messages"]
@@ -164,6 +165,15 @@ def build_request_body(
     }
     if request.tools:
         body["tools"] = _tools(request.tools)
+    output = request.output
+    if output is not None and output.mode == "native":
+        schema, strict = openai_strict_schema(output.schema)
+        response_format: dict[str, Any] = {"name": output.name, "schema": schema, "strict": strict}
+        if output.description:
+            response_format["description"] = output.description
+        body["response_format"] = {"type": "json_schema", "json_schema": response_format}
+    elif output is not None and output.mode == "tool" and request.tools:
+        body["tool_choice"] = "required"  # the answer is a call: of a tool or of the output tool
     s = request.settings
     if s.temperature is not None:
         body["temperature"] = s.temperature
@@ -368,6 +378,7 @@ class OpenAIProvider(HTTPProvider):
     """
 
     name = "openai"
+    preferred_output_mode = "native"
     default_base_url = "https://api.openai.com/v1"
     path = "/chat/completions"
     api_key_env = "OPENAI_API_KEY"

@@ -325,6 +325,16 @@ class ScriptedServer:
             return [e.request for e in self.exchanges]
 
     @property
+    def output_schemas(self) -> list[dict[str, Any] | None]:
+        """The structured-output JSON schema each request asked for (``None``: none), as this
+        protocol carries it (see :meth:`output_schema_of`)."""
+        return [self.output_schema_of(r.json()) if r.body else None for r in self.requests]
+
+    def output_schema_of(self, body: Any) -> dict[str, Any] | None:
+        """The structured-output schema in one request body; each protocol's server knows where."""
+        return None
+
+    @property
     def open_connections(self) -> int:
         """Client connections currently open."""
         return len(self._connections)

@@ -242,6 +242,15 @@ _ERROR_TYPES = {
 class AnthropicServer(ScriptedServer):
     """A :class:`ScriptedServer` that answers ``POST /v1/messages`` the way Anthropic does."""
 
+    def output_schema_of(self, body: Any) -> dict[str, Any] | None:
+        """``output_config.format.schema`` of a Messages body."""
+        config = body.get("output_config") if isinstance(body, dict) else None
+        fmt = config.get("format") if isinstance(config, dict) else None
+        if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+            schema: dict[str, Any] = fmt["schema"]
+            return schema
+        return None
+
     _streams = 0  # numbers the default message ids, so tool-use ids differ between messages
 
     def add_stream(

@@ -112,6 +112,11 @@ def ollama_stream(
 class OllamaServer(ScriptedServer):
     """A :class:`ScriptedServer` that answers ``POST /api/chat`` the way Ollama does."""
 
+    def output_schema_of(self, body: Any) -> dict[str, Any] | None:
+        """``format`` of a ``/api/chat`` body, when it is a schema (not ``"json"``)."""
+        fmt = body.get("format") if isinstance(body, dict) else None
+        return fmt if isinstance(fmt, dict) else None
+
     def add_stream(
         self,
         pieces: Sequence[str] = (),

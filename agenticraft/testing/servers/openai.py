@@ -142,6 +142,14 @@ def openai_stream_events(
 class OpenAIServer(ScriptedServer):
     """A :class:`ScriptedServer` with OpenAI-shaped helpers. Point clients at ``url + "/v1"``."""
 
+    def output_schema_of(self, body: Any) -> dict[str, Any] | None:
+        """``response_format.json_schema.schema`` of a Chat Completions body."""
+        fmt = body.get("response_format") if isinstance(body, dict) else None
+        if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
+            schema: dict[str, Any] = fmt["json_schema"]["schema"]
+            return schema
+        return None
+
     @property
     def base_url(self) -> str:
         """The base URL to give an OpenAI client (``.../v1``)."""
