@@ -14,7 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agenticraft import __version__
 
@@ -94,6 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(run)
     run.add_argument("--json", action="store_true", help="print every stream event as a JSON line")
     run.add_argument("-q", "--quiet", action="store_true", help="no usage line after the answer")
+    run.add_argument(
+        "--output-type",
+        metavar="MODULE:TYPE",
+        help="answer with this type (a pydantic model, dataclass, ...): its validated JSON is printed",
+    )
+    run.add_argument(
+        "--output-mode",
+        choices=("tool", "native", "prompted"),
+        help="how the typed output is asked for (default: what the provider does best)",
+    )
 
     demo = commands.add_parser("demo", help="see AgentiCraft work, offline and without keys")
     _add_delay_option(demo)
@@ -167,8 +177,17 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         system=args.system,
         base_url=args.base_url,
         max_turns=args.max_turns,
+        **_output_options(args),
     )
     return _answer(args, agent, prompt, resolution.source)
+
+
+def _output_options(args: argparse.Namespace) -> dict[str, Any]:
+    """``--output-type`` and ``--output-mode`` of ``run`` (``chat`` has neither)."""
+    return {
+        "output_type": getattr(args, "output_type", None),
+        "output_mode": getattr(args, "output_mode", None),
+    }
 
 
 def _answer(args: argparse.Namespace, agent: Agent, prompt: str, source: str) -> int:
@@ -195,6 +214,7 @@ def _offline(args: argparse.Namespace, prompt: str) -> int:
             tools=[get_weather, *args.tool],
             system=args.system,
             max_turns=args.max_turns,
+            **_output_options(args),
         )
         return _answer(args, agent, prompt, f"--offline, at {server.base_url}")
     finally:

@@ -1,15 +1,19 @@
 """``agenticraft run "prompt"``: one answer, streamed, then exit.
 
 In a terminal the answer is rendered like in ``chat``; piped, the answer text goes to stdout
-and the rest to stderr; with ``--json`` every stream event is one JSON line on stdout.
+and the rest to stderr; with ``--json`` every stream event is one JSON line on stdout. With
+``--output-type`` the streamed text goes to stderr and stdout gets only the validated output
+as JSON, ready for ``jq``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 
 from agenticraft.core.agent import Agent
+from agenticraft.core.response import to_jsonable
 
 from .render import JsonRenderer, PlainRenderer, Renderer
 from .session import EXIT_INTERRUPTED, EXIT_OK, stream_answer
@@ -17,9 +21,11 @@ from .session import EXIT_INTERRUPTED, EXIT_OK, stream_answer
 __all__ = ["run_once"]
 
 
-def _renderer(json_mode: bool, quiet: bool) -> Renderer:
+def _renderer(json_mode: bool, quiet: bool, typed: bool) -> Renderer:
     if json_mode:
         return JsonRenderer(sys.stdout)
+    if typed:  # stdout is for the validated output alone
+        return PlainRenderer(sys.stderr, sys.stderr, show_stats=not quiet)
     if sys.stdout.isatty():
         from rich.console import Console
 
@@ -30,14 +36,20 @@ def _renderer(json_mode: bool, quiet: bool) -> Renderer:
     return PlainRenderer(sys.stdout, sys.stderr, show_stats=not quiet)
 
 
-async def _run(agent: Agent, prompt: str, renderer: Renderer) -> int:
+async def _run(agent: Agent, prompt: str, renderer: Renderer, print_output: bool) -> int:
     try:
         answer = await stream_answer(agent, prompt, renderer)
     finally:
         await agent.provider.aclose()
-    return EXIT_INTERRUPTED if answer.interrupted else EXIT_OK
+    if answer.interrupted:
+        return EXIT_INTERRUPTED
+    if print_output:
+        print(json.dumps(to_jsonable(answer.response.output), indent=2, ensure_ascii=False))
+    return EXIT_OK
 
 
 def run_once(agent: Agent, prompt: str, *, json_mode: bool = False, quiet: bool = False) -> int:
     """Answer ``prompt`` once; returns the exit code (errors propagate to ``main``)."""
-    return asyncio.run(_run(agent, prompt, _renderer(json_mode, quiet)))
+    typed = agent.output_type not in (None, str)
+    renderer = _renderer(json_mode, quiet, typed)
+    return asyncio.run(_run(agent, prompt, renderer, typed and not json_mode))

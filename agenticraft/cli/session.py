@@ -10,6 +10,7 @@ import importlib
 import importlib.util
 import signal
 import sys
+import typing
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from agenticraft.core.errors import (
     ProviderTimeoutError,
 )
 from agenticraft.core.fold import RunFold
-from agenticraft.core.provider import StreamingProvider
+from agenticraft.core.provider import OutputMode, StreamingProvider
 from agenticraft.core.response import AgentResponse
 from agenticraft.core.tools import Tool, as_tool
 
@@ -63,22 +64,22 @@ class UsageError(ConfigurationError):
     """A mistake on the command line (a bad ``--tool`` path, a bad project name, ...)."""
 
 
-def load_tool(spec: str) -> Tool:
-    """The tool named by ``module:function`` or ``path/to/file.py:function``.
+def load_object(option: str, spec: str, what: str) -> Any:
+    """The object named by ``module:name`` or ``path/to/file.py:name`` for ``option``.
 
     The current directory is importable, as it is for ``python -m``.
     """
     module_part, sep, attribute = spec.rpartition(":")
     if not sep or not module_part or not attribute:
-        raise UsageError(f"--tool {spec!r}: write it as module:function or path/to/file.py:function")
+        raise UsageError(f"{option} {spec!r}: write it as module:{what} or path/to/file.py:{what}")
     try:
         if module_part.endswith(".py"):
             path = Path(module_part)
             if not path.is_file():
-                raise UsageError(f"--tool {spec!r}: no file {module_part}")
+                raise UsageError(f"{option} {spec!r}: no file {module_part}")
             module_spec = importlib.util.spec_from_file_location(path.stem, path)
             if module_spec is None or module_spec.loader is None:
-                raise UsageError(f"--tool {spec!r}: cannot load {module_part}")
+                raise UsageError(f"{option} {spec!r}: cannot load {module_part}")
             module = importlib.util.module_from_spec(module_spec)
             # registered first, as an import would: annotations (and dataclasses) look it up
             sys.modules[module_spec.name] = module
@@ -90,20 +91,34 @@ def load_tool(spec: str) -> Tool:
     except UsageError:
         raise
     except ImportError as exc:
-        raise UsageError(f"--tool {spec!r}: cannot import {module_part!r} ({exc})") from exc
+        raise UsageError(f"{option} {spec!r}: cannot import {module_part!r} ({exc})") from exc
     except Exception as exc:  # the user's module failed while importing: say so in one line
         raise UsageError(
-            f"--tool {spec!r}: importing {module_part!r} raised {type(exc).__name__}: {exc}"
+            f"{option} {spec!r}: importing {module_part!r} raised {type(exc).__name__}: {exc}"
         ) from exc
     target = getattr(module, attribute, None)
     if target is None:
-        raise UsageError(f"--tool {spec!r}: {module_part!r} has no {attribute!r}")
+        raise UsageError(f"{option} {spec!r}: {module_part!r} has no {attribute!r}")
+    return target
+
+
+def load_tool(spec: str) -> Tool:
+    """The tool named by ``module:function`` or ``path/to/file.py:function``."""
+    target = load_object("--tool", spec, "function")
     if not callable(target):
-        raise UsageError(f"--tool {spec!r}: {attribute!r} is not a function")
+        raise UsageError(f"--tool {spec!r}: {spec.rpartition(':')[2]!r} is not a function")
     try:
         return as_tool(target)
     except AgentiCraftError as exc:
         raise UsageError(f"--tool {spec!r}: {exc}") from exc
+
+
+def load_output_type(spec: str) -> Any:
+    """The output type named by ``module:Type`` (a class, or an alias such as ``list[City]``)."""
+    target = load_object("--output-type", spec, "Type")
+    if isinstance(target, type) or typing.get_origin(target) is not None:
+        return target
+    raise UsageError(f"--output-type {spec!r}: {spec.rpartition(':')[2]!r} is not a type")
 
 
 def build_agent(
@@ -113,6 +128,8 @@ def build_agent(
     system: str | None = None,
     base_url: str | None = None,
     max_turns: int = 10,
+    output_type: str | None = None,
+    output_mode: OutputMode | None = None,
 ) -> Agent:
     """The agent for ``chat`` and ``run``; its provider is created now, so a missing key or an
     unknown model is reported before the first prompt."""
@@ -124,6 +141,8 @@ def build_agent(
         tools=loaded,
         max_turns=max_turns,
         base_url=base_url,
+        output_type=load_output_type(output_type) if output_type else None,
+        output_mode=output_mode,
     )
     check_ready = getattr(agent.provider, "check_ready", None)
     if callable(check_ready):  # a missing key is known now, not after the first prompt
