@@ -29,7 +29,9 @@ if TYPE_CHECKING:
         ConfigurationError,
         ConversationBusyError,
         MaxTurnsExceededError,
+        ModelRetry,
         NotFoundError,
+        OutputValidationError,
         OverloadedError,
         PermissionDeniedError,
         ProviderConnectionError,
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
         ToolError,
         UsageLimitExceededError,
     )
-    from agenticraft.core.events import ExtensionChunk, RunEvent, StreamChunk
+    from agenticraft.core.events import ExtensionChunk, OutputChunk, RunEvent, StreamChunk
     from agenticraft.core.fold import RunFold, StreamingResponse
     from agenticraft.core.hooks import RunHooks
     from agenticraft.core.limits import UsageLimits
@@ -68,6 +70,8 @@ _LAZY: dict[str, str] = {
     "ConfigurationError": "agenticraft.core.errors",
     "ConversationBusyError": "agenticraft.core.errors",
     "MaxTurnsExceededError": "agenticraft.core.errors",
+    "ModelRetry": "agenticraft.core.errors",
+    "OutputValidationError": "agenticraft.core.errors",
     "NotFoundError": "agenticraft.core.errors",
     "OverloadedError": "agenticraft.core.errors",
     "PermissionDeniedError": "agenticraft.core.errors",
@@ -82,6 +86,7 @@ _LAZY: dict[str, str] = {
     "ToolError": "agenticraft.core.errors",
     "UsageLimitExceededError": "agenticraft.core.errors",
     "ExtensionChunk": "agenticraft.core.events",
+    "OutputChunk": "agenticraft.core.events",
     "RunEvent": "agenticraft.core.events",
     "StreamChunk": "agenticraft.core.events",
     "RunFold": "agenticraft.core.fold",
@@ -123,6 +128,9 @@ __all__ = [
     "FunctionToolset",
     "InMemoryConversation",
     "MaxTurnsExceededError",
+    "ModelRetry",
+    "OutputChunk",
+    "OutputValidationError",
     "Message",
     "ModelSettings",
     "NotFoundError",

@@ -283,7 +283,7 @@ class Agent(Generic[DepsT]):
         self._output_validators: list[Callable[..., Any]] = []
         self._output_schemas: dict[Any, Any] = {}
         if output_type is not None and output_type is not str:
-            self._output_schema(output_type)  # a type that cannot be validated fails here
+            self.output_schema(output_type)  # a type that cannot be validated fails here
         self.base_url = base_url
         self.api_key = api_key
         # base_url and api_key belong to one provider: never send them to another one
@@ -352,7 +352,13 @@ class Agent(Generic[DepsT]):
         self._output_validators.append(function)
         return function
 
-    def _output_schema(self, output_type: Any) -> Any:
+    @property
+    def output_validators(self) -> list[Callable[..., Any]]:
+        """The functions added with :meth:`output_validator`, in order."""
+        return list(self._output_validators)
+
+    def output_schema(self, output_type: Any) -> Any:
+        """The :class:`~agenticraft.core.output.OutputSchema` of ``output_type`` (built once)."""
         schema = self._output_schemas.get(output_type)
         if schema is None:
             from agenticraft.core.output import OutputSchema  # pydantic loads here
@@ -372,7 +378,7 @@ class Agent(Generic[DepsT]):
         from agenticraft.core.output import StructuredOutput
 
         return StructuredOutput(
-            self._output_schema(wanted),
+            self.output_schema(wanted),
             mode,
             retries=self.output_retries,
             validators=self._output_validators,

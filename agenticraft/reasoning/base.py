@@ -179,6 +179,7 @@ class ReasoningContext:
         settings: ModelSettings | None = None,
         on_step: Callable[[TraceStep], None] | None = None,
         on_text: Callable[[str], None] | None = None,
+        output_type: Any = None,
     ) -> AgentResponse:
         """Run ``prompt`` through the core run loop on a throwaway copy of the agent.
 
@@ -187,7 +188,9 @@ class ReasoningContext:
         steps are added to this trace as they complete (``on_step`` sees each one) and its
         tool and turn events are streamed; ``on_text`` sees the model's text as it arrives.
         ``max_turns`` is cut to what the budget allows; :class:`BudgetExhaustedError` when
-        nothing is left. Provider errors propagate after the call is recorded.
+        nothing is left. Provider errors propagate after the call is recorded. With
+        ``output_type`` the call answers with that type (the agent's output mode, retries and
+        validators apply) and its output events are streamed.
         """
         reserved = self.affordable(max_turns)
         if reserved < 1:
@@ -206,7 +209,12 @@ class ReasoningContext:
             max_turns=reserved,
             settings=settings or agent.settings,
             tool_timeout=agent.tool_timeout,
+            output_type=output_type,
+            output_mode=agent.output_mode,
+            output_retries=agent.output_retries,
         )
+        for validator in agent.output_validators:
+            sub.output_validator(validator)
         fold = RunFold()
         moved = 0
         results_from = len(self.tool_results)
@@ -230,15 +238,15 @@ class ReasoningContext:
                         case ToolResultChunk():
                             self.tool_results[results_from:] = fold.tool_results  # in call order
                             self.emit(chunk)
-                        case UsageChunk() | TurnEndChunk() | ApprovalRequiredChunk() | ExtensionChunk():
-                            self.emit(chunk)
                         case (
-                            ThinkingChunk()
-                            | ToolCallStartChunk()
-                            | ToolCallDeltaChunk()
+                            UsageChunk()
+                            | TurnEndChunk()
+                            | ApprovalRequiredChunk()
                             | OutputChunk()
-                            | DoneChunk()
+                            | ExtensionChunk()
                         ):
+                            self.emit(chunk)
+                        case ThinkingChunk() | ToolCallStartChunk() | ToolCallDeltaChunk() | DoneChunk():
                             pass  # the call's own text and parts are side work, not the answer
                         case _:
                             assert_never(chunk)

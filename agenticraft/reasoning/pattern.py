@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from agenticraft.core.agent import Agent
 from agenticraft.core.errors import StreamInterruptedError
@@ -30,8 +30,14 @@ class ReasoningPattern(ABC):
     async def reason(self, ctx: ReasoningContext, task: str) -> PatternResult:
         """Work on ``task`` through ``ctx`` and return the conclusion."""
 
-    def stream(self, agent: Agent, task: str, *, remember: bool = True) -> ReasoningStream:
-        """Stream the reasoning: reasoning-step events as they happen, then the answer."""
+    def stream(
+        self, agent: Agent, task: str, *, remember: bool = True, output_type: Any = None
+    ) -> ReasoningStream:
+        """Stream the reasoning: reasoning-step events as they happen, then the answer.
+
+        With an ``output_type`` (or the agent's), ``response.output`` is the answer validated
+        as that type.
+        """
         return ReasoningStream(
             agent,
             task,
@@ -39,11 +45,14 @@ class ReasoningPattern(ABC):
             pattern=self.name,
             max_model_calls=self.max_model_calls,
             remember=remember,
+            output_type=output_type,
         )
 
-    async def run(self, agent: Agent, task: str, *, remember: bool = True) -> ReasoningResponse:
+    async def run(
+        self, agent: Agent, task: str, *, remember: bool = True, output_type: Any = None
+    ) -> ReasoningResponse:
         """Reason to the end; the response holds the answer, the steps and the whole trace."""
-        async with self.stream(agent, task, remember=remember) as handle:
+        async with self.stream(agent, task, remember=remember, output_type=output_type) as handle:
             async for _ in handle:
                 pass
         if not handle.finished:

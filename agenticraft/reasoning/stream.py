@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 from agenticraft.core.agent import Agent
 from agenticraft.core.errors import ProviderError
@@ -66,9 +67,13 @@ class ReasoningStream:
         pattern: str,
         max_model_calls: int | None = None,
         remember: bool = True,
+        output_type: Any = None,
     ) -> None:
         self.agent = agent
         self.task = task
+        wanted = output_type if output_type is not None else agent.output_type
+        self.output_type = None if wanted is str else wanted
+        self._output: Any = None
         self._reasoner = reasoner
         self._remember = remember
         self._queue: asyncio.Queue[RunEvent | None] = asyncio.Queue()
@@ -107,6 +112,8 @@ class ReasoningStream:
             self._result = result
             if result.answer:
                 self.ctx.emit(TextChunk(result.answer))
+            if self.output_type is not None:
+                self._output = await self._typed_output(result.answer)
             response = self._build(result, interrupted=False)
             if self._remember:
                 self.agent.memory.append(response.messages)
@@ -118,6 +125,26 @@ class ReasoningStream:
             raise
         finally:
             self._queue.put_nowait(None)
+
+    async def _typed_output(self, answer: str) -> Any:
+        """The answer as the output type: parsed as it is when it already fits (and no
+        validator must see it), else given by one more model call that answers in that type."""
+        from agenticraft.core.output.schema import strip_fence
+
+        schema = self.agent.output_schema(self.output_type)
+        if not self.agent.output_validators:
+            try:
+                return schema.whole.validate_text(strip_fence(answer.strip()))
+            except ValueError:  # pydantic's ValidationError is a ValueError
+                pass
+        response = await self.ctx.call(
+            f"Task: {self.task}\n\nThe answer reached by reasoning:\n{answer}\n\n"
+            "Give exactly this answer in the required format.",
+            purpose="typed_output",
+            output_type=self.output_type,
+            max_turns=1 + self.agent.output_retries,
+        )
+        return response.output
 
     async def __aenter__(self) -> ReasoningStream:
         return self
@@ -189,4 +216,5 @@ class ReasoningStream:
             result=result,
             selection=ctx.selection,
             calls=list(ctx.calls),
+            output=self._output if self.output_type is not None else answer,
         )
