@@ -245,6 +245,29 @@ class AgentiCraftHooked(AgentiCraft):
                 on_text(chunk.content)
 
 
+class AgentiCraftOutput(AgentiCraft):
+    """A typed run: ``output_type=list[str]`` in native mode against the server's ``json`` mode,
+    consuming every event (text deltas and the validated ``list[str]`` snapshots) and checking
+    the final value: what structured output adds per chunk on top of a plain run."""
+
+    def __init__(self, protocol: str, base: str) -> None:
+        prefix, _, mode = base.rpartition("/")
+        super().__init__(protocol, f"{prefix}/json" if mode == "text" else base)
+        self.snapshots = 0
+
+    async def stream(self, on_text: OnText) -> None:
+        agent = self.Agent(model=self.provider, output_type=list[str], output_mode="native")
+        async with agent.stream(PROMPT) as run:
+            async for chunk in run:
+                if chunk.type == "text":
+                    on_text(chunk.content)
+                elif chunk.type == "output":
+                    self.snapshots += 1
+        output = run.response.output
+        if not (isinstance(output, list) and (not output or output[-1] == f"w{len(output) - 1}")):
+            raise AssertionError(f"typed output came back wrong: {str(output)[:200]}")
+
+
 # -- official SDKs ---------------------------------------------------------------------------------
 class OpenAIChunkClient(Client):
     """A client that streams OpenAI-shaped chunk objects; its tool loop is written by hand."""
@@ -476,6 +499,7 @@ ADAPTERS: dict[str, type[Client]] = {
     "floor": Floor,
     "agenticraft": AgentiCraft,
     "agenticraft-hooks": AgentiCraftHooked,
+    "agenticraft-output": AgentiCraftOutput,
     "openai-sdk": OpenAISDK,
     "anthropic-sdk": AnthropicSDK,
     "ollama-sdk": OllamaSDK,
