@@ -188,7 +188,9 @@ class SpanRecorder(trace.TracerProvider):
                 text += f"  {span.duration * 1000:.1f} ms"
             for key in attributes:
                 if key in span.attributes:
-                    text += f"  {key}={span.attributes[key]}"
+                    value = span.attributes[key]
+                    shown = ",".join(map(str, value)) if isinstance(value, list | tuple) else value
+                    text += f"  {key.rsplit('.', 1)[-1]}={shown}"
             if span.status.status_code is StatusCode.ERROR:
                 text += f"  ERROR {span.attributes.get('error.type', '')}".rstrip()
             return text
