@@ -245,6 +245,33 @@ class AgentiCraftHooked(AgentiCraft):
                 on_text(chunk.content)
 
 
+class AgentiCraftInstrumented(AgentiCraft):
+    """The same run with OpenTelemetry on: ``instrument()`` with the SDK's tracer provider (a
+    simple span processor into an in-memory exporter) and meter provider (an in-memory reader),
+    so every span and metric is really recorded."""
+
+    module = "opentelemetry.sdk"
+
+    def __init__(self, protocol: str, base: str) -> None:
+        super().__init__(protocol, base)
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        from agenticraft.telemetry import instrument
+
+        self.exporter = InMemorySpanExporter()
+        tracer_provider = TracerProvider()
+        tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        instrument(tracer_provider, MeterProvider(metric_readers=[InMemoryMetricReader()]))
+
+    async def stream(self, on_text: OnText) -> None:
+        await super().stream(on_text)
+        self.exporter.clear()  # spans of earlier runs are not kept growing between repetitions
+
+
 # -- official SDKs ---------------------------------------------------------------------------------
 class OpenAIChunkClient(Client):
     """A client that streams OpenAI-shaped chunk objects; its tool loop is written by hand."""
@@ -476,6 +503,7 @@ ADAPTERS: dict[str, type[Client]] = {
     "floor": Floor,
     "agenticraft": AgentiCraft,
     "agenticraft-hooks": AgentiCraftHooked,
+    "agenticraft-otel": AgentiCraftInstrumented,
     "openai-sdk": OpenAISDK,
     "anthropic-sdk": AnthropicSDK,
     "ollama-sdk": OllamaSDK,
