@@ -116,11 +116,16 @@ def bounded_json(value: Any, limit: int = DEFAULT_CONTENT_LIMIT) -> str:
     """
     text = _dumps(value)
     size = limit
-    while len(text) > limit and size > 8:
+    floor = max(32, limit // 20)  # strings stay this long while older messages can go instead
+    while len(text) > limit and size > floor:
         size //= 2
         text = _dumps(_cut_strings(value, size))
     items = value if isinstance(value, list) else None
     while len(text) > limit and items is not None and len(items) > 1:
         items = items[1:]  # the oldest messages go first: the latest say most about this turn
         text = _dumps(_cut_strings(items, size))
+    kept = items if items is not None else value
+    while len(text) > limit and size > 8:
+        size //= 2
+        text = _dumps(_cut_strings(kept, size))
     return text if len(text) <= limit else text[:limit]
