@@ -108,8 +108,9 @@ def _dumps(value: Any) -> str:
 
 
 def bounded_json(value: Any, limit: int = DEFAULT_CONTENT_LIMIT) -> str:
-    """``value`` as JSON text of at most ``limit`` characters (about: the last resort cuts the
-    text itself), keeping it valid JSON wherever it can.
+    """``value`` as JSON text of at most ``limit`` characters, always valid JSON: long strings
+    are cut, then the oldest items of a list left out; the last resort is the start of the text
+    as one JSON string.
 
     >>> bounded_json([{"type": "text", "content": "x" * 50}], limit=60)
     '[{"type":"text","content":"xxxxxxxxxxxxxxx...[truncated]"}]'
@@ -128,4 +129,10 @@ def bounded_json(value: Any, limit: int = DEFAULT_CONTENT_LIMIT) -> str:
     while len(text) > limit and size > 8:
         size //= 2
         text = _dumps(_cut_strings(kept, size))
-    return text if len(text) <= limit else text[:limit]
+    if len(text) <= limit:
+        return text
+    # the last resort (a huge object of many small values): the start of its text, as a JSON string
+    size = max(0, limit - len(_CUT) - 2)
+    while size and len(cut := _dumps(text[:size] + _CUT)) > limit:
+        size = size * 3 // 4
+    return cut if size else _dumps("")[:limit]

@@ -13,9 +13,11 @@ from opentelemetry.trace import SpanKind, StatusCode
 from telemetry_helpers import Telemetry, attrs, parent_of, span_id, telemetry
 
 from agenticraft import Agent, tool
+from agenticraft.core.accumulator import ModelTurn
 from agenticraft.core.errors import MaxTurnsExceededError, ProviderConnectionError, ServerError
-from agenticraft.core.messages import ToolCall
+from agenticraft.core.messages import Message, ToolCall, ToolResult
 from agenticraft.core.provider import ModelSettings
+from agenticraft.core.tools import ToolOutcome
 from agenticraft.providers._http import NO_RETRY, RetryPolicy
 from agenticraft.providers.anthropic import AnthropicProvider
 from agenticraft.providers.openai import OpenAIProvider
@@ -489,3 +491,68 @@ async def test_instrument_false_opts_one_agent_out(otel: Telemetry) -> None:
     assert otel.spans == []
     await Agent(name="seen", model=FunctionModel(lambda m, t: "hi")).arun("hello")
     assert [s.name for s in otel.spans] == ["invoke_agent seen", "chat <lambda>"]
+
+
+async def test_break_without_async_with_ends_every_span_when_the_stream_is_collected(otel: Telemetry) -> None:
+    import gc
+
+    model = FunctionModel(lambda m, t: "a long answer " * 20, chunk_size=2)
+
+    async def consume() -> None:
+        async for _ in Agent(model=model).stream("go"):
+            break  # nobody closes the stream: the event loop's finalizer does
+
+    await consume()
+    for _ in range(5):
+        gc.collect()
+        await asyncio.sleep(0.01)
+    _interrupted(otel, "interrupted")
+
+
+async def test_a_break_after_the_turn_streamed_ends_its_chat_span_as_a_turn(otel: Telemetry) -> None:
+    @tool
+    def noop() -> str:
+        """Nothing."""
+        return ""
+
+    run = Agent(model=FunctionModel(lambda m, t: ToolCall("noop", {}, "c1")), tools=[noop]).stream("go")
+    async with run:
+        async for chunk in run:
+            if chunk.type == "tool_call":  # after the provider stream, before the turn's end
+                break
+    otel.assert_all_ended_once()
+    assert attrs(otel.one("chat "))["error.type"] == "interrupted"
+    assert attrs(otel.one("invoke_agent"))["error.type"] == "interrupted"
+
+
+async def test_hooks_that_missed_the_run_start_pass_everything_through() -> None:
+    from agenticraft.core.context import RunContext
+    from agenticraft.core.events import TextChunk
+    from agenticraft.core.provider import ModelRequest
+    from agenticraft.telemetry import Instrumentation, SpanRecorder
+
+    hooks = Instrumentation(SpanRecorder())
+    ctx: RunContext[None] = RunContext(None, "unknown-run")
+
+    async def handler(request: ModelRequest) -> Any:
+        yield TextChunk("hi")
+
+    events = [e async for e in hooks.wrap_model_turn(ctx, ModelRequest([]), handler)]
+    assert [e.content for e in events] == ["hi"]
+    assert (await hooks.wrap_tool_call(ctx, ToolCall("t", {}, "c"), _outcome)).output == "ok"
+    await hooks.on_tool_start(ctx, ToolCall("t", {}, "c"))
+    await hooks.on_tool_end(ctx, ToolCall("t", {}, "c"), ToolResult("c", "t", "ok"))
+    await hooks.on_turn_end(ctx, ModelTurn(Message.assistant("x")))
+
+
+async def _outcome(call: ToolCall) -> ToolOutcome:
+    return ToolOutcome("ok")
+
+
+def test_a_long_json_tool_result_stays_json() -> None:
+    from agenticraft.telemetry.instrumentation import _bounded_text
+
+    text = json.dumps({"rows": ["x" * 100] * 100})
+    assert len(_bounded_text(text, 500)) <= 500
+    json.loads(_bounded_text(text, 500))
+    assert _bounded_text("short", 500) == "short"

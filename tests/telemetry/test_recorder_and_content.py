@@ -172,4 +172,6 @@ def test_bounded_json_keeps_valid_json_and_the_latest_messages() -> None:
     assert kept[-1]["parts"][0]["content"].startswith("message 29")
     assert len(kept) < 30
     assert bounded_json({"a": "b"}, 1000) == '{"a":"b"}'
-    assert len(bounded_json("x" * 1000, 5)) == 5  # the last resort: cut the text itself
+    many = {"rows": ["x" * 100] * 100}  # an object of many values: no message to leave out
+    last_resort = bounded_json(many, 200)
+    assert len(last_resort) <= 200 and json.loads(last_resort).startswith('{"rows":["xxx')
