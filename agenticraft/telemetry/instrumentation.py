@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -40,7 +40,7 @@ from agenticraft.core.errors import ProviderError
 from agenticraft.core.events import ProviderEvent
 from agenticraft.core.hooks import ModelTurnHandler, RunHooks, ToolCallHandler
 from agenticraft.core.messages import ToolCall, ToolResult, Usage
-from agenticraft.core.provider import ModelRequest, RequestAttempt
+from agenticraft.core.provider import ModelRequest, RequestAttempt, ToolDefinition
 from agenticraft.core.response import AgentResponse
 from agenticraft.core.tools import ToolOutcome
 from agenticraft.telemetry import content
@@ -115,6 +115,7 @@ class _Run:
     context: otel_context.Context
     turn: _Turn | None = None
     tools: dict[str, _Tool] = field(default_factory=dict)
+    offered: Sequence[ToolDefinition] = ()  # the tools of the last turn, for their descriptions
 
 
 class Instrumentation(RunHooks):
@@ -299,6 +300,7 @@ class Instrumentation(RunHooks):
                 )
         span = self.tracer.start_span(f"chat {model}".rstrip(), run.context, SpanKind.CLIENT, span_attributes)
         turn = run.turn = _Turn(span, time.perf_counter(), attributes, request)
+        run.offered = request.tools
         return turn
 
     def _attempt(self, turn: _Turn, attempt: RequestAttempt) -> None:
@@ -383,6 +385,9 @@ class Instrumentation(RunHooks):
             "gen_ai.tool.type": "function",
         }
         span_attributes = {**attributes, "gen_ai.tool.call.id": call.id}
+        description = next((t.description for t in run.offered if t.name == call.name), "")
+        if description:
+            span_attributes["gen_ai.tool.description"] = description
         if self.capture_content:
             arguments = call.arguments if call.arguments_error is None else call.raw_arguments
             span_attributes["gen_ai.tool.call.arguments"] = bounded_json(arguments, self.content_limit)

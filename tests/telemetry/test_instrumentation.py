@@ -120,6 +120,7 @@ async def test_streamed_run_with_two_concurrent_tools(otel: Telemetry, server: O
         assert parent_of(tool_span) == span_id(root)
         assert a["gen_ai.operation.name"] == "execute_tool"
         assert (a["gen_ai.tool.name"], a["gen_ai.tool.type"]) == ("lookup", "function")
+        assert a["gen_ai.tool.description"] == "Look a city up."
     # the tool's own spans nest under its tool span, each under its own
     by_city = {attrs(t)["gen_ai.tool.call.id"]: t for t in tools}
     assert parent_of(otel.one("user work Paris")) == span_id(by_city["call_P"])
