@@ -557,3 +557,22 @@ def test_a_long_json_tool_result_stays_json() -> None:
     assert len(_bounded_text(text, 500)) <= 500
     json.loads(_bounded_text(text, 500))
     assert _bounded_text("short", 500) == "short"
+
+
+async def test_a_fallback_between_in_process_models_reports_its_attempts_too(otel: Telemetry) -> None:
+    def down(messages: Any, tools: Any) -> str:
+        raise ServerError("down", provider="function", status_code=503)
+
+    agent = Agent(
+        model=[FunctionModel(down, model="first"), FunctionModel(lambda m, t: "ok", model="second")]
+    )
+    assert (await agent.arun("hi")).content == "ok"
+    chat = otel.one("chat ")
+    assert chat.name == "chat second"
+    [event] = [dict(e.attributes or {}) for e in chat.events if e.name == "gen_ai.request.attempt"]
+    assert (event["gen_ai.request.model"], event["error.type"], event["http.response.status_code"]) == (
+        "first",
+        "ServerError",
+        503,
+    )
+    assert "server.address" not in attrs(chat)
