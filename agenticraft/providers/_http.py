@@ -453,6 +453,7 @@ class HTTPProvider(StreamingProvider):
     async def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         """Stream one model turn over HTTP."""
         self.check_ready()
+        request = await self.prepare_request(request)  # content parts checked: nothing sent yet
         check_request_allowed(self.url, self.name)
         try:
             content = json.dumps(self.build_body(request), separators=(",", ":"), ensure_ascii=False).encode()

@@ -14,6 +14,11 @@ What the wire needs that our model does not say:
   as ``tool_use``.
 - Thinking is asked for with ``think: true``; only thinking Ollama produced goes back (as the
   assistant message's ``thinking``), never another provider's signed or redacted reasoning.
+- Images go in a message's ``images`` field as base64; a text document's text is appended to
+  the message's content. Ollama cannot fetch a URL, so a URL part is refused unless
+  ``ModelSettings(fetch_media_urls=True)`` lets us fetch it (once per part, through the test
+  guard, no redirects followed). Images a tool returned follow in a user message after the
+  turn's tool messages, introduced by the call's id (as for OpenAI).
 """
 
 from __future__ import annotations
@@ -41,10 +46,22 @@ from agenticraft.core.events import (
     TurnEndChunk,
     UsageChunk,
 )
-from agenticraft.core.messages import Message, TextPart, ThinkingPart, ToolCallPart, ToolResultPart, Usage
+from agenticraft.core.media.parts import Document, Image, MediaPart
+from agenticraft.core.media.support import MediaSupport
+from agenticraft.core.messages import (
+    Message,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    ToolResult,
+    ToolResultPart,
+    Usage,
+)
+from agenticraft.core.network_guard import check_request_allowed
 from agenticraft.core.provider import ModelRequest, ToolDefinition
 from agenticraft.providers import _wire
 from agenticraft.providers._http import HTTPProvider, RetryPolicy, StreamParser, Timeouts
+from agenticraft.providers._media import ollama_support
 from agenticraft.providers._sse import NDJSONDecoder
 
 __all__ = [
@@ -104,6 +121,33 @@ def _assistant_message(message: Message) -> dict[str, Any]:
     return out
 
 
+def _with_media(entry: dict[str, Any], parts: Sequence[object]) -> dict[str, Any]:
+    """``entry`` with the parts' images as base64 and text documents appended to its content."""
+    images = [p.base64 for p in parts if isinstance(p, Image)]
+    texts = [
+        f"{p.name}:\n{p.text}" if p.name else p.text for p in parts if isinstance(p, Document) and p.is_text
+    ]
+    if texts:
+        entry["content"] = "\n\n".join([entry["content"], *texts] if entry["content"] else texts)
+    if images:
+        entry["images"] = images
+    return entry
+
+
+def _tool_messages(results: list[ToolResult]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    follow_up: list[dict[str, Any]] = []
+    for r in results:
+        content = r.content
+        if r.parts:
+            note = "[what this call returned besides text is in the next user message]"
+            content = f"{content}\n{note}" if content else note
+            intro = {"role": "user", "content": f"Returned by tool call {r.tool_call_id} ({r.name}):"}
+            follow_up.append(_with_media(intro, r.parts))
+        out.append({"role": "tool", "content": content, "tool_name": r.name, "tool_call_id": r.tool_call_id})
+    return out + follow_up
+
+
 def to_ollama_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
     """Our conversation as Ollama chat messages (one ``tool`` message per tool result)."""
     out: list[dict[str, Any]] = []
@@ -114,21 +158,10 @@ def to_ollama_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
             if entry["content"] or len(entry) > 2:  # drop turns left empty (only others' thinking)
                 out.append(entry)
         elif role == "tool":
-            for part in message.parts:
-                if isinstance(part, ToolResultPart):
-                    r = part.result
-                    out.append(
-                        {
-                            "role": "tool",
-                            "content": r.content,
-                            "tool_name": r.name,
-                            "tool_call_id": r.tool_call_id,
-                        }
-                    )
+            out.extend(_tool_messages([p.result for p in message.parts if isinstance(p, ToolResultPart)]))
         else:
-            out.append(
-                {"role": role, "content": "".join(p.text for p in message.parts if isinstance(p, TextPart))}
-            )
+            text = "".join(p.text for p in message.parts if isinstance(p, TextPart))
+            out.append(_with_media({"role": role, "content": text}, message.parts))
     return out
 
 
@@ -368,6 +401,18 @@ class OllamaProvider(HTTPProvider):
     def new_parser(self) -> OllamaStreamParser:
         return OllamaStreamParser(self._turn, self.model)
 
+    def media_support(self) -> MediaSupport:
+        return ollama_support(self.model)
+
+    async def prepare_request(self, request: ModelRequest) -> ModelRequest:
+        """Checked as every provider's, then each URL part fetched by us (allowed by then)."""
+        request = await super().prepare_request(request)
+        for message in request.messages:
+            for part in message.media:
+                if part.is_url:
+                    await _fetch(part, self.name)
+        return request
+
     def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         """Stream one model turn.
 
@@ -379,3 +424,29 @@ class OllamaProvider(HTTPProvider):
         view = copy.copy(self)
         view._turn = 1 + sum(1 for m in request.messages if m.role == "assistant")
         return HTTPProvider.stream_turn(view, request)
+
+
+MAX_FETCH_BYTES = 20 * 1024 * 1024
+"""The most a URL part may hold when we fetch it for Ollama."""
+
+
+async def _fetch(part: MediaPart, provider: str) -> None:
+    """Fill a URL part with the bytes at its URL (kept on the part: fetched once)."""
+    from agenticraft.core.errors import ConfigurationError
+
+    url = part.url
+    assert url is not None
+    check_request_allowed(url, provider)
+    try:
+        async with httpx2.AsyncClient(timeout=30.0, follow_redirects=False) as client:
+            response = await client.get(url)
+    except httpx2.HTTPError as exc:
+        raise ConfigurationError(f"could not fetch {part.label} for {provider}: {exc}") from None
+    if response.status_code != 200:
+        raise ConfigurationError(
+            f"could not fetch {part.label} for {provider}: HTTP {response.status_code} "
+            "(redirects are not followed)"
+        )
+    if len(response.content) > MAX_FETCH_BYTES:
+        raise ConfigurationError(f"{part.label} is over {MAX_FETCH_BYTES:,} bytes; not sent to {provider}")
+    part.fill(response.content)

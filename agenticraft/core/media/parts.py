@@ -63,7 +63,18 @@ class MediaPart:
     """
 
     kind: ClassVar[MediaKind]
-    __slots__ = ("_b64", "_data", "_data_url", "_digest", "_size", "cache", "media_type", "name", "url")
+    __slots__ = (
+        "_b64",
+        "_data",
+        "_data_url",
+        "_digest",
+        "_size",
+        "_variants",
+        "cache",
+        "media_type",
+        "name",
+        "url",
+    )
 
     def __init__(
         self,
@@ -86,6 +97,7 @@ class MediaPart:
         self._data_url: str | None = None
         self._digest = digest
         self._size = size if data is None else len(data)
+        self._variants: dict[int, MediaPart] = {}  # downscaled copies by byte limit
 
     # -- constructors -----------------------------------------------------------------
     @classmethod
@@ -235,6 +247,21 @@ class MediaPart:
     # -- copies and serialization ---------------------------------------------------------
     def _options(self) -> dict[str, Any]:
         return {}
+
+    def fill(self, data: bytes) -> None:
+        """Give a URL part its content, fetched by us (for a provider that cannot fetch URLs):
+        kept, so the URL is fetched once per part, and checked against the media type."""
+        sniffed = sniff_media_type(data[:32])
+        if sniffed is None and self.kind == "document" and _is_text(data):
+            sniffed = "text/plain"
+        if sniffed is None or not _KIND_CHECK[self.kind](sniffed):
+            raise MediaError(
+                f"{self.url!r} did not give {_KIND_WORD[self.kind]} ({sniffed or 'unknown bytes'})"
+            )
+        if self.media_type is not None and not _compatible(sniffed, self.media_type):
+            raise MediaError(f"{self.url!r} was named as {self.media_type}, but gave {sniffed}")
+        self.media_type = self.media_type or sniffed
+        self._data, self._size = data, len(data)
 
     def with_data(self, data: bytes, media_type: str) -> Any:
         """A copy holding other bytes (a downscaled image, say), with the same options."""
