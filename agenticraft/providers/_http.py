@@ -32,6 +32,7 @@ import email.utils
 import json
 import os
 import random
+import re
 import time
 from abc import abstractmethod
 from collections.abc import AsyncGenerator, Callable
@@ -208,6 +209,42 @@ async def _drain(chunks: AsyncGenerator[bytes, None]) -> None:
                 pass
     except (TimeoutError, httpx2.HTTPError):
         pass  # the turn is complete; the connection is just not reused
+
+
+def request_bytes(body: dict[str, Any], request: ModelRequest) -> bytes:
+    """``body`` as compact JSON bytes: exactly ``json.dumps(body, separators=(",", ":"),
+    ensure_ascii=False).encode()``, but with the request's base64 content spliced in as is.
+
+    A conversation with an image sends it again with every request; escaping megabytes of
+    base64 (which never needs it) on every turn would make a long conversation's JSON work
+    grow with each turn. The strings are found by identity (the parts' cached ones), swapped
+    for a token, and put back as bytes after the encoder ran.
+    """
+    verbatim = {id(s): s for m in request.messages for p in m.media for s in p.json_safe_strings()}
+    if not verbatim:
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    nonce = f"\u2063agenticraft-{os.urandom(6).hex()}-"
+    spliced: list[str] = []
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, str):
+            if verbatim.get(id(value)) is value:
+                spliced.append(value)
+                return f"{nonce}{len(spliced) - 1}"
+            return value
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return value
+
+    text = json.dumps(swap(body), separators=(",", ":"), ensure_ascii=False)
+    pieces = re.split(f'"{re.escape(nonce)}(\\d+)"', text)
+    out = [pieces[0].encode()]
+    for i in range(1, len(pieces), 2):
+        out.append(b'"' + spliced[int(pieces[i])].encode("ascii") + b'"')
+        out.append(pieces[i + 1].encode())
+    return b"".join(out)
 
 
 # -- the provider base ---------------------------------------------------------------------
@@ -456,7 +493,7 @@ class HTTPProvider(StreamingProvider):
         request = await self.prepare_request(request)  # content parts checked: nothing sent yet
         check_request_allowed(self.url, self.name)
         try:
-            content = json.dumps(self.build_body(request), separators=(",", ":"), ensure_ascii=False).encode()
+            content = request_bytes(self.build_body(request), request)
         except UnicodeEncodeError as exc:
             bad = exc.object[max(0, exc.start - 20) : exc.end + 20] if isinstance(exc.object, str) else ""
             raise BadRequestError(

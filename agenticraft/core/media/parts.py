@@ -20,6 +20,7 @@ import base64 as _base64
 import binascii
 import hashlib
 import os
+import re
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal
 
@@ -39,6 +40,10 @@ __all__ = [
 
 MediaKind = Literal["image", "document", "audio"]
 ImageDetail = Literal["auto", "low", "high"]
+
+
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_MEDIA_TYPE = re.compile(r"[\w.+/-]*")
 
 
 def _encode(data: bytes) -> str:
@@ -68,6 +73,7 @@ class MediaPart:
         "_data",
         "_data_url",
         "_digest",
+        "_json_safe",
         "_size",
         "_variants",
         "cache",
@@ -98,6 +104,7 @@ class MediaPart:
         self._digest = digest
         self._size = size if data is None else len(data)
         self._variants: dict[int, MediaPart] = {}  # downscaled copies by byte limit
+        self._json_safe: bool | None = None
 
     # -- constructors -----------------------------------------------------------------
     @classmethod
@@ -223,6 +230,21 @@ class MediaPart:
         if self._data_url is None:
             self._data_url = f"data:{self.media_type};base64,{self.base64}"
         return self._data_url
+
+    def json_safe_strings(self) -> tuple[str, ...]:
+        """The base64 and data-URL strings this part has built, when JSON can carry them
+        unescaped (checked once per part): a request body may then splice them in as they
+        are instead of having the encoder scan megabytes of base64 again on every turn."""
+        if self._b64 is None:
+            return ()
+        if self._json_safe is None:
+            media_type = self.media_type or ""
+            self._json_safe = bool(_BASE64_TEXT.fullmatch(self._b64)) and bool(
+                _MEDIA_TYPE.fullmatch(media_type)
+            )
+        if not self._json_safe:
+            return ()
+        return (self._b64,) if self._data_url is None else (self._b64, self._data_url)
 
     @property
     def size(self) -> int | None:
