@@ -346,6 +346,21 @@ class HTTPProvider(StreamingProvider):
                     return "; ".join(messages)
         return None
 
+    async def prepare_request(self, request: ModelRequest) -> ModelRequest:
+        """Checked as every provider's request is; then, where the settings allow it, each URL
+        part this provider cannot fetch itself (any URL for Ollama, a PDF's for OpenAI) is
+        fetched by us, once per part."""
+        request = await super().prepare_request(request)
+        support = self.media_support()
+        if support is not None and request.settings.fetch_media_urls:
+            from agenticraft.providers._media import fetch_part
+
+            for message in request.messages:
+                for part in message.media:
+                    if part.is_url and part.kind not in support.urls:
+                        await fetch_part(part, self.name)
+        return request
+
     def check_ready(self) -> None:
         """Raise :class:`ConfigurationError` when a request cannot work (no key)."""
         if self.key_required and not self.api_key and not self.custom_base_url:

@@ -11,10 +11,14 @@ through and the server has the last word.
 
 from __future__ import annotations
 
-from agenticraft.core.media.parts import MediaKind
-from agenticraft.core.media.support import IMAGE_TYPES, MediaSupport
+import httpx2
 
-__all__ = ["anthropic_support", "ollama_support", "openai_support"]
+from agenticraft.core.errors import ConfigurationError
+from agenticraft.core.media.parts import MediaKind, MediaPart
+from agenticraft.core.media.support import IMAGE_TYPES, MediaSupport
+from agenticraft.core.network_guard import check_request_allowed
+
+__all__ = ["MAX_FETCH_BYTES", "anthropic_support", "fetch_part", "ollama_support", "openai_support"]
 
 _MB = 1024 * 1024
 _TEXT = frozenset({"text/*"})
@@ -73,3 +77,27 @@ def ollama_support(model: str) -> MediaSupport:
             "audio": "Ollama takes no audio input",
         },
     )
+
+
+MAX_FETCH_BYTES = 20 * 1024 * 1024
+"""The most a URL part may hold when we fetch it (for a provider that cannot)."""
+
+
+async def fetch_part(part: MediaPart, provider: str) -> None:
+    """Fill a URL part with the bytes at its URL (kept on the part: fetched once)."""
+    url = part.url
+    assert url is not None
+    check_request_allowed(url, provider)
+    try:
+        async with httpx2.AsyncClient(timeout=30.0, follow_redirects=False) as client:
+            response = await client.get(url)
+    except httpx2.HTTPError as exc:
+        raise ConfigurationError(f"could not fetch {part.label} for {provider}: {exc}") from None
+    if response.status_code != 200:
+        raise ConfigurationError(
+            f"could not fetch {part.label} for {provider}: HTTP {response.status_code} "
+            "(redirects are not followed)"
+        )
+    if len(response.content) > MAX_FETCH_BYTES:
+        raise ConfigurationError(f"{part.label} is over {MAX_FETCH_BYTES:,} bytes; not sent to {provider}")
+    part.fill(response.content)

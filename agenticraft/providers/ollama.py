@@ -46,7 +46,7 @@ from agenticraft.core.events import (
     TurnEndChunk,
     UsageChunk,
 )
-from agenticraft.core.media.parts import Document, Image, MediaPart
+from agenticraft.core.media.parts import Document, Image
 from agenticraft.core.media.support import MediaSupport
 from agenticraft.core.messages import (
     Message,
@@ -57,7 +57,6 @@ from agenticraft.core.messages import (
     ToolResultPart,
     Usage,
 )
-from agenticraft.core.network_guard import check_request_allowed
 from agenticraft.core.provider import ModelRequest, ToolDefinition
 from agenticraft.providers import _wire
 from agenticraft.providers._http import HTTPProvider, RetryPolicy, StreamParser, Timeouts
@@ -404,15 +403,6 @@ class OllamaProvider(HTTPProvider):
     def media_support(self) -> MediaSupport:
         return ollama_support(self.model)
 
-    async def prepare_request(self, request: ModelRequest) -> ModelRequest:
-        """Checked as every provider's, then each URL part fetched by us (allowed by then)."""
-        request = await super().prepare_request(request)
-        for message in request.messages:
-            for part in message.media:
-                if part.is_url:
-                    await _fetch(part, self.name)
-        return request
-
     def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         """Stream one model turn.
 
@@ -424,29 +414,3 @@ class OllamaProvider(HTTPProvider):
         view = copy.copy(self)
         view._turn = 1 + sum(1 for m in request.messages if m.role == "assistant")
         return HTTPProvider.stream_turn(view, request)
-
-
-MAX_FETCH_BYTES = 20 * 1024 * 1024
-"""The most a URL part may hold when we fetch it for Ollama."""
-
-
-async def _fetch(part: MediaPart, provider: str) -> None:
-    """Fill a URL part with the bytes at its URL (kept on the part: fetched once)."""
-    from agenticraft.core.errors import ConfigurationError
-
-    url = part.url
-    assert url is not None
-    check_request_allowed(url, provider)
-    try:
-        async with httpx2.AsyncClient(timeout=30.0, follow_redirects=False) as client:
-            response = await client.get(url)
-    except httpx2.HTTPError as exc:
-        raise ConfigurationError(f"could not fetch {part.label} for {provider}: {exc}") from None
-    if response.status_code != 200:
-        raise ConfigurationError(
-            f"could not fetch {part.label} for {provider}: HTTP {response.status_code} "
-            "(redirects are not followed)"
-        )
-    if len(response.content) > MAX_FETCH_BYTES:
-        raise ConfigurationError(f"{part.label} is over {MAX_FETCH_BYTES:,} bytes; not sent to {provider}")
-    part.fill(response.content)

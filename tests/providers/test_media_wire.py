@@ -307,3 +307,22 @@ async def test_ollama_tool_image_follows_in_a_user_message(ollama_server: Ollama
         {"role": "user", "content": "Returned by tool call call_1_0 (screenshot):", "images": [B64]},
     ]
     assert "from tool call call_1_0" in response.content
+
+
+async def test_openai_pdf_url_is_fetched_only_when_allowed(openai_server: OpenAIServer) -> None:
+    pdf = ScriptedResponse(200, {"content-type": "application/pdf"}, [PDF], chunked=False)
+    with ScriptedServer(default=pdf) as files:
+        with pytest.raises(ConfigurationError, match=r"openai:gpt-4o-mini cannot fetch document"):
+            await openai_agent(openai_server).arun(["Total?", Document.from_url(files.url + "/inv.pdf")])
+        assert openai_server.requests == [] and files.requests == []
+        openai_server.answer_about_parts()
+        agent = openai_agent(openai_server, settings=ModelSettings(fetch_media_urls=True))
+        await agent.arun(["Total?", Document.from_url(files.url + "/inv.pdf"), Image.from_url(JPEG_URL)])
+        assert [r.path for r in files.requests] == ["/inv.pdf"]  # the image URL is OpenAI's to fetch
+    body = openai_server.requests[0].json()
+    assert_sdk_shape(_OPENAI_BODY, body)
+    parts = openai_server.received_parts[0]
+    assert [(p.kind, p.source, p.size) for p in parts] == [
+        ("document", "base64", len(PDF)),
+        ("image", "url", None),
+    ]
