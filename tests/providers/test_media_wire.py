@@ -326,3 +326,16 @@ async def test_openai_pdf_url_is_fetched_only_when_allowed(openai_server: OpenAI
         ("document", "base64", len(PDF)),
         ("image", "url", None),
     ]
+
+
+async def test_a_fetch_that_fails_is_a_clear_error_before_the_model_request(
+    ollama_server: OllamaServer,
+) -> None:
+    agent = ollama_agent(ollama_server, settings=ModelSettings(fetch_media_urls=True))
+    with ScriptedServer(default=ScriptedResponse.json_body(404, {"error": "gone"})) as files:
+        with pytest.raises(ConfigurationError, match=r"could not fetch image .*HTTP 404"):
+            await agent.arun(["What?", Image.from_url(files.url + "/cat.png")])
+        closed = files.url + "/cat.png"
+    with pytest.raises(ConfigurationError, match="could not fetch image"):
+        await agent.arun(["What?", Image.from_url(closed)])  # the server is gone: connection refused
+    assert ollama_server.requests == []
