@@ -22,7 +22,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from agenticraft.core.errors import MediaError
 from agenticraft.core.media.sniff import media_type_of_name, normal_media_type, sniff_media_type
@@ -108,7 +108,9 @@ class MediaPart:
 
     # -- constructors -----------------------------------------------------------------
     @classmethod
-    def from_path(cls, path: str | os.PathLike[str], *, media_type: str | None = None, **options: Any) -> Any:
+    def from_path(
+        cls, path: str | os.PathLike[str], *, media_type: str | None = None, **options: Any
+    ) -> Self:
         """The file at ``path``, read now (a missing file raises here, not at a later turn)."""
         name = os.fspath(path)
         try:
@@ -124,7 +126,7 @@ class MediaPart:
     @classmethod
     def from_bytes(
         cls, data: bytes, media_type: str | None = None, *, name: str | None = None, **options: Any
-    ) -> Any:
+    ) -> Self:
         """``data`` with its media type (told from the bytes when not given)."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise MediaError(f"{cls.__name__}.from_bytes takes bytes, got {type(data).__name__}")
@@ -134,7 +136,7 @@ class MediaPart:
     @classmethod
     def from_base64(
         cls, data: str, media_type: str | None = None, *, name: str | None = None, **options: Any
-    ) -> Any:
+    ) -> Self:
         """Base64 text (or a ``data:`` URL); kept as given, so it is never encoded again."""
         text = data.strip()
         if text.startswith("data:"):
@@ -149,7 +151,7 @@ class MediaPart:
         return part
 
     @classmethod
-    def from_url(cls, url: str, media_type: str | None = None, **options: Any) -> Any:
+    def from_url(cls, url: str, media_type: str | None = None, **options: Any) -> Self:
         """Content at ``url``; the provider fetches it (Ollama cannot: see its adapter). A
         ``data:`` URL is taken as base64 content."""
         if url.startswith("data:"):
@@ -285,7 +287,7 @@ class MediaPart:
         self.media_type = self.media_type or sniffed
         self._data, self._size = data, len(data)
 
-    def with_data(self, data: bytes, media_type: str) -> Any:
+    def with_data(self, data: bytes, media_type: str) -> Self:
         """A copy holding other bytes (a downscaled image, say), with the same options."""
         return type(self)(media_type, data=data, name=self.name, cache=self.cache, **self._options())
 
@@ -368,7 +370,7 @@ class Document(MediaPart):
     @classmethod
     def from_text(
         cls, text: str, *, name: str | None = None, media_type: str = "text/plain", **options: Any
-    ) -> Document:
+    ) -> Self:
         """A plain-text document (Anthropic sends it as a text source)."""
         if not media_type.startswith("text/"):
             raise MediaError(f"Document.from_text takes a text/* media type, got {media_type!r}")
