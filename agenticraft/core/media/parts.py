@@ -29,6 +29,7 @@ from agenticraft.core.media.sniff import media_type_of_name, normal_media_type, 
 
 __all__ = [
     "Audio",
+    "ContentPart",
     "Document",
     "Image",
     "ImageDetail",
@@ -433,10 +434,13 @@ def _is_text(data: bytes) -> bool:
     return True
 
 
-_CLASSES: dict[str, type[MediaPart]] = {"image": Image, "document": Document, "audio": Audio}
+ContentPart = Image | Document | Audio
+"""A content part of a user message or a tool result: one of the three kinds."""
+
+_CLASSES: dict[str, type[ContentPart]] = {"image": Image, "document": Document, "audio": Audio}
 
 
-def part_from_path(path: str | os.PathLike[str]) -> MediaPart:
+def part_from_path(path: str | os.PathLike[str]) -> ContentPart:
     """The file at ``path`` as an :class:`Image`, :class:`Document` or :class:`Audio`, chosen
     by its content (what ``agenticraft run --attach FILE`` uses)."""
     name = os.fspath(path)
@@ -453,11 +457,10 @@ def part_from_path(path: str | os.PathLike[str]) -> MediaPart:
             f"cannot tell what {name!r} holds; only images, PDFs, text and audio can be attached"
         )
     cls = _CLASSES[_class_name_for(media_type).lower()]
-    part: MediaPart = cls.from_path(name)
-    return part
+    return cls.from_path(name)
 
 
-def part_from_dict(data: dict[str, Any]) -> MediaPart:
+def part_from_dict(data: dict[str, Any]) -> ContentPart:
     """The part that :meth:`MediaPart.to_dict` produced (its base64 kept as is, not re-encoded)."""
     cls = _CLASSES.get(str(data.get("kind")))
     if cls is None:
