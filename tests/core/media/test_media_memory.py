@@ -143,3 +143,13 @@ async def test_anthropic_fifty_turns_encode_once(encodings: list[int]) -> None:
             await agent.arun(f"More {turn}")
         assert len(server.requests) == 50
     assert encodings == [len(PNG)]
+
+
+async def test_sqlite_keeps_parts_tools_returned(server: OpenAIServer, tmp_path: Path) -> None:
+    server.add_stream(tool_calls=[ScriptedToolCall("screenshot", {}, id="call_1")])
+    with SQLiteConversationMemory(tmp_path / "tools.db") as memory:
+        await agent_on(server, tools=[screenshot], memory=memory).arun("Look at the home page")
+    with SQLiteConversationMemory(tmp_path / "tools.db") as reopened:
+        [result] = [r for m in reopened.load() for r in m.results]
+    assert result.content == "The home page" and result.parts[0].data == PNG
+    assert result.parts[0].name == "home.png"
