@@ -14,7 +14,7 @@ from agenticraft import Document, Image
 from agenticraft.core.messages import Message, ToolCall, ToolResult
 from agenticraft.core.provider import ModelRequest
 from agenticraft.providers import anthropic, ollama, openai
-from agenticraft.providers._http import request_bytes
+from agenticraft.providers._body import request_bytes
 
 PNG = b"\x89PNG\r\n\x1a\n" + os.urandom(3000)
 BUILDERS: list[Callable[..., dict[str, Any]]] = [
