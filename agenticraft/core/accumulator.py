@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 from agenticraft.core.events import (
     ProviderEvent,
@@ -35,6 +35,7 @@ from agenticraft.core.events import (
 )
 from agenticraft.core.messages import (
     Message,
+    OpaquePart,
     Part,
     TextPart,
     ThinkingPart,
@@ -125,6 +126,7 @@ class TurnAccumulator:
         self.raw_stop_reason: str | None = None
         self.model = ""
         self._redacted = False
+        self._state: dict[str, Any] | None = None  # the provider's own state (see TurnEndChunk)
 
     # -- hot path -----------------------------------------------------------------------
     def add_text(self, text: str) -> int:
@@ -159,6 +161,8 @@ class TurnAccumulator:
                     self.model = event.model
                 if event.usage.total_tokens:
                     self.usage = event.usage
+                if event.provider_state:
+                    self._state = dict(event.provider_state)
                 return ()
             case _:
                 assert_never(event)
@@ -296,6 +300,8 @@ class TurnAccumulator:
             events.append(
                 ToolCallChunk(call.id, call.name, arguments, error, raw, part=position, turn=self.turn)
             )
+        if self._state is not None and not interrupted:
+            parts.append(OpaquePart(self.provider_name, self._state))
         stop = self.stop_reason or ("tool_use" if events else "end_turn")
         if interrupted:
             stop = "interrupted"

@@ -222,6 +222,7 @@ class Agent(Generic[DepsT]):
     ``hooks`` observe and wrap each run; ``capabilities`` bundle all of these. ``deps_type``
     types the ``deps=`` that runs pass to tools and instructions through ``RunContext``.
     ``max_tool_result_chars`` cuts a longer tool result (the model is told); ``None`` sends all.
+    ``reasoning_effort`` (``"low"``, ...) is ``settings.reasoning_effort``, for reasoning models.
     """
 
     def __init__(
@@ -246,6 +247,7 @@ class Agent(Generic[DepsT]):
         output_retries: int = 1,
         base_url: str | None = None,
         api_key: str | None = None,
+        reasoning_effort: str | None = None,
     ) -> None:
         if max_turns < 1:
             raise ConfigurationError(f"max_turns must be at least 1, got {max_turns}")
@@ -268,6 +270,8 @@ class Agent(Generic[DepsT]):
         self.memory: ConversationMemory = memory if memory is not None else InMemoryConversation()
         self.max_turns = max_turns
         self.settings = settings or ModelSettings()
+        if reasoning_effort is not None:
+            self.settings = self.settings.merged(ModelSettings(reasoning_effort=reasoning_effort))
         self.tool_timeout = tool_timeout
         self.max_tool_result_chars = max_tool_result_chars
         self.usage_limits = usage_limits

@@ -48,6 +48,8 @@ class ModelSettings:
     """Sampling settings; ``None`` leaves the provider's default.
 
     ``thinking_budget`` asks for extended thinking (Anthropic budget tokens, Ollama ``think``);
+    ``reasoning_effort`` how hard a reasoning model thinks (``"minimal"``, ``"low"``,
+    ``"medium"``, ``"high"``: OpenAI's ``reasoning.effort`` / ``reasoning_effort``);
     ``extra_body`` is merged into the request body as is.
     """
 
@@ -57,6 +59,7 @@ class ModelSettings:
     stop: list[str] | None = None
     thinking_budget: int | None = None
     extra_body: dict[str, Any] | None = None
+    reasoning_effort: str | None = None
 
     def merged(self, other: ModelSettings | None) -> ModelSettings:
         """These settings with every value ``other`` sets put over them."""
