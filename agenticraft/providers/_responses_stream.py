@@ -30,7 +30,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agenticraft.core.errors import ProviderConnectionError, ProviderError, StreamProtocolError
+from agenticraft.core.errors import (
+    BadRequestError,
+    PermissionDeniedError,
+    ProviderConnectionError,
+    ProviderError,
+    ProviderTimeoutError,
+    StreamProtocolError,
+)
 from agenticraft.core.events import ProviderEvent, TextChunk, ThinkingChunk, ToolCallDeltaChunk, TurnEndChunk
 from agenticraft.core.messages import Usage
 from agenticraft.providers import _wire
@@ -45,6 +52,30 @@ INCOMPLETE_REASONS = {
     "max_output_tokens": "max_tokens",
     "content_filter": "content_filter",
 }
+
+
+# ``response.error.code`` values of a failed response that Chat Completions never sends; the
+# rest (server_error, rate_limit_exceeded, ...) are read as the Chat Completions adapter does
+_RESPONSE_ERRORS: dict[str, type[ProviderError]] = {
+    "vector_store_timeout": ProviderTimeoutError,
+    "data_residency_mismatch": PermissionDeniedError,
+}
+_SERVER_CODES = ("server_error", "rate_limit_exceeded")
+
+
+def _error(payload: dict[str, Any], provider: str) -> ProviderError:
+    """The typed error of an ``error`` event or a failed response's ``error``: a code about
+    the request (an image, a prompt, a policy) is a bad request, never retried elsewhere."""
+    error = payload.get("error") if isinstance(payload.get("error"), dict) else payload
+    code = error.get("code") if isinstance(error, dict) else None
+    if isinstance(code, str) and code not in _SERVER_CODES:
+        cls = _RESPONSE_ERRORS.get(code)
+        if cls is None and ("image" in code or "prompt" in code or "policy" in code):
+            cls = BadRequestError
+        if cls is not None:
+            message = str(error.get("message") or code) if isinstance(error, dict) else code
+            return cls(message, provider=provider, body=payload)
+    return error_from_payload(payload, provider)
 
 
 def usage_from_responses(usage: dict[str, Any]) -> Usage:
@@ -158,9 +189,9 @@ class ResponsesStreamParser(StreamParser):
         elif kind == "response.failed":
             response = _wire.obj(event.get("response"), "response")
             error = _wire.obj(response.get("error"), "response.error")
-            raise error_from_payload({"error": error or {"message": "the response failed"}}, self.provider)
+            raise _error({"error": error or {"message": "the response failed"}}, self.provider)
         elif kind == "error":
-            raise error_from_payload(event, self.provider)
+            raise _error(event, self.provider)
         # lifecycle (in_progress, queued), content parts, annotations and later event types
 
     def _start_call(self, index: int, item: dict[str, Any], out: list[ProviderEvent]) -> None:
