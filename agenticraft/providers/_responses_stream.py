@@ -114,9 +114,17 @@ class ResponsesStreamParser(StreamParser):
     def decode(self, data: bytes, out: list[ProviderEvent]) -> None:
         if self._done:
             return  # nothing after the response's end counts
+        loads = json.loads
+        texts = self._texts
         for _, payload in self._decoder.feed(data):
             try:
-                event = json.loads(payload)
+                event = loads(payload)
+                if event["type"] == "response.output_text.delta":  # the hot path: one per token
+                    delta = event["delta"]
+                    if type(delta) is str:
+                        texts.add(event["output_index"])
+                        out.append(TextChunk(delta))
+                        continue
                 self._event(event, out)
             except StreamProtocolError as exc:  # a field of the wrong type (see _wire)
                 raise StreamProtocolError(
