@@ -94,7 +94,7 @@ async def _agree(server: OpenAIResponsesServer, pieces: Sequence[bytes]) -> Mode
         usage.input_tokens,
         usage.output_tokens,
         cache_read_tokens=usage.input_tokens_details.cached_tokens,
-        cache_write_tokens=usage.input_tokens_details.cache_write_tokens,
+        cache_write_tokens=getattr(usage.input_tokens_details, "cache_write_tokens", 0),  # newer SDKs
         reasoning_tokens=usage.output_tokens_details.reasoning_tokens,
     )
     assert turn.model == final.model
