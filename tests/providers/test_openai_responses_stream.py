@@ -320,3 +320,42 @@ async def test_the_non_streamed_body_is_the_streamed_response(server: OpenAIResp
     assert responses_body(script, usage=(9, 4), response_id=body["id"]) == body
     turn = await _agree(server, pieces)
     assert (turn.text, [c.id for c in turn.tool_calls]) == ("an answer", ["call_9"])
+
+
+def _sse_event(data: dict[str, Any]) -> bytes:
+    return f"event: {data['type']}\ndata: {json.dumps(data)}\n\n".encode()
+
+
+def test_a_refusal_is_text_with_a_refusal_stop() -> None:
+    events = responses_stream_events([])
+    streamed = [
+        _sse_event(
+            {"type": "response.refusal.delta", "item_id": "msg_1", "output_index": 0, "delta": "I can't "}
+        ),
+        _sse_event(
+            {"type": "response.refusal.delta", "item_id": "msg_1", "output_index": 0, "delta": "help."}
+        ),
+    ]
+    turn = parse_pieces(ResponsesStreamParser(), "openai-responses", [*events[:2], *streamed, events[-1]])
+    assert (turn.text, turn.stop_reason) == ("I can't help.", "refusal")
+    whole = {
+        "type": "response.output_item.done",
+        "output_index": 0,
+        "item": {"type": "message", "role": "assistant", "content": [{"type": "refusal", "refusal": "No."}]},
+    }
+    turn = parse_pieces(
+        ResponsesStreamParser(), "openai-responses", [*events[:2], _sse_event(whole), events[-1]]
+    )
+    assert (turn.text, turn.stop_reason) == ("No.", "refusal")
+
+
+async def test_an_http_rate_limit_before_the_stream_is_retried(server: OpenAIResponsesServer) -> None:
+    server.add_error(429, "Slow down", type="requests", code="rate_limit_exceeded", retry_after=0)
+    server.add_stream(["after the wait"])
+    provider = _provider(server, retry=RetryPolicy(max_retries=1, initial_delay=0))
+    turn = await provider.complete(ModelRequest([Message.user("hi")]))
+    assert turn.text == "after the wait" and len(server.requests) == 2
+    server.add_error(429, "Slow down", code="rate_limit_exceeded")
+    with pytest.raises(RateLimitError) as info:
+        await _provider(server, retry=RetryPolicy(max_retries=0)).complete(ModelRequest([Message.user("hi")]))
+    assert info.value.status_code == 429 and info.value.message == "Slow down"
