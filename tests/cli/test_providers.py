@@ -145,3 +145,18 @@ def test_the_providers_command_says_how_to_use_a_local_server_or_none() -> None:
     assert "OPENAI_BASE_URL=http://127.0.0.1:8000/v1" in result.stdout
     for hint in ("--base-url", "--offline", "agenticraft serve"):
         assert hint in result.stdout
+
+
+def test_run_speaks_the_responses_api_by_its_model_string() -> None:
+    from agenticraft.testing.servers.openai_responses import OpenAIResponsesServer, Reasoning, Text
+
+    with OpenAIResponsesServer() as server:
+        server.add_stream([Reasoning(["a thought"]), Text(["Hello ", "from Responses."])])
+        result = run_cli(
+            ["run", "--model", "openai-responses:gpt-5-mini", "--base-url", server.base_url, "Hi"],
+            env=offline_env(),
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "Hello from Responses.\n"
+        assert "a thought" in result.stderr  # the reasoning summary, shown beside the answer
+        assert [r.path for r in server.requests] == ["/v1/responses"]
