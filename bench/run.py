@@ -37,6 +37,7 @@ CLIENTS: list[tuple[str, str, str, str]] = [
     ("agenticraft", "ollama", "agenticraft.providers.ollama", "ours"),
     ("agenticraft", "responses", "agenticraft.providers.openai_responses", "ours"),
     ("agenticraft-hooks", "openai", "agenticraft.providers.openai", "hooks"),
+    ("agenticraft-otel", "openai", "opentelemetry.sdk", "otel"),
     ("openai-sdk", "openai", "openai", "sdk"),
     ("anthropic-sdk", "anthropic", "anthropic", "sdk"),
     ("ollama-sdk", "ollama", "ollama", "sdk"),

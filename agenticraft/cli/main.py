@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="answer with this type (a pydantic model, dataclass, ...): its validated JSON is printed",
     )
     run.add_argument(
+        "--trace",
+        action="store_true",
+        help="print the run's span tree on stderr after the answer (needs agenticraft[otel])",
+    )
+    run.add_argument(
         "--output-mode",
         choices=("tool", "native", "prompted"),
         help="how the typed output is asked for (default: what the provider does best)",
@@ -197,7 +202,7 @@ def _answer(args: argparse.Namespace, agent: Agent, prompt: str, source: str) ->
         return run_chat(agent, model_source=source)
     from .oneshot import run_once
 
-    return run_once(agent, prompt, json_mode=args.json, quiet=args.quiet)
+    return run_once(agent, prompt, json_mode=args.json, quiet=args.quiet, trace=args.trace)
 
 
 def _offline(args: argparse.Namespace, prompt: str) -> int:

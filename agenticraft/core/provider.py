@@ -9,15 +9,26 @@ them into parts, and the run loop adds the rest. Providers register their model 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agenticraft.core.accumulator import ModelTurn, drain_turn
 from agenticraft.core.events import ProviderEvent
 from agenticraft.core.messages import Message
 
-__all__ = ["ModelRequest", "ModelSettings", "OutputMode", "OutputSpec", "StreamingProvider", "ToolDefinition"]
+if TYPE_CHECKING:
+    from agenticraft.core.errors import ProviderError
+
+__all__ = [
+    "ModelRequest",
+    "ModelSettings",
+    "OutputMode",
+    "OutputSpec",
+    "RequestAttempt",
+    "StreamingProvider",
+    "ToolDefinition",
+]
 
 OutputMode = Literal["tool", "native", "prompted"]
 """How a typed output is asked for: an output tool, the provider's JSON-schema feature, or
@@ -93,15 +104,42 @@ class OutputSpec:
     wrapped: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class RequestAttempt:
+    """One request a provider sends for a turn, as :attr:`ModelRequest.on_attempt` is told of it.
+
+    Reported when the request is sent (``error`` is ``None``) and again when it failed before
+    its first event (``error`` set; ``retrying`` when the same provider sends it again). A
+    fallback's next model reports its own attempts, so an observer sees every try in order.
+    ``attempt`` is 1 for the first request of a provider in the turn; ``url`` has no
+    credentials.
+    """
+
+    provider: str
+    model: str
+    url: str
+    attempt: int = 1
+    error: ProviderError | None = None
+    retrying: bool = False
+
+
 @dataclass(slots=True)
 class ModelRequest:
     """One model turn's input: the whole conversation (system message first), tools, settings,
-    and the typed output the turn must give (``None``: text)."""
+    and the typed output the turn must give (``None``: text).
+
+    Two fields are for the layers that wrap a turn (telemetry, a gateway's request ids):
+    ``headers`` go out with the turn's HTTP requests, and ``on_attempt`` is told of every
+    request sent and every one that failed before its first event (retries and fallbacks
+    included). Providers that send no HTTP ignore both.
+    """
 
     messages: Sequence[Message]
     tools: Sequence[ToolDefinition] = ()
     settings: ModelSettings = field(default_factory=ModelSettings)
     output: OutputSpec | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    on_attempt: Callable[[RequestAttempt], None] | None = None
 
 
 class StreamingProvider(ABC):

@@ -51,7 +51,7 @@ from agenticraft.core.errors import (
 )
 from agenticraft.core.events import ProviderEvent, TurnEndChunk
 from agenticraft.core.network_guard import check_request_allowed
-from agenticraft.core.provider import ModelRequest, StreamingProvider
+from agenticraft.core.provider import ModelRequest, RequestAttempt, StreamingProvider
 from agenticraft.providers._parser import StreamParser
 from agenticraft.providers._pool import close_shared_clients, lease, release, shared_client
 from agenticraft.providers._urls import base_url_problem, redact_url, split_credentials
@@ -263,6 +263,7 @@ class HTTPProvider(StreamingProvider):
         self.retry = retry or RetryPolicy()
         self.extra_headers = dict(headers or {})
         self.url = self.base_url + self.path
+        self._shown_url = redact_url(self.url)
         self._httpx_timeout = self.timeouts.for_httpx()
 
     def __repr__(self) -> str:
@@ -465,12 +466,17 @@ class HTTPProvider(StreamingProvider):
                 provider=self.name,
             ) from None
         headers = {**self.build_headers(), "accept-encoding": "identity", **self.extra_headers}
+        if request.headers:
+            headers.update(request.headers)
+        observe = request.on_attempt
         # the pooled client is leased for the whole turn: not evicted or closed under it
         holder = lease(self.url) if self.http_client is None else contextlib.nullcontext(self.http_client)
         async with holder as client:
             retry = self.retry
             attempt = 0
             while True:
+                if observe is not None:
+                    observe(RequestAttempt(self.name, self.model, self._shown_url, attempt + 1))
                 try:
                     async with asyncio.timeout(self.timeouts.first_token):
                         response, chunks, parser, events, ended = await self._open(client, content, headers)
@@ -484,7 +490,12 @@ class HTTPProvider(StreamingProvider):
                     error.__cause__ = exc
                 except httpx2.HTTPError as exc:
                     error = _transport_error(exc, self.name, self.url)
-                if attempt >= retry.max_retries or not error.is_transient:
+                retrying = attempt < retry.max_retries and error.is_transient
+                if observe is not None:
+                    observe(
+                        RequestAttempt(self.name, self.model, self._shown_url, attempt + 1, error, retrying)
+                    )
+                if not retrying:
                     raise error
                 attempt += 1
                 delay = retry.delay(attempt, error.retry_after)

@@ -260,4 +260,11 @@ class ResponsesStreamParser(StreamParser):
         model = _wire.name(response.get("model"), "model") or self._model
         response_id = _wire.name(response.get("id"), "response.id")
         state = {"response_id": response_id} if response_id else None
-        return TurnEndChunk(stop, raw, model=model, usage=usage_from_responses(usage), provider_state=state)
+        return TurnEndChunk(
+            stop,
+            raw,
+            model=model,
+            usage=usage_from_responses(usage),
+            response_id=response_id,
+            provider_state=state,
+        )

@@ -294,6 +294,7 @@ class AnthropicStreamParser(StreamParser):
         "_cache_create",
         "_cache_read",
         "_held",
+        "_id",
         "_input",
         "_output",
         "_sse",
@@ -316,6 +317,7 @@ class AnthropicStreamParser(StreamParser):
         self._held: UsageChunk | None = None  # message_start's usage, until the first output
         self._stop: str | None = None
         self.model = ""
+        self._id: str | None = None
         self.done = False
 
     @property
@@ -380,6 +382,7 @@ class AnthropicStreamParser(StreamParser):
             elif kind == "message_start":
                 message = payload["message"]
                 self.model = _wire.name(message.get("model"), "model") or ""
+                self._id = _wire.name(message.get("id"), "id")
                 self._held = self._usage(message.get("usage"))
             elif kind == "message_delta":
                 delta = _wire.obj(payload.get("delta"), "delta")
@@ -392,7 +395,11 @@ class AnthropicStreamParser(StreamParser):
                 self.done = True
                 raw = self._stop
                 stop = _STOP_REASONS.get(raw, "end_turn") if raw else "end_turn"
-                out.append(TurnEndChunk(stop, raw, model=self.model, usage=self._current_usage()))
+                out.append(
+                    TurnEndChunk(
+                        stop, raw, model=self.model, usage=self._current_usage(), response_id=self._id
+                    )
+                )
             elif kind == "error":
                 raise error_from_payload(payload)
             # ping, and event types added after this was written

@@ -252,7 +252,7 @@ def _usage(usage: dict[str, Any]) -> Usage:
 class OpenAIStreamParser(StreamParser):
     """Chat Completions chunks into provider events."""
 
-    __slots__ = ("_called", "_decoder", "_done", "_finish", "_model", "_refused", "_usage")
+    __slots__ = ("_called", "_decoder", "_done", "_finish", "_id", "_model", "_refused", "_usage")
 
     def __init__(self, provider: str = "openai") -> None:
         super().__init__(provider)
@@ -262,6 +262,7 @@ class OpenAIStreamParser(StreamParser):
         self._called = False  # a tool call was streamed
         self._done = False
         self._model = ""
+        self._id: str | None = None
         self._usage: Usage | None = None
 
     @property
@@ -310,6 +311,8 @@ class OpenAIStreamParser(StreamParser):
                 out.append(UsageChunk(self._usage))
             if not self._model:
                 self._model = _wire.name(chunk.get("model"), "model") or ""
+            if self._id is None:
+                self._id = _wire.name(chunk.get("id"), "id")
 
     def _other_delta(self, delta: dict[str, Any], content: Any, out: list[ProviderEvent]) -> None:
         # in the order a model produces them: reasoning, text, refusal, tool calls
@@ -354,7 +357,7 @@ class OpenAIStreamParser(StreamParser):
             # some compatible servers (Ollama's /v1, llama.cpp) say "stop" after tool calls;
             # the turn still asks for tools, as the native Ollama adapter reports it too
             stop = "tool_use"
-        return TurnEndChunk(stop, raw, model=self._model, usage=self._usage or Usage())
+        return TurnEndChunk(stop, raw, model=self._model, usage=self._usage or Usage(), response_id=self._id)
 
     def finish(self) -> list[ProviderEvent]:
         self._decoder.close()

@@ -212,6 +212,7 @@ class ReasoningContext:
             output_type=output_type,
             output_mode=agent.output_mode,
             output_retries=agent.output_retries,
+            instrument=agent.instrument,
         )
         for validator in agent.output_validators:
             sub.output_validator(validator)

@@ -20,8 +20,10 @@ from types import TracebackType
 from typing import Any
 
 from agenticraft.core.agent import Agent
+from agenticraft.core.context import RunContext, enclosing_run
 from agenticraft.core.errors import ProviderError
 from agenticraft.core.events import DoneChunk, RunEvent, TextChunk
+from agenticraft.core.hooks import HookChain
 from agenticraft.core.messages import Message
 from agenticraft.core.response import AgentResponse, ReasoningTrace, StreamMetrics
 from agenticraft.reasoning.base import ModelCall, PatternResult, ReasoningContext, Selection
@@ -107,6 +109,34 @@ class ReasoningStream:
         self._queue.put_nowait(chunk)
 
     async def _drive(self) -> None:
+        # the pattern's run is a run of the agent: its hooks see it start and end, and each
+        # model call's run (started in this task or its children) is part of it
+        hooks = HookChain(self.agent.run_hooks)
+        run = RunContext(
+            None,
+            self.ctx.run_id,
+            agent_name=self.agent.name,
+            provider=self.agent.provider,
+            parent_run_id=enclosing_run.get(),
+        )
+        enclosing_run.set(self.ctx.run_id)
+        error: BaseException | None = None
+        try:
+            for hook in hooks.run_start:
+                await hook.on_run_start(run)
+            await self._reason()
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            try:
+                run.usage = self.ctx.usage
+                for hook in hooks.run_end:
+                    await hook.on_run_end(run, self.response, error)
+            finally:
+                self._queue.put_nowait(None)  # after the hooks: the consumer may close us next
+
+    async def _reason(self) -> None:
         try:
             result = await self._reasoner(self.ctx, self.task)
             self._result = result
@@ -123,8 +153,6 @@ class ReasoningStream:
             # the whole reasoning so far, not just the failed call's own partial turn
             exc.partial_response = self.response
             raise
-        finally:
-            self._queue.put_nowait(None)
 
     async def _typed_output(self, answer: str) -> Any:
         """The answer as the output type: parsed as it is when it already fits (and no

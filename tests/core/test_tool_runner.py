@@ -108,3 +108,15 @@ def test_sync_tools_do_not_use_the_default_executor() -> None:
     replies = iter([ToolCall("where", {}, "w1"), "done"])
     Agent(model=FunctionModel(lambda m, t: next(replies)), tools=[where]).run("go")
     assert seen == ["agenticraft-tool"]
+
+
+def test_a_sync_tool_runs_in_the_callers_context() -> None:
+    import contextvars
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+
+    async def main() -> str:
+        var.set("the caller's")
+        return await TOOL_THREADS.run(var.get)
+
+    assert asyncio.run(main()) == "the caller's"

@@ -101,6 +101,7 @@ async def _agree(server: OpenAIResponsesServer, pieces: Sequence[bytes]) -> Mode
     assert turn.raw_stop_reason == final.status
     opaque = [p for p in turn.message.parts if isinstance(p, OpaquePart)]
     assert [p.data for p in opaque] == [{"response_id": final.id}]
+    assert turn.response_id == final.id  # what telemetry reports
     return turn
 
 
