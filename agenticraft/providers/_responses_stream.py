@@ -94,7 +94,18 @@ def usage_from_responses(usage: dict[str, Any]) -> Usage:
 class ResponsesStreamParser(StreamParser):
     """Responses SSE events into provider events (see the module docstring)."""
 
-    __slots__ = ("_args", "_calls", "_decoder", "_done", "_model", "_refused", "_texts", "_thought")
+    __slots__ = (
+        "_args",
+        "_call_ids",
+        "_calls",
+        "_decoder",
+        "_done",
+        "_message_ids",
+        "_model",
+        "_refused",
+        "_texts",
+        "_thought",
+    )
 
     def __init__(self, provider: str = "openai-responses") -> None:
         super().__init__(provider)
@@ -106,6 +117,9 @@ class ResponsesStreamParser(StreamParser):
         self._refused = False
         self._done = False
         self._model = ""
+        # the ids of the items that follow reasoning, for sending them back paired with it
+        self._message_ids: list[str] = []  # of messages that brought text, in order
+        self._call_ids: dict[str, str] = {}  # call_id -> the function call item's id
 
     @property
     def recognized(self) -> bool:
@@ -188,6 +202,7 @@ class ResponsesStreamParser(StreamParser):
             self._item_done(index, _wire.obj(event.get("item"), "item"), out)
         elif kind == "response.refusal.delta":
             self._refused = True
+            self._texts.add(_wire.position(event.get("output_index"), "output_index"))
             out.append(TextChunk(_wire.text(event["delta"], "delta")))
         elif kind == "response.created":
             response = _wire.obj(event.get("response"), "response")
@@ -227,6 +242,10 @@ class ResponsesStreamParser(StreamParser):
                 line = json.dumps(item, ensure_ascii=False, separators=(",", ":")) + "\n"
                 out.append(ThinkingChunk("", line))
         elif kind == "function_call":
+            item_id = _wire.name(item.get("id"), "a function call's id")
+            call_id = _wire.call_id(item.get("call_id"))
+            if item_id and call_id:
+                self._call_ids[call_id] = item_id
             if index not in self._calls:
                 self._start_call(index, item, out)
             elif index not in self._args:
@@ -234,16 +253,25 @@ class ResponsesStreamParser(StreamParser):
                 if arguments:
                     self._args.add(index)
                     out.append(ToolCallDeltaChunk(arguments, index))
-        elif kind == "message" and index not in self._texts:
-            for part in item.get("content") or []:
-                part = _wire.obj(part, "a message's content part")
-                if part.get("type") == "output_text":
-                    text = _wire.text(part.get("text"), "text")
-                    if text:
-                        out.append(TextChunk(text))
-                elif part.get("type") == "refusal":
-                    self._refused = True
-                    out.append(TextChunk(_wire.text(part.get("refusal"), "refusal")))
+        elif kind == "message":
+            item_id = _wire.name(item.get("id"), "a message's id")
+            if index not in self._texts:
+                self._texts.update(self._message_text(item, index, out))
+            if item_id and index in self._texts:
+                self._message_ids.append(item_id)
+
+    def _message_text(self, item: dict[str, Any], index: int, out: list[ProviderEvent]) -> set[int]:
+        """A message given whole: its text (and refusal) parts; ``{index}`` if it had any."""
+        found: set[int] = set()
+        for part in item.get("content") or []:
+            part = _wire.obj(part, "a message's content part")
+            kind = part.get("type")
+            text = _wire.text(part.get("text" if kind == "output_text" else "refusal"), "text")
+            if kind in ("output_text", "refusal") and text:
+                self._refused = self._refused or kind == "refusal"
+                out.append(TextChunk(text))
+                found.add(index)
+        return found
 
     def _turn_end(self, response: dict[str, Any]) -> TurnEndChunk:
         self._done = True
@@ -259,12 +287,16 @@ class ResponsesStreamParser(StreamParser):
         usage = _wire.obj(response.get("usage"), "usage")
         model = _wire.name(response.get("model"), "model") or self._model
         response_id = _wire.name(response.get("id"), "response.id")
-        state = {"response_id": response_id} if response_id else None
+        state: dict[str, Any] = {"response_id": response_id} if response_id else {}
+        if self._message_ids:
+            state["message_ids"] = self._message_ids
+        if self._call_ids:
+            state["call_ids"] = self._call_ids
         return TurnEndChunk(
             stop,
             raw,
             model=model,
             usage=usage_from_responses(usage),
             response_id=response_id,
-            provider_state=state,
+            provider_state=state or None,
         )

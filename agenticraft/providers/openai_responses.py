@@ -13,13 +13,15 @@ What the wire needs that our model does not say:
 - Reasoning is stateless by default (``store=False``): the request asks for
   ``include=["reasoning.encrypted_content"]``, each reasoning item comes back as thinking signed
   with the item itself (a line of JSON), and goes back verbatim on the next turn to this
-  provider, without its ``id``. Ids are left out of every item we send back (reasoning,
-  message, call): an item sent with its id must be followed by the very items that followed it,
-  which a history that was trimmed, edited or carried through another provider no longer holds
-  (the API answers "provided without its required following item"); without ids it only
-  reads the encrypted content, as OpenAI's stateless clients send it. Thinking of other
-  providers, and reasoning without ``encrypted_content``, is left out; the reasoning items
-  of this provider are dropped by every other adapter.
+  provider, as OpenAI documents for stateless use. A reasoning item sent with its id must be
+  followed by the very items that followed it, with their ids ("provided without its
+  required following item"): the ids of the turn's message and call items are kept in the
+  turn's message (an ``OpaquePart``) and sent with them. When they no longer pair up with
+  the message's parts (a hook or an edit changed it), that message's items all go without
+  ids, reasoning included; then the API reads the encrypted content alone.
+  ``send_item_ids=False`` always sends them so. Thinking of other providers, and reasoning
+  without ``encrypted_content``, is left out; the reasoning items of this provider are
+  dropped by every other adapter.
 - ``previous_response_id="auto"`` (with ``store=True``) chains turns on the server instead:
   each response's id is kept in the turn's message (an ``OpaquePart``), and the next request
   sends that id and only the messages after it. A string starts the chain from that response.
@@ -63,8 +65,8 @@ __all__ = [
 PROVIDER = "openai-responses"
 ENCRYPTED_REASONING = "reasoning.encrypted_content"
 _REASONING_PREFIXES = ("o1", "o3", "o4", "gpt-5", "codex")
-# what an item keeps only on the server that made it
-_NOT_SENT_BACK = ("id", "status")
+# what a reasoning item sent back without ids leaves out
+_ITEM_IDS = ("id", "status")
 
 ReasoningSummary = Literal["auto", "concise", "detailed"]
 
@@ -82,7 +84,7 @@ def is_reasoning_model(model: str) -> bool:
 # -- input ------------------------------------------------------------------------------------
 
 
-def _reasoning_items(part: ThinkingPart, provider: str) -> list[dict[str, Any]]:
+def _reasoning_items(part: ThinkingPart, provider: str, with_ids: bool) -> list[dict[str, Any]]:
     """The reasoning items a thinking part carries (none unless it is ours and encrypted)."""
     if part.provider != provider or not part.signature:
         return []
@@ -93,37 +95,73 @@ def _reasoning_items(part: ThinkingPart, provider: str) -> list[dict[str, Any]]:
         except ValueError:
             continue  # not ours after all: nothing we could send
         if isinstance(item, dict) and item.get("type") == "reasoning" and item.get("encrypted_content"):
-            items.append({k: v for k, v in item.items() if k not in _NOT_SENT_BACK})
+            items.append(item if with_ids else {k: v for k, v in item.items() if k not in _ITEM_IDS})
     return items
 
 
-def _assistant_items(message: Message, provider: str) -> list[dict[str, Any]]:
+def _state(message: Message, provider: str) -> dict[str, Any]:
+    for part in message.parts:
+        if isinstance(part, OpaquePart) and part.provider == provider:
+            return part.data
+    return {}
+
+
+def _item_ids(message: Message, provider: str) -> tuple[list[str], dict[str, str]] | None:
+    """The ids of the message's text and call items as the response gave them, or ``None``
+    when they no longer pair up with its parts (then no item goes back with its id)."""
+    state = _state(message, provider)
+    message_ids, call_ids = state.get("message_ids") or [], state.get("call_ids") or {}
+    texts = [p for p in message.parts if isinstance(p, TextPart) and p.text]
+    calls = [p.call.id for p in message.parts if isinstance(p, ToolCallPart)]
+    if not state or len(texts) != len(message_ids) or any(c not in call_ids for c in calls):
+        return None
+    return list(message_ids), dict(call_ids)
+
+
+def _assistant_items(message: Message, provider: str, send_ids: bool) -> list[dict[str, Any]]:
+    ids = _item_ids(message, provider) if send_ids else None
+    message_ids = iter(ids[0]) if ids is not None else None
     items: list[dict[str, Any]] = []
     for part in message.parts:
         if isinstance(part, TextPart):
-            if part.text:
+            if not part.text:
+                continue
+            if message_ids is None:
                 items.append({"role": "assistant", "content": part.text})
+            else:
+                text = {"type": "output_text", "text": part.text, "annotations": []}
+                items.append(
+                    {
+                        "type": "message",
+                        "id": next(message_ids),
+                        "role": "assistant",
+                        "status": "completed",
+                        "content": [text],
+                    }
+                )
         elif isinstance(part, ThinkingPart):
-            items.extend(_reasoning_items(part, provider))
+            items.extend(_reasoning_items(part, provider, ids is not None))
         elif isinstance(part, ToolCallPart):
             call = part.call
             arguments = call.raw_arguments if call.arguments_error is not None else json.dumps(call.arguments)
-            items.append(
-                {
-                    "type": "function_call",
-                    "call_id": _call_id(call.id),
-                    "name": call.name,
-                    "arguments": arguments or "{}",
-                }
-            )
-        # OpaquePart: the response id, read by the chaining (see _chain)
+            item: dict[str, Any] = {
+                "type": "function_call",
+                "call_id": _call_id(call.id),
+                "name": call.name,
+                "arguments": arguments or "{}",
+            }
+            if ids is not None:
+                item["id"] = ids[1][call.id]
+            items.append(item)
+        # OpaquePart: the ids above, and the response id the chaining reads (see _chain)
     return items
 
 
 def to_responses_input(
-    messages: Sequence[Message], provider: str = PROVIDER
+    messages: Sequence[Message], provider: str = PROVIDER, *, send_ids: bool = True
 ) -> tuple[str | None, list[dict[str, Any]]]:
-    """Our conversation as Responses ``(instructions, input)``."""
+    """Our conversation as Responses ``(instructions, input)``; ``send_ids=False`` sends every
+    item of ours without its id."""
     system: list[str] = []
     items: list[dict[str, Any]] = []
     for message in messages:
@@ -131,7 +169,7 @@ def to_responses_input(
             if message.text:
                 system.append(message.text)
         elif message.role == "assistant":
-            items.extend(_assistant_items(message, provider))
+            items.extend(_assistant_items(message, provider, send_ids))
         elif message.role == "tool":
             for part in message.parts:
                 if isinstance(part, ToolResultPart):
@@ -149,12 +187,8 @@ def to_responses_input(
 
 
 def _response_id(message: Message, provider: str) -> str | None:
-    for part in message.parts:
-        if isinstance(part, OpaquePart) and part.provider == provider:
-            value = part.data.get("response_id")
-            if isinstance(value, str) and value:
-                return value
-    return None
+    value = _state(message, provider).get("response_id")
+    return value if isinstance(value, str) and value else None
 
 
 def _chain(messages: Sequence[Message], provider: str) -> tuple[str | None, list[Message]]:
@@ -194,6 +228,7 @@ def build_request_body(
     reasoning_summary: ReasoningSummary | None = "auto",
     previous_response_id: str | None = None,
     service_tier: str | None = None,
+    send_item_ids: bool = True,
 ) -> dict[str, Any]:
     """The JSON body of a streamed ``POST /v1/responses`` for one model turn (the options are
     :class:`OpenAIResponsesProvider`'s)."""
@@ -203,7 +238,7 @@ def build_request_body(
         chained, messages = _chain(messages, provider)
         if chained is None and previous_response_id != "auto":
             chained = previous_response_id
-    instructions, items = to_responses_input(messages, provider)
+    instructions, items = to_responses_input(messages, provider, send_ids=send_item_ids)
     body: dict[str, Any] = {"model": model, "input": items, "stream": True, "store": store}
     if instructions is not None:
         body["instructions"] = instructions
@@ -258,7 +293,8 @@ class OpenAIResponsesProvider(OpenAIProvider):
     model takes reasoning options (``None``: told by its name). ``store`` keeps responses on
     OpenAI's side (default ``False``: stateless, reasoning carried encrypted);
     ``previous_response_id="auto"`` chains each turn to the last (needs ``store=True``).
-    ``service_tier`` is sent as is (``"flex"``, ``"priority"``, ...). The key, base URL and
+    ``service_tier`` is sent as is (``"flex"``, ``"priority"``, ...). ``send_item_ids=False``
+    sends every item back without its id (see the module docstring). The key, base URL and
     transport options are :class:`~agenticraft.providers.openai.OpenAIProvider`'s.
     """
 
@@ -276,6 +312,7 @@ class OpenAIResponsesProvider(OpenAIProvider):
         store: bool = False,
         previous_response_id: str | None = None,
         service_tier: str | None = None,
+        send_item_ids: bool = True,
         **options: Any,
     ) -> None:
         if api != "responses":
@@ -290,6 +327,7 @@ class OpenAIResponsesProvider(OpenAIProvider):
         self.store = store
         self.previous_response_id = previous_response_id
         self.service_tier = service_tier
+        self.send_item_ids = send_item_ids
 
     def build_body(self, request: ModelRequest) -> dict[str, Any]:
         return build_request_body(
@@ -301,6 +339,7 @@ class OpenAIResponsesProvider(OpenAIProvider):
             reasoning_summary=self.reasoning_summary,
             previous_response_id=self.previous_response_id,
             service_tier=self.service_tier,
+            send_item_ids=self.send_item_ids,
         )
 
     def new_parser(self) -> ResponsesStreamParser:

@@ -114,28 +114,22 @@ _RESPONSES_BODY = pydantic.TypeAdapter(responses_params.ResponseCreateParamsStre
 
 
 def valid_for_responses(body: dict[str, Any]) -> None:
-    """What the Responses API accepts: the SDK's request type, calls answered by call_id, and
-    only this provider's encrypted reasoning sent back (without the ids the SDK's type asks
-    for: see the adapter's docstring)."""
+    """What the Responses API accepts: the SDK's request type, calls answered by call_id, only
+    this provider's encrypted reasoning sent back, and a reasoning item sent with its id
+    followed by items with theirs (the API pairs them by id)."""
     items = body["input"]
-    reasoning = [i for i in items if i.get("type") == "reasoning"]
-    for item in reasoning:
-        assert item["encrypted_content"] == ENCRYPTED and "id" not in item, item
-        assert item["summary"] == [{"type": "summary_text", "text": "responses reasons"}]
-    _RESPONSES_BODY.validate_python({**body, "input": [i for i in items if i not in reasoning]})
+    _RESPONSES_BODY.validate_python(body)
+    for position, item in enumerate(items):
+        if item.get("type") == "reasoning":
+            assert item["encrypted_content"] == ENCRYPTED, item
+            assert item["summary"] == [{"type": "summary_text", "text": "responses reasons"}]
+            assert item["id"].startswith("rs_") and items[position + 1]["id"][:3] in ("msg", "fc_")
     pending: list[str] = []
     for item in items:
         kind = item.get("type", "message")
         assert set(item) <= {
-            "type",
-            "role",
-            "content",
-            "call_id",
-            "name",
-            "arguments",
-            "output",
-            "summary",
-            "encrypted_content",
+            *("type", "role", "content", "call_id", "name", "arguments", "output"),
+            *("summary", "encrypted_content", "id", "status"),
         }, item
         if kind == "function_call_output":
             assert item["call_id"] == pending.pop(0), "results answer the calls, in order"

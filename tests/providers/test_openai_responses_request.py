@@ -47,10 +47,12 @@ NO_RETRY = RetryPolicy(max_retries=0)
 
 
 def valid(body: dict[str, Any]) -> dict[str, Any]:
-    """``body`` checked against the SDK's request type (reasoning items aside: they go back
-    without the ``id`` the type asks for, see the adapter's docstring)."""
-    items = [i for i in body["input"] if i.get("type") != "reasoning"]
-    _BODY.validate_python({**body, "input": items})
+    """``body`` checked against the SDK's request type (a reasoning item sent without its id,
+    when the ids no longer pair up, is checked apart: the type asks for an id)."""
+    idless = [i for i in body["input"] if i.get("type") == "reasoning" and "id" not in i]
+    for item in idless:
+        assert set(item) <= {"type", "summary", "encrypted_content", "content"} and item["encrypted_content"]
+    _BODY.validate_python({**body, "input": [i for i in body["input"] if i not in idless]})
     return body
 
 
@@ -110,10 +112,17 @@ async def test_a_tool_run_with_reasoning_carries_the_reasoning_and_the_output_ba
     assert first["include"] == ["reasoning.encrypted_content"]
     assert first["store"] is False
     assert first["input"] == [{"role": "user", "content": "Weather and time in Kyoto?"}]
-    # the second request: the reasoning item verbatim (without its id), both calls, both outputs
+    # the second request: the reasoning item verbatim, both calls with the ids that pair them
+    # with it, both outputs by call_id
+    calls_turn = agent.history[1]
+    reasoning_id = json.loads(calls_turn.parts[0].signature or "")["id"]  # type: ignore[union-attr]
+    [state] = [p.data for p in calls_turn.parts if isinstance(p, OpaquePart)]
+    weather_id, time_id = state["call_ids"]["call_w"], state["call_ids"]["call_t"]
+    assert reasoning_id.startswith("rs_") and weather_id.startswith("fc_") and time_id.startswith("fc_")
     assert second["input"] == [
         {"role": "user", "content": "Weather and time in Kyoto?"},
         {
+            "id": reasoning_id,
             "type": "reasoning",
             "summary": [
                 {"type": "summary_text", "text": "I need the weather"},
@@ -126,12 +135,14 @@ async def test_a_tool_run_with_reasoning_carries_the_reasoning_and_the_output_ba
             "call_id": "call_w",
             "name": "get_weather",
             "arguments": '{"city": "Kyoto"}',
+            "id": weather_id,
         },
         {
             "type": "function_call",
             "call_id": "call_t",
             "name": "get_time",
             "arguments": '{"zone": "Asia/Tokyo"}',
+            "id": time_id,
         },
         {"type": "function_call_output", "call_id": "call_w", "output": "18 degrees in Kyoto"},
         {"type": "function_call_output", "call_id": "call_t", "output": "10:00 in Asia/Tokyo"},
@@ -149,9 +160,33 @@ async def test_the_next_user_turn_sends_every_earlier_reasoning_item(server: Ope
     await agent.arun("a")
     await agent.arun("b")
     items = valid(server.requests[1].json())["input"]
-    assert [i.get("type", i.get("role")) for i in items] == ["user", "reasoning", "assistant", "user"]
-    assert items[1]["encrypted_content"] == "enc-1"
-    assert items[2] == {"role": "assistant", "content": "first"}
+    assert [i.get("type", i.get("role")) for i in items] == ["user", "reasoning", "message", "user"]
+    assert items[1]["encrypted_content"] == "enc-1" and items[1]["id"].startswith("rs_")
+    assert items[2]["id"].startswith("msg_") and items[2]["role"] == "assistant"
+    assert (items[2]["status"], items[2]["content"][0]["text"]) == ("completed", "first")
+
+
+def _answered(*parts: Any) -> Message:
+    reasoning = {"id": "rs_1", "type": "reasoning", "summary": [], "encrypted_content": "E"}
+    thinking = ThinkingPart("", json.dumps(reasoning) + "\n", "openai-responses")
+    state = OpaquePart("openai-responses", {"message_ids": ["msg_1"], "call_ids": {"c1": "fc_1"}})
+    return Message("assistant", [thinking, *parts, state])
+
+
+def test_items_go_back_with_their_ids_only_while_they_pair_up() -> None:
+    call = ToolCallPart(ToolCall("f", {}, "c1"))
+    _, items = to_responses_input([_answered(TextPart("a"), call)])
+    assert [i.get("id") for i in items] == ["rs_1", "msg_1", "fc_1"]
+    # an edit added a text part: which item is which is no longer known, so no ids at all
+    _, items = to_responses_input([_answered(TextPart("a"), TextPart("b"), call)])
+    assert [i.get("id") for i in items] == [None, None, None, None]
+    assert items[0] == {"type": "reasoning", "summary": [], "encrypted_content": "E"}
+    # a call the response did not make (another provider's, or renamed)
+    _, items = to_responses_input([_answered(TextPart("a"), ToolCallPart(ToolCall("f", {}, "c2")))])
+    assert [i.get("id") for i in items] == [None, None, None]
+    # and never with send_item_ids=False
+    _, items = to_responses_input([_answered(TextPart("a"), call)], send_ids=False)
+    assert [i.get("id") for i in items] == [None, None, None]
 
 
 def test_thinking_of_other_providers_and_unencrypted_reasoning_stay_out() -> None:

@@ -100,7 +100,15 @@ async def _agree(server: OpenAIResponsesServer, pieces: Sequence[bytes]) -> Mode
     assert turn.model == final.model
     assert turn.raw_stop_reason == final.status
     opaque = [p for p in turn.message.parts if isinstance(p, OpaquePart)]
-    assert [p.data for p in opaque] == [{"response_id": final.id}]
+    # the response id (for chaining) and the ids of the items, to send them back paired
+    expected: dict[str, Any] = {"response_id": final.id}
+    message_ids = [o.id for o in final.output if o.type == "message" and any(c.text for c in o.content)]
+    call_ids = {o.call_id: o.id for o in final.output if o.type == "function_call"}
+    if message_ids:
+        expected["message_ids"] = message_ids
+    if call_ids:
+        expected["call_ids"] = call_ids
+    assert [p.data for p in opaque] == [expected]
     assert turn.response_id == final.id  # what telemetry reports
     return turn
 
