@@ -1,4 +1,4 @@
-"""``agenticraft serve``: the demo model as a local OpenAI-protocol server on a chosen port."""
+"""``agenticraft serve``: an agent (by default the demo agent) served on a chosen port."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def test_serve_listens_on_the_chosen_port_until_ctrl_c() -> None:
         assert process.stdout is not None
         first = process.stdout.readline()
         base_url = f"http://127.0.0.1:{port}/v1"
-        assert first.startswith(f"serving the demo model over the OpenAI protocol at {base_url}")
+        assert first.startswith(f"serving the demo agent agenticraft-demo at http://127.0.0.1:{port}/")
         # OPENAI_BASE_URL, as the hint says: no key, no --base-url
         answer = run_cli(
             ["run", "Tell me a story", "--model", "openai:agenticraft-demo"],
