@@ -119,9 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the agent to serve (an Agent, or a list of them, in a module or a path/to/file.py); "
         "default: the demo agent, offline",
     )
-    serve.add_argument(
-        "-p", "--port", type=int, default=8000, help="port (default 8000; 0: any free one)"
-    )
+    serve.add_argument("-p", "--port", type=int, default=8000, help="port (default 8000; 0: any free one)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument(
         "--api-key",

@@ -70,7 +70,9 @@ def serve(
         try:
             sock = bind(host, port)
         except OSError as exc:  # the port is taken, or not ours to use
-            raise UsageError(f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
+            raise UsageError(
+                f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc})"
+            ) from exc
         url = f"http://{host}:{sock.getsockname()[1]}"
         names = ", ".join(r for r in _names(agents))
         print(

@@ -19,7 +19,15 @@ except ImportError as exc:  # pragma: no cover - the extra is installed with [de
 
 from agenticraft.serve.agui import AGUIEncoder
 from agenticraft.serve.app import DEFAULT_MAX_BODY_BYTES, create_app
-from agenticraft.serve.encoder import Encoder, PartEncoder, RequestError, RunRequest, encoders, register_encoder, sse
+from agenticraft.serve.encoder import (
+    Encoder,
+    PartEncoder,
+    RequestError,
+    RunRequest,
+    encoders,
+    register_encoder,
+    sse,
+)
 from agenticraft.serve.openai_api import OpenAIChatEncoder
 from agenticraft.serve.server import BackgroundServer
 from agenticraft.serve.vercel import VercelEncoder, messages_from_ui, messages_to_ui

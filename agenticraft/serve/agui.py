@@ -20,7 +20,15 @@ from typing import Any
 
 from agenticraft.core.events import OutputChunk, ToolResultChunk
 from agenticraft.core.loop import Approval
-from agenticraft.core.messages import Message, Part, TextPart, ToolCall, ToolCallPart, ToolResult, ToolResultPart
+from agenticraft.core.messages import (
+    Message,
+    Part,
+    TextPart,
+    ToolCall,
+    ToolCallPart,
+    ToolResult,
+    ToolResultPart,
+)
 from agenticraft.core.response import AgentResponse
 from agenticraft.serve.encoder import PartEncoder, PartKind, RequestError, RunRequest, register_encoder, sse
 from agenticraft.serve.shapes import conversation_header, field, object_, optional, text_content
@@ -235,7 +243,11 @@ class AGUIEncoder(PartEncoder):
         return []
 
     def output(self, chunk: OutputChunk) -> list[bytes]:
-        return [self._event("STATE_SNAPSHOT", snapshot={"output": chunk.output, "partial": chunk.partial})]
+        return [
+            self._event(
+                "STATE_SNAPSHOT", snapshot={"output": chunk.to_dict()["output"], "partial": chunk.partial}
+            )
+        ]
 
     def done(self, response: AgentResponse) -> list[bytes]:
         before: list[Message] = list(self.request.options.get("messages") or [])

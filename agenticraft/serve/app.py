@@ -82,12 +82,16 @@ class _Server:
         for key in self.keys:
             matched |= hmac.compare_digest(given, key)
         if not matched:
-            raise RequestError(401, "a valid API key is required: Authorization: Bearer <key>", "invalid_api_key")
+            raise RequestError(
+                401, "a valid API key is required: Authorization: Bearer <key>", "invalid_api_key"
+            )
 
     async def body(self, request: Request) -> Any:
         declared = request.headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            raise RequestError(413, f"the request body is larger than {self.max_body} bytes", "body_too_large")
+            raise RequestError(
+                413, f"the request body is larger than {self.max_body} bytes", "body_too_large"
+            )
         data = bytearray()
         try:
             async for piece in request.stream():
@@ -101,7 +105,9 @@ class _Server:
         try:
             return json.loads(data)
         except ValueError as exc:
-            where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+            where = (
+                f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+            )
             raise RequestError(400, f"the request body is not valid JSON{where}") from None
 
     def agent(self, name: str | None, strict: bool) -> tuple[str, Agent[Any]]:
@@ -111,7 +117,9 @@ class _Server:
         agent = self.agents.get(name)
         if agent is None:
             served = ", ".join(self.agents)
-            raise RequestError(404, f"no agent named {name!r} is served here (served: {served})", "model_not_found")
+            raise RequestError(
+                404, f"no agent named {name!r} is served here (served: {served})", "model_not_found"
+            )
         return name, agent
 
 
@@ -174,13 +182,17 @@ def _protocol_route(server: _Server, encoder_cls: type[Encoder]) -> Route:
         if run.conversation_id:
             headers["x-conversation-id"] = run.conversation_id
         if run.stream:
-            return StreamingResponse(_frames(handle, first, encoder), media_type=encoder.media_type, headers=headers)
+            return StreamingResponse(
+                _frames(handle, first, encoder), media_type=encoder.media_type, headers=headers
+            )
         return await _drained(handle, first, encoder, headers)
 
     return Route(encoder_cls.path, endpoint, methods=["POST"], name=encoder_cls.name)
 
 
-async def _drained(handle: AgentStream, first: RunEvent | None, encoder: Encoder, headers: dict[str, str]) -> Response:
+async def _drained(
+    handle: AgentStream, first: RunEvent | None, encoder: Encoder, headers: dict[str, str]
+) -> Response:
     """A request that is not streamed: the same run and encoder, drained into one answer."""
     async with handle:
         try:
@@ -260,7 +272,9 @@ def create_app(
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
-        message = {404: "no such route", 405: "this route does not take that method"}.get(status, "request failed")
+        message = {404: "no such route", 405: "this route does not take that method"}.get(
+            status, "request failed"
+        )
         return _error(status, message, "not_found" if status == 404 else "invalid_request_error")
 
     async def server_error(request: Request, exc: Exception) -> Response:

@@ -28,7 +28,8 @@ def public_error(exc: BaseException) -> tuple[int, str, str]:
         # the provider's own message may hold its URL or our key's prefix: only the kind goes out
         return 502, f"the agent's model provider failed: {type(exc).__name__}{what}", "provider_error"
     if isinstance(
-        exc, MaxTurnsExceededError | ToolRetriesExceededError | UsageLimitExceededError | OutputValidationError
+        exc,
+        MaxTurnsExceededError | ToolRetriesExceededError | UsageLimitExceededError | OutputValidationError,
     ):
         return 422, str(exc).splitlines()[0][:500], "run_failed"
     if isinstance(exc, StreamInterruptedError):

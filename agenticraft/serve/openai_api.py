@@ -25,7 +25,15 @@ from agenticraft.core.events import (
     TextChunk,
     ThinkingChunk,
 )
-from agenticraft.core.messages import Message, Part, TextPart, ToolCall, ToolCallPart, ToolResult, ToolResultPart
+from agenticraft.core.messages import (
+    Message,
+    Part,
+    TextPart,
+    ToolCall,
+    ToolCallPart,
+    ToolResult,
+    ToolResultPart,
+)
 from agenticraft.serve.encoder import Encoder, RequestError, RunRequest, register_encoder, sse
 from agenticraft.serve.shapes import conversation_header, field, object_, optional, text_content
 
@@ -160,7 +168,8 @@ class OpenAIChatEncoder(Encoder):
             delta = {"reasoning_content": event.thinking}
         elif type(event) is OutputChunk and not event.partial and not self._text:
             # a typed output that came as a tool call has no text: the answer is its JSON
-            text = event.output if isinstance(event.output, str) else json.dumps(event.output)
+            value = event.to_dict()["output"]  # plain JSON, whatever the output type
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             self._text.append(text)
             delta = {"content": text}
         elif type(event) is ApprovalRequiredChunk:

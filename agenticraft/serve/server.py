@@ -44,11 +44,13 @@ def run_server(app: Any, sock: socket.socket, *, log_level: str = "warning") -> 
 class BackgroundServer:
     """``app`` served by uvicorn in a thread on 127.0.0.1, for as long as the block lasts::
 
-        with BackgroundServer(create_app(agent)) as server:
-            httpx.get(server.url + "/v1/models")
+    with BackgroundServer(create_app(agent)) as server:
+        httpx.get(server.url + "/v1/models")
     """
 
-    def __init__(self, app: Any, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
+    def __init__(
+        self, app: Any, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
+    ) -> None:
         import uvicorn
 
         self._sock = bind(host, port)

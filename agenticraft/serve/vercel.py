@@ -283,7 +283,8 @@ class VercelEncoder(PartEncoder):
         return [sse({"type": "tool-approval-request", "approvalId": c.id, "toolCallId": c.id}) for c in calls]
 
     def output(self, chunk: OutputChunk) -> list[bytes]:
-        return [sse({"type": "data-output", "id": "output", "data": {"output": chunk.output, "partial": chunk.partial}})]
+        data = {"output": chunk.to_dict()["output"], "partial": chunk.partial}
+        return [sse({"type": "data-output", "id": "output", "data": data})]
 
     def extension(self, chunk: ExtensionChunk) -> list[bytes]:
         return [sse({"type": f"data-{chunk.name}", "data": chunk.payload, "transient": True})]
