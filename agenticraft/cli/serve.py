@@ -8,6 +8,7 @@ can use it: ``agenticraft run --model openai:agenticraft-demo --base-url http://
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -74,19 +75,18 @@ def serve(
                 f"--port {port}: cannot listen on {host}:{port} ({exc.strerror or exc})"
             ) from exc
         url = f"http://{host}:{sock.getsockname()[1]}"
-        names = ", ".join(r for r in _names(agents))
+        names = ", ".join(_names(agents))
+        what = "the demo agent" if demo else "agent"
         print(
-            f"serving {'the demo agent' if demo else 'agent'} {names} at {url}/ (the chat page; Ctrl-C stops)\n"
+            f"serving {what} {names} at {url}/ (the chat page; Ctrl-C stops)\n"
             f"  OpenAI API      {url}/v1   (model {next(iter(_names(agents)))})\n"
             f"  Vercel AI SDK   {url}/api/chat\n"
             f"  AG-UI           {url}/ag-ui\n"
             f"  auth            {'bearer key required' if keys else 'none (add --api-key KEY)'}",
             flush=True,
         )
-        try:
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn stopped; Ctrl-C is how
             run_server(app, sock)
-        except KeyboardInterrupt:
-            pass
         print("stopped", file=sys.stderr)
     finally:
         if demo is not None:

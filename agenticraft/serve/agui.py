@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from agenticraft.core.events import OutputChunk, ToolResultChunk
 from agenticraft.core.loop import Approval
@@ -142,7 +142,7 @@ class AGUIEncoder(PartEncoder):
 
     name = "ag-ui"
     path = "/ag-ui"
-    headers = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+    headers: ClassVar[Mapping[str, str]] = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
     def __init__(self, request: RunRequest, agent_name: str, run_id: str) -> None:
         super().__init__(request, agent_name, run_id)

@@ -16,9 +16,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
-
-from typing_extensions import assert_never
+from typing import Any, ClassVar, Literal, assert_never
 
 from agenticraft.core.events import (
     ApprovalRequiredChunk,

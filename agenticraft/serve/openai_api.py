@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from agenticraft.core.events import (
     ApprovalRequiredChunk,
@@ -109,7 +109,7 @@ class OpenAIChatEncoder(Encoder):
 
     name = "openai"
     path = "/v1/chat/completions"
-    headers = {"cache-control": "no-cache", "x-accel-buffering": "no"}
+    headers: ClassVar[Mapping[str, str]] = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
     def __init__(self, request: RunRequest, agent_name: str, run_id: str) -> None:
         super().__init__(request, agent_name, run_id)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from agenticraft.core.events import ExtensionChunk, OutputChunk, ToolResultChunk, TurnEndChunk
 from agenticraft.core.loop import Approval
@@ -30,7 +30,6 @@ from agenticraft.core.messages import (
     ToolCall,
     ToolCallPart,
     ToolResult,
-    ToolResultPart,
 )
 from agenticraft.core.response import AgentResponse
 from agenticraft.serve.encoder import PartEncoder, PartKind, RequestError, RunRequest, register_encoder, sse
@@ -183,7 +182,7 @@ class VercelEncoder(PartEncoder):
 
     name = "vercel-ai"
     path = "/api/chat"
-    headers = {
+    headers: ClassVar[Mapping[str, str]] = {
         "cache-control": "no-cache",
         "x-vercel-ai-ui-message-stream": "v1",
         "x-accel-buffering": "no",
@@ -272,6 +271,7 @@ class VercelEncoder(PartEncoder):
         ]
 
     def tool_result(self, result: ToolResultChunk) -> list[bytes]:
+        chunk: dict[str, Any]
         if result.error is not None:
             chunk = {"type": "tool-output-error", "toolCallId": result.id, "errorText": result.error}
         else:
