@@ -155,7 +155,7 @@ async def _frames(handle: AgentStream, first: RunEvent | None, encoder: Encoder)
             status, message, code = public_error(exc)
             if status == 500:
                 _log.exception("run %s failed", encoder.run_id)
-            for frame in encoder.error(message, code):
+            for frame in encoder.fail(message, code):
                 yield frame
         for frame in encoder.end():
             yield frame

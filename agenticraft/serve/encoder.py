@@ -118,6 +118,10 @@ class Encoder(ABC):
     def error(self, message: str, code: str) -> list[bytes]:
         """The bytes that tell the client the run failed."""
 
+    def fail(self, message: str, code: str) -> list[bytes]:
+        """What the server sends when the run fails: :meth:`error`, after closing what is open."""
+        return self.error(message, code)
+
     def end(self) -> list[bytes]:
         return []
 
@@ -198,6 +202,11 @@ class PartEncoder(Encoder):
 
     @abstractmethod
     def done(self, response: AgentResponse) -> list[bytes]: ...
+
+    def fail(self, message: str, code: str) -> list[bytes]:
+        out: list[bytes] = []
+        self._close(out)
+        return out + self.error(message, code)
 
     # -- the fold of part boundaries ------------------------------------------------------
     def _close(self, out: list[bytes]) -> None:

@@ -33,7 +33,7 @@ from agenticraft.core.messages import (
 )
 from agenticraft.core.response import AgentResponse
 from agenticraft.serve.encoder import PartEncoder, PartKind, RequestError, RunRequest, register_encoder, sse
-from agenticraft.serve.shapes import conversation_header, field, object_, optional, text_content
+from agenticraft.serve.shapes import conversation_header, field, object_, optional
 
 __all__ = ["VercelEncoder", "messages_from_ui", "messages_to_ui"]
 
@@ -123,9 +123,9 @@ def messages_from_ui(raw: list[Any]) -> tuple[list[Message], dict[str, Approval]
             reader.assistant(parts, where)
             continue
         texts = [
-            text_content([p], f"{where}.parts[{j}]")
+            field(object_(p, f"{where}.parts[{j}]"), "text", str, f"{where}.parts[{j}]")
             for j, p in enumerate(parts)
-            if isinstance(p, dict) and p.get("type") == "text"
+            if not isinstance(p, dict) or p.get("type") == "text"
         ]
         if role == "user":
             reader.messages.append(Message.user("".join(texts)))
