@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from serve_helpers import THINKING, sse_data, sse_json, weather_agent
+from serve_helpers import THINKING, sse_data, weather_agent
 
 from agenticraft import Agent
 from agenticraft.core.messages import Message, ThinkingPart, ToolCall, ToolResult
