@@ -48,6 +48,7 @@ def messages_from_agui(raw: list[Any]) -> list[Message]:
         if role in ("system", "developer"):
             messages.append(Message.system(text_content(content, f"{where}.content")))
         elif role == "user":
+            field(item, "content", (str, list), where)
             messages.append(Message.user(text_content(content, f"{where}.content")))
         elif role == "assistant":
             text = text_content(content, f"{where}.content")
