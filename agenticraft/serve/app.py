@@ -216,7 +216,7 @@ def create_app(
     api_keys: Sequence[str] = (),
     cors_origins: Sequence[str] = (),
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-    encoders_: Sequence[type[Encoder]] | None = None,
+    protocols: Sequence[type[Encoder]] | None = None,
     chat_page: bool = True,
 ) -> Starlette:
     """An ASGI app serving ``agent_or_agents`` (an agent, a list, or a dict of name -> agent).
@@ -228,7 +228,8 @@ def create_app(
 
     ``api_keys``: when given, every API route needs ``Authorization: Bearer <one of them>``.
     ``cors_origins``: the browser origins allowed to call the API (none by default; ``["*"]``
-    for any). ``max_body_bytes``: larger request bodies get 413.
+    for any). ``max_body_bytes``: larger request bodies get 413. ``protocols``: the encoders to
+    serve (default: every registered one).
 
     >>> from agenticraft import Agent
     >>> from agenticraft.testing import FunctionModel
@@ -265,7 +266,7 @@ def create_app(
     routes = [
         Route("/v1/models", models, methods=["GET"]),
         Route("/api/conversations/{conversation_id:str}", conversation, methods=["GET"]),
-        *(_protocol_route(server, e) for e in (encoders_ if encoders_ is not None else encoders())),
+        *(_protocol_route(server, e) for e in (protocols if protocols is not None else encoders())),
     ]
     if chat_page:
         routes.insert(0, Route("/", page, methods=["GET"]))

@@ -31,7 +31,10 @@ def _config(app: Any, log_level: str) -> Any:
         import uvicorn
     except ImportError as exc:  # pragma: no cover - the extra is installed with [dev]
         raise ImportError("serving needs uvicorn: pip install 'agenticraft[serve]'", name="uvicorn") from exc
-    return uvicorn.Config(app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=2)
+    # a keep-alive longer than uvicorn's 5 s: a pooled client may wait that long between requests
+    return uvicorn.Config(
+        app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=2, timeout_keep_alive=30
+    )
 
 
 def run_server(app: Any, sock: socket.socket, *, log_level: str = "warning") -> None:
