@@ -166,6 +166,8 @@ def messages_to_ui(messages: list[Message]) -> list[dict[str, Any]]:
                 parts.append(tool)
         if message.role == "assistant" and out and out[-1]["role"] == "assistant":
             out[-1]["parts"] += [{"type": "step-start"}, *parts]  # one UI message per answer
+            if message.interrupted:
+                out[-1]["metadata"] = {"interrupted": True}
             continue
         if message.role == "assistant":
             parts.insert(0, {"type": "step-start"})
