@@ -209,11 +209,11 @@ def main() -> int:
                 f"+{ours['delay_p99_ms'] - floor['delay_p99_ms']:.2f} ms p99",
             )
         else:
-            figure = f"chunks/s, {clients} client(s) × {chunks} chunks"
+            figure = f"chunks/s, {clients} client(s) x {chunks} chunks"
             values = (
                 f"{floor['chunks_per_s']:,.0f}",
                 f"{ours['chunks_per_s']:,.0f}",
-                f"{ours['chunks_per_s'] / floor['chunks_per_s']:.2f} × floor",
+                f"{ours['chunks_per_s'] / floor['chunks_per_s']:.2f} x floor",
             )
         rows.append((figure, *values))
     table = [
