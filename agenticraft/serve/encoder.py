@@ -79,8 +79,12 @@ class RunRequest:
 
 def sse(data: Any) -> bytes:
     """One server-sent event carrying ``data`` as JSON (``str``: sent as is, e.g. ``[DONE]``)."""
-    text = data if isinstance(data, str) else json.dumps(sendable(data), ensure_ascii=False)
-    return b"data: " + text.encode() + b"\n\n"
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    try:
+        body = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate somewhere (rare): mend every string, then send
+        body = json.dumps(sendable(data), ensure_ascii=False).encode()
+    return b"data: " + body + b"\n\n"
 
 
 class Encoder(ABC):

@@ -241,6 +241,8 @@ def test_a_plugin_encoder_is_served_beside_the_built_in_ones() -> None:
             httpx.post(server.url + "/plain", json={}).json()["error"]["message"] == "body.prompt is required"
         )
     assert sse({"a": "é"}) == 'data: {"a": "é"}\n\n'.encode()
+    # a lone surrogate (a file name that is not UTF-8, say) is mended, not a failed stream
+    assert sse({"a": "x\ud800"}) == 'data: {"a": "x\ufffd"}\n\n'.encode()
 
 
 def test_create_app_refuses_what_it_cannot_serve() -> None:
