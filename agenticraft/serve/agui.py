@@ -173,7 +173,7 @@ class AGUIEncoder(PartEncoder):
             history=None if conversation else history,
             conversation_id=conversation,
             approvals=approvals or None,
-            options={"thread_id": thread, "run_id": run, "messages": messages},
+            options={"thread_id": thread, "run_id": run},
         )
 
     def _event(self, kind: str, **data: Any) -> bytes:
@@ -251,10 +251,7 @@ class AGUIEncoder(PartEncoder):
         ]
 
     def done(self, response: AgentResponse) -> list[bytes]:
-        before: list[Message] = list(self.request.options.get("messages") or [])
-        if self.request.prompt is not None and before and before[-1] is self.request.prompt:
-            before = before[:-1]
-        snapshot = messages_to_agui([*before, *response.messages])
+        snapshot = messages_to_agui([*self.request.earlier, *response.messages])
         outcome: dict[str, Any] = (
             {"type": "interrupt", "interrupts": self._interrupts} if self._interrupts else {"type": "success"}
         )

@@ -169,6 +169,11 @@ def _protocol_route(server: _Server, encoder_cls: type[Encoder]) -> Route:
             name, agent = server.agent(
                 run.agent or request.query_params.get("agent"), strict=encoder_cls is OpenAIChatEncoder
             )
+            run.earlier = (
+                list(run.history)
+                if run.history is not None
+                else agent.conversation(run.conversation_id or "")
+            )
             encoder = encoder_cls(run, name, uuid.uuid4().hex)
             handle, first = await _open(agent, run)
         except RequestError as exc:

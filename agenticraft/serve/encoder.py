@@ -65,7 +65,8 @@ class RunRequest:
     ``history`` is the conversation the request carries (stateless protocols); ``None`` uses
     the server's memory under ``conversation_id``. ``prompt`` may be ``None`` when the run
     resumes tool calls decided in ``approvals``. ``agent`` names the agent asked for (``None``:
-    the first one served). ``options`` keeps what only the protocol needs back (ids, flags).
+    the first one served). ``options`` keeps what only the protocol needs back (ids, flags);
+    ``earlier`` is the conversation before the run, filled in by the server.
     """
 
     prompt: Message | None
@@ -75,6 +76,9 @@ class RunRequest:
     agent: str | None = None
     stream: bool = True
     options: dict[str, Any] = field(default_factory=dict)
+    earlier: list[Message] = field(
+        default_factory=list
+    )  # the conversation before the run (the server fills it)
 
 
 def sse(data: Any) -> bytes:

@@ -164,6 +164,8 @@ def test_a_tool_needing_approval_interrupts_the_run_and_resume_answers_it(
     result = next(e for e in events if isinstance(e, ToolCallResultEvent))
     assert result.content == "18°C and sunny in Rome"
     assert events[-1].outcome.type == "success"
+    after = next(e for e in events if isinstance(e, MessagesSnapshotEvent))
+    assert [m.role for m in after.messages] == ["user", "assistant", "tool", "assistant"]
     cancelled = _input(*snapshot.messages, resume=[{"interrupt_id": interrupt.id, "status": "cancelled"}])
     events = parse_events(httpx.post(server.url + "/ag-ui", json=cancelled).text)
     assert "denied" in next(e for e in events if isinstance(e, ToolCallResultEvent)).content.lower()
@@ -218,3 +220,16 @@ def test_wrong_shapes_are_a_400(served: tuple[BackgroundServer, Agent], body: An
     response = httpx.post(server.url + "/ag-ui", json=body)
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith(message)
+
+
+def test_a_conversation_header_keeps_the_thread_on_the_server(served: tuple[BackgroundServer, Agent]) -> None:
+    server, agent = served
+    headers = {"x-conversation-id": "thread-9"}
+    for city in ("Paris", "Lima"):
+        body = _input(UserMessage(id=city, content=f"Weather in {city}?"))
+        events = parse_events(httpx.post(server.url + "/ag-ui", json=body, headers=headers).text)
+    kept = agent.conversation("thread-9")
+    assert [m.role for m in kept] == ["user", "assistant", "tool", "assistant"] * 2
+    # the snapshot is the whole conversation the server holds, not only this request's
+    snapshot = next(e for e in events if isinstance(e, MessagesSnapshotEvent))
+    assert [m.role for m in snapshot.messages] == ["user", "assistant", "tool", "assistant"] * 2

@@ -346,3 +346,37 @@ def test_wrong_shapes_are_a_400_saying_what_is_wrong(
     response = httpx.post(server.url + "/api/chat", json=body)
     assert response.status_code == 400
     assert response.json()["error"]["message"].startswith(message)
+
+
+def test_an_approval_in_a_server_conversation_resumes_from_memory(
+    served: tuple[BackgroundServer, Agent],
+) -> None:
+    """The chat page's flow: only the newest message is sent, the server holds the rest."""
+    server, agent = served
+    agent.tools["get_weather"].requires_approval = True
+    headers = {"x-conversation-id": "page-approve"}
+    first = check_stream(
+        httpx.post(
+            server.url + "/api/chat", headers=headers, json={"messages": [_user("Weather in Oslo?")]}
+        ).text
+    )
+    assert any(c["type"] == "tool-approval-request" for c in first)
+    part = {
+        "type": "dynamic-tool",
+        "toolName": "get_weather",
+        "toolCallId": "call_Oslo",
+        "state": "approval-responded",
+        "input": {"city": "Oslo"},
+        "approval": {"id": "call_Oslo", "approved": True},
+    }
+    answer = {"id": "a1", "role": "assistant", "parts": [part]}
+    second = check_stream(
+        httpx.post(server.url + "/api/chat", headers=headers, json={"messages": [answer]}).text,
+        ("call_Oslo",),
+    )
+    assert (
+        next(c for c in second if c["type"] == "tool-output-available")["output"] == "18°C and sunny in Oslo"
+    )
+    kept = agent.conversation("page-approve")
+    assert [m.role for m in kept] == ["user", "assistant", "tool", "assistant"]
+    assert kept[-1].text.startswith("It is 18°C and sunny in Oslo")
