@@ -22,6 +22,7 @@ from agenticraft.providers.openai import OpenAIProvider
 from agenticraft.serve import BackgroundServer, Encoder, RunRequest, create_app, sse
 from agenticraft.serve.shapes import field, object_
 from agenticraft.testing import FunctionModel
+from agenticraft.testing.servers import OpenAIServer
 
 CHAT = {"model": "support_agent", "messages": [{"role": "user", "content": "Weather in Paris?"}]}
 ROUTES = ["/v1/chat/completions", "/api/chat", "/ag-ui"]
@@ -265,3 +266,29 @@ def test_import_agenticraft_loads_neither_starlette_nor_uvicorn() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == []
+
+
+def test_a_disconnect_closes_the_agents_own_stream_to_its_provider() -> None:
+    """The served agent's model is a real OpenAI-protocol server: when the client leaves, the
+    server's request to it is dropped mid-stream too, and memory keeps the partial answer."""
+    with OpenAIServer() as upstream:
+        upstream.add_stream("word " * 300, delay=0.01)
+        agent = Agent(name="support_agent", model=OpenAIProvider("gpt-4o-mini", base_url=upstream.base_url))
+        with BackgroundServer(create_app(agent)) as server:
+            headers = {"x-conversation-id": "upstream-cut"}
+            with httpx.stream(
+                "POST", server.url + "/v1/chat/completions", json={**CHAT, "stream": True}, headers=headers
+            ) as response:
+                received = b""
+                for piece in response.iter_bytes():
+                    received += piece
+                    if received.count(b"word") >= 3:
+                        break
+            _wait(
+                lambda: upstream.exchanges and upstream.exchanges[0].client_disconnected, "the upstream cut"
+            )
+            _wait(lambda: len(agent.conversation("upstream-cut")) == 2, "the commit")
+        exchange = upstream.exchanges[0]
+        assert not exchange.completed and exchange.pieces_sent < 300
+        partial = agent.conversation("upstream-cut")[-1]
+        assert partial.interrupted and partial.text.startswith("word word")
