@@ -46,7 +46,9 @@ def serve(
     """Serve until interrupted; returns the exit code (0: Ctrl-C is how a server is stopped)."""
     try:
         from agenticraft.serve import create_app
-        from agenticraft.serve.server import bind, run_server
+        from agenticraft.serve.server import _uvicorn, bind, run_server
+
+        _uvicorn()
     except ImportError as exc:
         raise UsageError(f"{exc}") from exc
 

@@ -26,11 +26,16 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-def _config(app: Any, log_level: str) -> Any:
+def _uvicorn() -> Any:
     try:
         import uvicorn
     except ImportError as exc:  # pragma: no cover - the extra is installed with [dev]
         raise ImportError("serving needs uvicorn: pip install 'agenticraft[serve]'", name="uvicorn") from exc
+    return uvicorn
+
+
+def _config(app: Any, log_level: str) -> Any:
+    uvicorn = _uvicorn()
     # a keep-alive longer than uvicorn's 5 s: a pooled client may wait that long between requests
     return uvicorn.Config(
         app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=2, timeout_keep_alive=30
@@ -39,9 +44,7 @@ def _config(app: Any, log_level: str) -> Any:
 
 def run_server(app: Any, sock: socket.socket, *, log_level: str = "warning") -> None:
     """Serve ``app`` on ``sock`` until Ctrl-C (uvicorn's own signal handling)."""
-    import uvicorn
-
-    uvicorn.Server(_config(app, log_level)).run(sockets=[sock])
+    _uvicorn().Server(_config(app, log_level)).run(sockets=[sock])
 
 
 class BackgroundServer:
@@ -54,8 +57,7 @@ class BackgroundServer:
     def __init__(
         self, app: Any, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
     ) -> None:
-        import uvicorn
-
+        uvicorn = _uvicorn()
         self._sock = bind(host, port)
         self.port: int = self._sock.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
