@@ -46,9 +46,9 @@ def serve(
     """Serve until interrupted; returns the exit code (0: Ctrl-C is how a server is stopped)."""
     try:
         from agenticraft.serve import create_app
-        from agenticraft.serve.server import _uvicorn, bind, run_server
+        from agenticraft.serve.server import bind, require_uvicorn, run_server
 
-        _uvicorn()
+        require_uvicorn()
     except ImportError as exc:
         raise UsageError(f"{exc}") from exc
 

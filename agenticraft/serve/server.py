@@ -9,7 +9,7 @@ import time
 from types import TracebackType
 from typing import Any
 
-__all__ = ["BackgroundServer", "bind", "run_server"]
+__all__ = ["BackgroundServer", "bind", "require_uvicorn", "run_server"]
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -26,7 +26,7 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-def _uvicorn() -> Any:
+def require_uvicorn() -> Any:
     try:
         import uvicorn
     except ImportError as exc:  # pragma: no cover - the extra is installed with [dev]
@@ -35,7 +35,7 @@ def _uvicorn() -> Any:
 
 
 def _config(app: Any, log_level: str) -> Any:
-    uvicorn = _uvicorn()
+    uvicorn = require_uvicorn()
     # a keep-alive longer than uvicorn's 5 s: a pooled client may wait that long between requests
     return uvicorn.Config(
         app, log_level=log_level, lifespan="on", timeout_graceful_shutdown=2, timeout_keep_alive=30
@@ -44,7 +44,7 @@ def _config(app: Any, log_level: str) -> Any:
 
 def run_server(app: Any, sock: socket.socket, *, log_level: str = "warning") -> None:
     """Serve ``app`` on ``sock`` until Ctrl-C (uvicorn's own signal handling)."""
-    _uvicorn().Server(_config(app, log_level)).run(sockets=[sock])
+    require_uvicorn().Server(_config(app, log_level)).run(sockets=[sock])
 
 
 class BackgroundServer:
@@ -57,7 +57,7 @@ class BackgroundServer:
     def __init__(
         self, app: Any, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
     ) -> None:
-        uvicorn = _uvicorn()
+        uvicorn = require_uvicorn()
         self._sock = bind(host, port)
         self.port: int = self._sock.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
