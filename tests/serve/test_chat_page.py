@@ -149,3 +149,35 @@ def test_the_chat_page_streams_shows_tools_stops_and_keeps_the_conversation(brow
         browser.find_element(By.CSS_SELECTOR, "details.tool").click()  # open the tool call for the picture
         time.sleep(0.1)  # let the browser paint before the picture (no assertion depends on it)
         assert browser.save_screenshot(str(shot)) and shot.stat().st_size > 1000
+
+
+def test_a_tool_needing_approval_gets_approve_and_deny_buttons(browser: Any) -> None:
+    agent = Agent(name="support_agent", model=FunctionModel(reply, chunk_size=40), tools=[get_weather])
+    agent.tools["get_weather"].requires_approval = True
+    with BackgroundServer(create_app(agent)) as server:
+        browser.get(server.url + "/?agent=support_agent")
+        browser.find_element(By.ID, "prompt").send_keys("What is the weather in Paris?")
+        browser.find_element(By.ID, "send").click()
+        buttons = _wait(
+            browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".approve button"), "the approval buttons"
+        )
+        assert [b.text for b in buttons] == ["Approve", "Deny"]
+        assert "needs your approval" in browser.find_element(By.CSS_SELECTOR, ".approve").text
+        buttons[0].click()
+        tool = _wait(
+            browser, lambda d: d.find_elements(By.CSS_SELECTOR, "details.tool.done"), "the approved call"
+        )[0]
+        assert "18°C and sunny in Paris" in tool.find_element(By.CSS_SELECTOR, ".output").get_attribute(
+            "textContent"
+        )
+        _wait(
+            browser,
+            lambda d: (
+                STORY[:30] in d.find_element(By.CSS_SELECTOR, ".msg.assistant").get_attribute("textContent")
+            ),
+            "the answer after the approval",
+        )
+        conversation = browser.execute_script(
+            "return localStorage.getItem('agenticraft.conversation.support_agent')"
+        )
+        _wait(browser, lambda d: len(agent.conversation(conversation)) == 4, "the answer in memory")
