@@ -1,6 +1,6 @@
 """``agenticraft demo``: the framework at work in one minute, offline, without any key.
 
-The same demo model serves ``chat --offline``, ``run --offline`` and ``agenticraft serve``
+The same demo model serves ``chat --offline``, ``run --offline`` and ``agenticraft serve``'s demo agent
 (:func:`demo_server`, :class:`DemoProvider`).
 
 Four short scenes with one agent: a streamed run with a tool call, memory across two turns,
@@ -266,6 +266,6 @@ async def _scenes(console: Any, delay: float) -> int:
     console.print('agenticraft run "Hi" --model …   one answer (add --json for the event stream)')
     console.print("agenticraft chat                 an interactive chat; Ctrl-C stops an answer")
     console.print("agenticraft chat --offline       the same chat with this demo model: no key, no network")
-    console.print("agenticraft serve --port 8000    this demo model as a local OpenAI-protocol server")
+    console.print("agenticraft serve --port 8000    this demo agent: a chat page, an OpenAI-compatible API")
     console.print("agenticraft new my-agent         a project with an agent, a tool and passing tests")
     return EXIT_OK

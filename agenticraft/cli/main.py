@@ -121,10 +121,31 @@ def build_parser() -> argparse.ArgumentParser:
     _add_delay_option(demo)
 
     serve = commands.add_parser(
-        "serve", help="serve the demo model as a local OpenAI-protocol server (no key, no network)"
+        "serve",
+        help="serve an agent: OpenAI API, Vercel AI and AG-UI streams, a chat page (default: the demo agent)",
     )
     serve.add_argument(
-        "-p", "--port", type=int, default=8000, help="port on 127.0.0.1 (default 8000; 0: any free one)"
+        "agent",
+        nargs="?",
+        metavar="MODULE:AGENT",
+        help="the agent to serve (an Agent, or a list of them, in a module or a path/to/file.py); "
+        "default: the demo agent, offline",
+    )
+    serve.add_argument("-p", "--port", type=int, default=8000, help="port (default 8000; 0: any free one)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--api-key",
+        action="append",
+        default=[],
+        metavar="KEY",
+        help="require Authorization: Bearer KEY (repeatable; default: AGENTICRAFT_SERVE_API_KEY, else none)",
+    )
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="let pages from ORIGIN call the API (repeatable; '*' for any; default: none)",
     )
     _add_delay_option(serve)
 
@@ -175,7 +196,14 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         delay = _check_delay(args.delay)
         if not 0 <= args.port <= 65535:
             raise UsageError(f"--port must be from 0 to 65535, not {args.port}")
-        return serve(port=args.port, delay=delay)
+        return serve(
+            args.agent,
+            port=args.port,
+            host=args.host,
+            api_keys=args.api_key,
+            cors_origins=args.cors_origin,
+            delay=delay,
+        )
     if command == "new":
         from .scaffold import create_project
 
