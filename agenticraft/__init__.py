@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         ConfigurationError,
         ConversationBusyError,
         MaxTurnsExceededError,
+        MediaError,
         ModelRetry,
         NotFoundError,
         OutputValidationError,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from agenticraft.core.fold import RunFold, StreamingResponse
     from agenticraft.core.hooks import RunHooks
     from agenticraft.core.limits import UsageLimits
+    from agenticraft.core.media import Audio, Document, Image, MediaPart
     from agenticraft.core.memory import ConversationMemory, InMemoryConversation
     from agenticraft.core.messages import Message, ToolCall, ToolResult, Usage
     from agenticraft.core.provider import ModelSettings, StreamingProvider, ToolDefinition
@@ -93,6 +95,11 @@ _LAZY: dict[str, str] = {
     "StreamingResponse": "agenticraft.core.fold",
     "RunHooks": "agenticraft.core.hooks",
     "UsageLimits": "agenticraft.core.limits",
+    "Audio": "agenticraft.core.media",
+    "Document": "agenticraft.core.media",
+    "Image": "agenticraft.core.media",
+    "MediaPart": "agenticraft.core.media",
+    "MediaError": "agenticraft.core.errors",
     "ConversationMemory": "agenticraft.core.memory",
     "InMemoryConversation": "agenticraft.core.memory",
     "Message": "agenticraft.core.messages",
@@ -118,16 +125,21 @@ __all__ = [
     "AgentResponse",
     "AgentStream",
     "AgentiCraftError",
+    "Audio",
     "AuthenticationError",
     "BadRequestError",
     "Capability",
     "ConfigurationError",
     "ConversationBusyError",
     "ConversationMemory",
+    "Document",
     "ExtensionChunk",
     "FunctionToolset",
+    "Image",
     "InMemoryConversation",
     "MaxTurnsExceededError",
+    "MediaError",
+    "MediaPart",
     "ModelRetry",
     "OutputChunk",
     "OutputValidationError",

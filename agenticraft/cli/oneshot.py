@@ -5,7 +5,8 @@ and the rest to stderr; with ``--json`` every stream event is one JSON line on s
 ``--output-type`` the streamed text goes to stderr and stdout gets only the validated output
 as JSON, ready for ``jq``. ``--trace`` prints the run's span tree on stderr after the answer,
 recorded in process by :class:`~agenticraft.telemetry.SpanRecorder` (the OpenTelemetry API
-only: the ``otel`` extra, no SDK).
+only: the ``otel`` extra, no SDK). ``--attach FILE`` (repeatable) sends files with the prompt as
+content parts; ``--json`` events name them by type, size and SHA-256, never with their bytes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import asyncio
 import json
 import sys
 
-from agenticraft.core.agent import Agent
+from agenticraft.core.agent import Agent, Prompt
 from agenticraft.core.response import to_jsonable
 
 from .render import JsonRenderer, PlainRenderer, Renderer
@@ -38,7 +39,7 @@ def _renderer(json_mode: bool, quiet: bool, typed: bool) -> Renderer:
     return PlainRenderer(sys.stdout, sys.stderr, show_stats=not quiet)
 
 
-async def _run(agent: Agent, prompt: str, renderer: Renderer, print_output: bool) -> int:
+async def _run(agent: Agent, prompt: Prompt, renderer: Renderer, print_output: bool) -> int:
     try:
         answer = await stream_answer(agent, prompt, renderer)
     finally:
@@ -58,7 +59,7 @@ _TRACE_ATTRIBUTES = (
 
 
 def run_once(
-    agent: Agent, prompt: str, *, json_mode: bool = False, quiet: bool = False, trace: bool = False
+    agent: Agent, prompt: Prompt, *, json_mode: bool = False, quiet: bool = False, trace: bool = False
 ) -> int:
     """Answer ``prompt`` once; returns the exit code (errors propagate to ``main``)."""
     typed = agent.output_type not in (None, str)

@@ -19,7 +19,7 @@ from agenticraft.core.instructions import InstructionFunction, InstructionSource
 from agenticraft.core.limits import UsageLimits
 from agenticraft.core.loop import Approval, RunConfig, RunState, run_events
 from agenticraft.core.memory import DEFAULT_CONVERSATION, ConversationMemory, InMemoryConversation
-from agenticraft.core.messages import Message, Part, TextPart
+from agenticraft.core.messages import Message, Part
 from agenticraft.core.model_registry import ModelLike, parse_model_string, resolve_model
 from agenticraft.core.provider import ModelSettings, OutputMode, StreamingProvider
 from agenticraft.core.response import AgentResponse
@@ -46,7 +46,8 @@ class RunOptions(TypedDict, Generic[DepsT], total=False):
 
 
 Prompt = str | Message | Sequence[str | Part]
-"""A user prompt: text, a message, or a list of parts (text, and the content parts to come)."""
+"""A user prompt: text, a message, or a list of text and content parts (``Image``, ``Document``,
+``Audio``)."""
 
 
 def _checked(option: str, values: Sequence[Any], kind: type[Any], what: str) -> list[Any]:
@@ -60,9 +61,7 @@ def _checked(option: str, values: Sequence[Any], kind: type[Any], what: str) -> 
 def _user_message(prompt: Prompt | None) -> Message | None:
     if prompt is None or isinstance(prompt, Message):
         return prompt
-    if isinstance(prompt, str):
-        return Message.user(prompt)
-    return Message("user", [TextPart(p) if isinstance(p, str) else p for p in prompt])
+    return Message.user(prompt)
 
 
 class AgentStream:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal
 
+from agenticraft.core.media.parts import MediaPart, part_from_dict
 from agenticraft.core.messages import ToolCall, ToolResult, Usage, tool_call_from_dict, usage_from_dict
 from agenticraft.core.response import AgentResponse, ExtensionStep, TraceStep, to_jsonable
 
@@ -70,9 +71,10 @@ class StreamChunk:
     def content(self) -> str:
         return ""
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON data, with the ``type`` tag first."""
-        data: dict[str, Any] = to_jsonable(self)
+    def to_dict(self, *, inline_media: bool = False) -> dict[str, Any]:
+        """Plain JSON data, with the ``type`` tag first. Content parts (images, documents) are
+        given by media type, size and SHA-256; their base64 only with ``inline_media=True``."""
+        data: dict[str, Any] = to_jsonable(self, inline_media=inline_media)
         return data
 
     @staticmethod
@@ -147,7 +149,8 @@ class ToolCallChunk(StreamChunk):
 
 @dataclass(slots=True)
 class ToolResultChunk(StreamChunk):
-    """A tool finished: ``result`` on success, ``error`` (the text the model sees) on failure."""
+    """A tool finished: ``result`` on success, ``error`` (the text the model sees) on failure;
+    ``parts``, the images and documents it returned."""
 
     type: ClassVar[Literal["tool_result"]] = "tool_result"
     id: str
@@ -156,6 +159,7 @@ class ToolResultChunk(StreamChunk):
     error: str | None = None
     arguments: dict[str, Any] = field(default_factory=dict)
     duration: float = field(default=0.0, compare=False)
+    parts: list[MediaPart] = field(default_factory=list, kw_only=True)
 
     @property
     def is_error(self) -> bool:
@@ -164,7 +168,9 @@ class ToolResultChunk(StreamChunk):
     def to_result(self) -> ToolResult:
         """The result as the model gets it and memory keeps it."""
         failed = self.error is not None
-        return ToolResult(self.id, self.name, (self.error if failed else self.result) or "", failed)
+        return ToolResult(
+            self.id, self.name, (self.error if failed else self.result) or "", failed, list(self.parts)
+        )
 
 
 @dataclass(slots=True)
@@ -318,6 +324,8 @@ def chunk_from_dict(data: dict[str, Any]) -> StreamChunk:
         value = data[f.name]
         if f.name == "usage":
             value = usage_from_dict(value)
+        elif f.name == "parts":
+            value = [part_from_dict(p) for p in value]
         elif f.name == "calls":
             value = [tool_call_from_dict(c) for c in value]
         elif f.name == "response":

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from agenticraft.core.accumulator import ModelTurn, drain_turn
 from agenticraft.core.events import ProviderEvent
+from agenticraft.core.media.support import MediaSupport, check_media
 from agenticraft.core.messages import Message
 
 if TYPE_CHECKING:
@@ -61,7 +62,11 @@ class ModelSettings:
     ``thinking_budget`` asks for extended thinking (Anthropic budget tokens, Ollama ``think``);
     ``reasoning_effort`` how hard a reasoning model thinks (``"minimal"``, ``"low"``,
     ``"medium"``, ``"high"``: OpenAI's ``reasoning.effort`` / ``reasoning_effort``);
-    ``extra_body`` is merged into the request body as is.
+    ``extra_body`` is merged into the request body as is. For content parts:
+    ``downscale_images`` replaces an image over the provider's size limit by a smaller copy
+    (needs Pillow: ``pip install 'agenticraft[images]'``) instead of refusing it;
+    ``fetch_media_urls`` lets AgentiCraft download a URL part for a provider that cannot fetch
+    URLs itself (Ollama), instead of refusing it.
     """
 
     temperature: float | None = None
@@ -70,6 +75,8 @@ class ModelSettings:
     stop: list[str] | None = None
     thinking_budget: int | None = None
     extra_body: dict[str, Any] | None = None
+    downscale_images: bool | None = None
+    fetch_media_urls: bool | None = None
     reasoning_effort: str | None = None
 
     def merged(self, other: ModelSettings | None) -> ModelSettings:
@@ -160,6 +167,28 @@ class StreamingProvider(ABC):
     @abstractmethod
     def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         """Stream one model turn."""
+
+    def media_support(self) -> MediaSupport | None:
+        """What content parts (images, documents, audio) this provider's model takes
+        (``None``: it does not say, and parts go as they are)."""
+        return None
+
+    async def prepare_request(self, request: ModelRequest) -> ModelRequest:
+        """``request`` made ready to send, before anything is: every content part checked
+        against :meth:`media_support` (a :class:`~agenticraft.core.errors.ConfigurationError`
+        naming the model and the part for one that cannot go), oversized images downscaled
+        when the settings ask for it. Adapters call it first in :meth:`stream_turn`."""
+        support = self.media_support()
+        if support is None or not any(m.media for m in request.messages):
+            return request
+        messages = check_media(
+            request.messages,
+            support,
+            self.label,
+            downscale=bool(request.settings.downscale_images),
+            fetch_urls=bool(request.settings.fetch_media_urls),
+        )
+        return replace(request, messages=messages)
 
     async def complete(self, request: ModelRequest) -> ModelTurn:
         """One model turn, not streamed: the stream drained through the accumulator."""

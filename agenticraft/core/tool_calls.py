@@ -97,6 +97,7 @@ async def _run_one(
         outcome.error,
         call.arguments,
         time.perf_counter() - started,
+        parts=list(outcome.parts) if outcome.error is None else [],
         run_id=ctx.run_id,
         turn=ctx.turn,
     )

@@ -52,6 +52,7 @@ from agenticraft.core.errors import (
 from agenticraft.core.events import ProviderEvent, TurnEndChunk
 from agenticraft.core.network_guard import check_request_allowed
 from agenticraft.core.provider import ModelRequest, RequestAttempt, StreamingProvider
+from agenticraft.providers._body import request_bytes
 from agenticraft.providers._parser import StreamParser
 from agenticraft.providers._pool import close_shared_clients, lease, release, shared_client
 from agenticraft.providers._urls import base_url_problem, redact_url, split_credentials
@@ -310,6 +311,21 @@ class HTTPProvider(StreamingProvider):
                     return "; ".join(messages)
         return None
 
+    async def prepare_request(self, request: ModelRequest) -> ModelRequest:
+        """Checked as every provider's request is; then, where the settings allow it, each URL
+        part this provider cannot fetch itself (any URL for Ollama, a PDF's for OpenAI) is
+        fetched by us, once per part."""
+        request = await super().prepare_request(request)
+        support = self.media_support()
+        if support is not None and request.settings.fetch_media_urls:
+            from agenticraft.providers._media import fetch_part
+
+            for message in request.messages:
+                for part in message.media:
+                    if part.is_url and part.kind not in support.urls:
+                        await fetch_part(part, self.name)
+        return request
+
     def check_ready(self) -> None:
         """Raise :class:`ConfigurationError` when a request cannot work (no key)."""
         if self.key_required and not self.api_key and not self.custom_base_url:
@@ -454,9 +470,10 @@ class HTTPProvider(StreamingProvider):
     async def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         """Stream one model turn over HTTP."""
         self.check_ready()
+        request = await self.prepare_request(request)  # content parts checked: nothing sent yet
         check_request_allowed(self.url, self.name)
         try:
-            content = json.dumps(self.build_body(request), separators=(",", ":"), ensure_ascii=False).encode()
+            content = request_bytes(self.build_body(request), request)
         except UnicodeEncodeError as exc:
             bad = exc.object[max(0, exc.start - 20) : exc.end + 20] if isinstance(exc.object, str) else ""
             raise BadRequestError(

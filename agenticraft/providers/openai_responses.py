@@ -37,21 +37,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from agenticraft.core.errors import ConfigurationError
+from agenticraft.core.media.parts import Document, Image, MediaPart
+from agenticraft.core.media.support import MediaSupport
 from agenticraft.core.messages import (
     Message,
     OpaquePart,
     TextPart,
     ThinkingPart,
     ToolCallPart,
+    ToolResult,
     ToolResultPart,
 )
 from agenticraft.core.provider import ModelRequest, ToolDefinition
+from agenticraft.providers._media import openai_support
 from agenticraft.providers._responses_stream import ResponsesStreamParser
 from agenticraft.providers._schema import openai_strict_schema
-from agenticraft.providers.openai import OpenAIProvider, _call_id
+from agenticraft.providers.openai import OpenAIProvider, _call_id, _count
 
 __all__ = [
     "PROVIDER",
@@ -157,6 +162,54 @@ def _assistant_items(message: Message, provider: str, send_ids: bool) -> list[di
     return items
 
 
+def input_part(part: MediaPart) -> dict[str, Any]:
+    """One content part as a Responses input content part (``input_image``, ``input_file``;
+    a text document is ``input_text``). Audio never gets here: :meth:`media_support` refuses it."""
+    if isinstance(part, Image):
+        return {
+            "type": "input_image",
+            "image_url": part.url if part.url is not None else part.data_url,
+            "detail": part.detail or "auto",
+        }
+    assert isinstance(part, Document)
+    if part.is_text:
+        title = f"{part.name}:\n" if part.name else ""
+        return {"type": "input_text", "text": f"{title}{part.text}"}
+    return {"type": "input_file", "filename": part.name or "document.pdf", "file_data": part.data_url}
+
+
+def _user_item(message: Message) -> dict[str, Any]:
+    if not any(isinstance(p, MediaPart) for p in message.parts):
+        return {"role": "user", "content": message.text}
+    content: list[dict[str, Any]] = []
+    for p in message.parts:
+        if isinstance(p, TextPart) and p.text:
+            content.append({"type": "input_text", "text": p.text})
+        elif isinstance(p, MediaPart):
+            content.append(input_part(p))
+    return {"role": "user", "content": content}
+
+
+def _tool_items(results: list[ToolResult]) -> list[dict[str, Any]]:
+    # as on Chat Completions: a call's output is text, its parts follow in one user message
+    items: list[dict[str, Any]] = []
+    follow_up: list[dict[str, Any]] = []
+    for result in results:
+        output = result.content
+        if result.parts:
+            note = f"[{_count(result.parts)} returned by this call: in the next user message]"
+            output = f"{output}\n{note}" if output else note
+            intro = f"Returned by tool call {_call_id(result.tool_call_id)} ({result.name}):"
+            follow_up.append({"type": "input_text", "text": intro})
+            follow_up.extend(input_part(p) for p in result.parts)
+        items.append(
+            {"type": "function_call_output", "call_id": _call_id(result.tool_call_id), "output": output}
+        )
+    if follow_up:
+        items.append({"role": "user", "content": follow_up})
+    return items
+
+
 def to_responses_input(
     messages: Sequence[Message], provider: str = PROVIDER, *, send_ids: bool = True
 ) -> tuple[str | None, list[dict[str, Any]]]:
@@ -171,18 +224,9 @@ def to_responses_input(
         elif message.role == "assistant":
             items.extend(_assistant_items(message, provider, send_ids))
         elif message.role == "tool":
-            for part in message.parts:
-                if isinstance(part, ToolResultPart):
-                    result = part.result
-                    items.append(
-                        {
-                            "type": "function_call_output",
-                            "call_id": _call_id(result.tool_call_id),
-                            "output": result.content,
-                        }
-                    )
+            items.extend(_tool_items([p.result for p in message.parts if isinstance(p, ToolResultPart)]))
         else:
-            items.append({"role": "user", "content": message.text})
+            items.append(_user_item(message))
     return ("\n\n".join(system) if system else None), items
 
 
@@ -344,3 +388,13 @@ class OpenAIResponsesProvider(OpenAIProvider):
 
     def new_parser(self) -> ResponsesStreamParser:
         return ResponsesStreamParser(self.name)
+
+    def media_support(self) -> MediaSupport:
+        # Chat Completions' profile, less audio: the Responses API takes no audio input
+        support = openai_support(self.model)
+        media_types = {kind: types for kind, types in support.media_types.items() if kind != "audio"}
+        why = {
+            **support.why,
+            "audio": "the Responses API takes no audio input (use api='chat' with an audio model)",
+        }
+        return replace(support, media_types=media_types, why=why)

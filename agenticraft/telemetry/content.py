@@ -8,6 +8,10 @@ Recorded only with ``instrument(capture_content=True)``. The shapes are the conv
     [{"role": "assistant", "parts": [{"type": "tool_call", "id": "c1", "name": "weather",
       "arguments": {"city": "Paris"}}], "finish_reason": "tool_call"}]
 
+Images, documents and audio are recorded by reference, never with their bytes: a URL part as
+``{"type": "uri", "modality": "image", "mime_type": ..., "uri": ...}``, a part holding bytes
+as ``{"type": "blob", "modality": ..., "mime_type": ..., "size": ..., "sha256": ...}``.
+
 A value larger than the limit keeps valid JSON: long strings are cut first (marked
 ``...[truncated]``), then the oldest messages are left out.
 """
@@ -18,6 +22,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from agenticraft.core.media.parts import MediaPart
 from agenticraft.core.messages import (
     Message,
     OpaquePart,
@@ -63,7 +68,21 @@ def _part(part: Part) -> dict[str, Any] | None:
             }
         case OpaquePart():
             return None
+        case MediaPart():
+            return _media(part)
     return None  # pragma: no cover - every part kind is matched above
+
+
+def _media(part: MediaPart) -> dict[str, Any]:
+    if part.is_url:
+        return {"type": "uri", "modality": part.kind, "mime_type": part.media_type, "uri": part.url}
+    return {
+        "type": "blob",
+        "modality": part.kind,
+        "mime_type": part.media_type,
+        "size": part.size,
+        "sha256": part.digest,
+    }
 
 
 def _message(message: Message) -> dict[str, Any]:
