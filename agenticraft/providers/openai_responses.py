@@ -41,7 +41,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from agenticraft.core.errors import ConfigurationError
-from agenticraft.core.media.parts import Document, Image, MediaPart
+from agenticraft.core.media.parts import Document, Image, MediaKind, MediaPart
 from agenticraft.core.media.support import MediaSupport
 from agenticraft.core.messages import (
     Message,
@@ -392,7 +392,9 @@ class OpenAIResponsesProvider(OpenAIProvider):
     def media_support(self) -> MediaSupport:
         # Chat Completions' profile, less audio: the Responses API takes no audio input
         support = openai_support(self.model)
-        media_types = {kind: types for kind, types in support.media_types.items() if kind != "audio"}
+        media_types: dict[MediaKind, frozenset[str]] = {
+            kind: types for kind, types in support.media_types.items() if kind != "audio"
+        }
         why = {
             **support.why,
             "audio": "the Responses API takes no audio input (use api='chat' with an audio model)",
