@@ -17,8 +17,9 @@ Output items are keyed by their ``output_index``:
 - a message or call that arrives whole in ``output_item.done`` (no deltas before) is taken
   from it;
 - ``response.completed`` ends the turn with its usage (``input_tokens`` already count the
-  cached ones, ``output_tokens`` the reasoning ones, as our ``Usage`` wants) and the response
-  id as provider state (for ``previous_response_id`` chaining); ``response.incomplete`` ends it
+  cached ones, ``output_tokens`` the reasoning ones, as our ``Usage`` wants) and, as provider
+  state, the response id (for ``previous_response_id`` chaining) and the ids of the message
+  and call items (to send them back paired with their reasoning); ``response.incomplete`` ends it
   with ``incomplete_details.reason`` as the raw stop reason; ``response.failed`` and ``error``
   raise typed errors (the events before them were delivered, so the run keeps the partial);
 - every other event type (lifecycle, content part, annotation, future ones) is ignored, as
