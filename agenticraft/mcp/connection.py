@@ -12,7 +12,6 @@ streams do not care which); only entering and leaving happen in the owner.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
@@ -106,7 +105,7 @@ class Connection:
         if not any(wanted.values()) or client.protocol_version not in MODERN_PROTOCOL_VERSIONS:
             return
 
-        async def listen() -> None:
+        async def listen(*, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
             from mcp.shared.subscriptions import PromptsListChanged, ResourcesListChanged, ToolsListChanged
 
             kinds: dict[type[Any], str] = {
@@ -114,18 +113,22 @@ class Connection:
                 PromptsListChanged: "prompts",
                 ResourcesListChanged: "resources",
             }
-            with contextlib.suppress(Exception):  # a server without listen: lists are fetched once
+            try:
                 async with client.listen(
                     tools_list_changed=wanted["tools"],
                     prompts_list_changed=wanted["prompts"],
                     resources_list_changed=wanted["resources"],
                 ) as events:
+                    task_status.started()  # acknowledged: no change is missed from here on
                     async for event in events:
                         kind = kinds.get(type(event))
                         if kind is not None:
                             self._on_change(kind)
+            except Exception as exc:  # a server without listen: lists are fetched when asked
+                log.debug("no subscriptions/listen stream: %r", exc)
+                task_status.started()
 
-        tasks.start_soon(listen)
+        await tasks.start(listen)
 
     async def stop(self) -> None:
         """Leave the session and stop the server (a stdio process is always ended), from
