@@ -118,6 +118,11 @@ def build_server(extra_tool: str | None = None) -> Any:
         return len(cancelled)
 
     @server.tool()
+    def header(name: str, ctx: Context) -> str:
+        """The value of one HTTP request header (empty over stdio)."""
+        return (ctx.headers or {}).get(name.lower(), "")
+
+    @server.tool()
     def pid() -> int:
         """The server's process id."""
         return os.getpid()

@@ -1,0 +1,79 @@
+"""MCP over Streamable HTTP (the test server in a subprocess), and agents on the local OpenAI
+server calling MCP tools over both transports."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from mcp_helpers import CallingModel, http_server, stdio_server
+
+from agenticraft import Agent
+from agenticraft.core.errors import ConfigurationError, MCPServerError
+from agenticraft.mcp import MCPServerHTTP
+from agenticraft.providers.openai import OpenAIProvider
+from agenticraft.testing.servers.openai import OpenAIServer, ScriptedToolCall
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with http_server() as address:
+        yield address
+
+
+async def test_an_agent_calls_tools_over_http_with_the_given_headers(url: str) -> None:
+    server = MCPServerHTTP(url, headers={"Authorization": "Bearer t0ken"})
+    model = CallingModel([("add", {"a": 20, "b": 22}), ("header", {"name": "Authorization"})])
+    response = await Agent(model=model.model, toolsets=[server]).arun("20 + 22?")
+    assert json.loads(model.results[0].content) == {"result": 42}
+    assert json.loads(model.results[1].content) == {"result": "Bearer t0ken"}
+    assert response.content.startswith("answer: ")
+    assert server._connection is None  # left after the run
+
+
+async def test_http_results_and_errors_are_the_same_as_over_stdio(url: str) -> None:
+    model = CallingModel([("chart", {}), ("fail", {})])
+    await Agent(model=model.model, toolsets=[MCPServerHTTP(url)]).arun("go")
+    chart, failed = model.results
+    assert chart.content == "The chart:" and chart.parts[0].media_type == "image/png"
+    assert failed.is_error and "failed on purpose" in failed.content
+
+
+async def test_two_servers_offering_one_tool_name_are_an_error_naming_both(url: str) -> None:
+    model = CallingModel([])
+    agent = Agent(model=model.model, toolsets=[MCPServerHTTP(url), stdio_server()])
+    with pytest.raises(ConfigurationError) as caught:
+        await agent.arun("hi")
+    message = str(caught.value)
+    assert "two tools are named 'add'" in message
+    assert url in message and "agenticraft.testing.mcp_server" in message
+    assert model.offered == []  # before the first request
+    prefixed = CallingModel([("web_add", {"a": 1, "b": 1}), ("add", {"a": 2, "b": 2})])
+    await Agent(model=prefixed.model, toolsets=[MCPServerHTTP(url, prefix="web"), stdio_server()]).arun("x")
+    assert [json.loads(r.content) for r in prefixed.results] == [{"result": 2}, {"result": 4}]
+
+
+async def test_an_unreachable_server_is_an_mcp_server_error() -> None:
+    with pytest.raises(MCPServerError, match="could not be started"):
+        async with MCPServerHTTP("http://127.0.0.1:9/mcp", connect_timeout=10):
+            pass
+
+
+@pytest.mark.parametrize("transport", ["stdio", "http"])
+async def test_an_agent_on_the_local_openai_server_answers_with_an_mcp_result(
+    url: str, transport: str
+) -> None:
+    with OpenAIServer() as openai:
+        openai.add_stream("", tool_calls=[ScriptedToolCall("weather", {"city": "Lyon"}, "call_1")])
+        openai.add_stream("It is 21.5 degrees in Lyon.")
+        provider = OpenAIProvider("gpt-4o-mini", base_url=openai.base_url, api_key="sk-test")
+        server = MCPServerHTTP(url) if transport == "http" else stdio_server()
+        response = await Agent(model=provider, toolsets=[server]).arun("Weather in Lyon?")
+        assert response.content == "It is 21.5 degrees in Lyon."
+        first, second = (r.json() for r in openai.requests)
+    offered = {t["function"]["name"]: t["function"] for t in first["tools"]}
+    assert offered["weather"]["parameters"]["required"] == ["city"]
+    tool_message = second["messages"][-1]
+    assert tool_message["role"] == "tool" and tool_message["tool_call_id"] == "call_1"
+    assert json.loads(tool_message["content"]) == {"city": "Lyon", "temperature": 21.5}
