@@ -25,7 +25,7 @@ PNG_DOT = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
 
-__all__ = ["PNG_DOT", "build_server", "main"]
+__all__ = ["PNG_DOT", "build_server", "main", "stdio_test_server"]
 
 
 def build_server(extra_tool: str | None = None) -> Any:
@@ -180,6 +180,17 @@ def build_server(extra_tool: str | None = None) -> Any:
         return [UserMessage(f"Review this code:\n{code}"), AssistantMessage("Let me look.")]
 
     return server
+
+
+def stdio_test_server(*extra_args: str, **options: Any) -> Any:
+    """This server as an :class:`~agenticraft.mcp.MCPServerStdio`, run by this interpreter
+    with this ``sys.path`` (so it imports the same AgentiCraft); ``options`` go to it."""
+    from agenticraft.mcp import MCPServerStdio
+
+    env = {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)} | dict(options.pop("env", {}))
+    return MCPServerStdio(
+        sys.executable, ["-m", "agenticraft.testing.mcp_server", *extra_args], env=env, **options
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
