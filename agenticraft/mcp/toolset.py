@@ -92,7 +92,9 @@ class MCPToolset(Toolset):
     ``prefix`` names every tool ``{prefix}_{name}``; ``timeout`` bounds each call (seconds,
     ``None``: no bound) and ``tool_timeouts`` sets it per tool; ``connect_timeout`` bounds the
     start; ``elicitation_handler`` answers the server's questions to the user (without one they
-    are declined).
+    are declined). ``protocol="auto"`` speaks the newest protocol the server knows (the SDK
+    asks it, and falls back to the initialize handshake of older servers); ``"legacy"`` goes
+    straight to the handshake, for a server that mishandles the question.
     """
 
     def __init__(
@@ -103,9 +105,13 @@ class MCPToolset(Toolset):
         tool_timeouts: Mapping[str, float | None] | None = None,
         connect_timeout: float | None = 30.0,
         elicitation_handler: ElicitationHandler | None = None,
+        protocol: str = "auto",
         label: str = "",
     ) -> None:
         _require_sdk()
+        if protocol not in ("auto", "legacy"):
+            raise ConfigurationError(f"protocol must be 'auto' or 'legacy', got {protocol!r}")
+        self.protocol = protocol
         if prefix is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,40}", prefix):
             raise ConfigurationError(f"prefix must be 1-40 letters, digits, '_' or '-', got {prefix!r}")
         self.prefix = prefix
@@ -116,7 +122,7 @@ class MCPToolset(Toolset):
         self.label = label
         self._connection: Connection | None = None
         self._users = 0
-        self._lock: asyncio.Lock | None = None
+        self._lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._tools: list[mcp_types.Tool] | None = None
         self._validators: dict[str, Any] = {}
         self._stale = True
@@ -132,9 +138,11 @@ class MCPToolset(Toolset):
 
     # -- lifecycle ----------------------------------------------------------------------
     def _guard(self) -> asyncio.Lock:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
+        # one lock per event loop: sync ``agent.run()`` calls each run on a loop of their own
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._lock[0] is not loop:
+            self._lock = (loop, asyncio.Lock())
+        return self._lock[1]
 
     async def __aenter__(self) -> MCPToolset:
         async with self._guard():
@@ -161,6 +169,7 @@ class MCPToolset(Toolset):
                 elicitation_callback=self._elicit,
                 message_handler=self._on_message,
                 client_info=_client_info(),
+                mode=self.protocol,
             )
 
         connection = Connection(make_client, self._changed)

@@ -143,3 +143,55 @@ def test_options_are_checked_and_the_sdk_is_loaded_only_for_mcp() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "pip install 'agenticraft[mcp]'" in done.stdout
+
+
+async def test_a_handshake_era_connection_hears_changes_and_routes_questions() -> None:
+    server = stdio_server(protocol="legacy", elicitation_handler=lambda question: {"name": "Grace"})
+    async with server:
+        client = await server._live(None)
+        assert client.protocol_version == "2025-11-25"
+        assert (await server.call("greet")).content[0].text == "Hello, Grace!"
+        await server.call("grow")
+        async with asyncio.timeout(5):
+            while not server._stale:  # noqa: ASYNC110 (the notification arrives on its own)
+                await asyncio.sleep(0.01)
+        assert "extra" in [t.name for t in await server.list_tools(RunContext(None))]
+    with pytest.raises(ConfigurationError, match="protocol must be"):
+        stdio_server(protocol="2024")
+
+
+def test_sync_runs_on_loops_of_their_own_each_start_and_stop_the_server() -> None:
+    server = stdio_server()
+    pids = []
+    for _ in range(2):
+        model = CallingModel([("pid", {})])
+        Agent(model=model.model, toolsets=[server]).run("pid?")
+        pids.append(pid_of(model))
+    assert pids[0] != pids[1] and not any(alive(p) for p in pids)
+
+
+async def test_agent_cancel_mid_call_cancels_it_on_the_server() -> None:
+    server = stdio_server(timeout=None)
+    started = asyncio.Event()
+
+    class Started(RunHooks):
+        async def on_tool_start(self, ctx, call) -> None:  # type: ignore[no-untyped-def]
+            started.set()
+
+    async with server:
+        agent = Agent(
+            model=CallingModel([("slow", {"seconds": 60})]).model, toolsets=[server], hooks=[Started()]
+        )
+        stream = agent.stream("wait")
+        consumer = asyncio.create_task(_drain(stream))
+        await started.wait()
+        await asyncio.sleep(0.2)
+        agent.cancel()
+        await consumer
+        assert stream.interrupted
+        assert (await server.call("cancellations", {"at_least": 1})).structured_content == {"result": 1}
+
+
+async def _drain(stream) -> None:  # type: ignore[no-untyped-def]
+    async for _ in stream:
+        pass
