@@ -59,7 +59,7 @@ def _blob_part(uri: str, mime_type: str | None, blob: str) -> Part:
             return part
         except MediaError:
             pass  # a type the bytes do not match, say: described, not sent
-    size = len(blob) * 3 // 4
+    size = len(blob) * 3 // 4 - blob[-2:].count("=")
     return TextPart(f"[binary resource {uri} ({mime_type or 'unknown type'}, about {size} bytes), not shown]")
 
 

@@ -163,3 +163,35 @@ def _child_running(parent: int, marker: str) -> int:
         if int(stat.rsplit(")", 1)[1].split()[1]) == parent and marker in cmdline:
             return int(entry)
     raise AssertionError(f"no child of {parent} runs {marker}")
+
+
+async def test_a_failing_or_typed_agent_answers_over_mcp_as_such() -> None:
+    from pydantic import BaseModel
+
+    from agenticraft import Agent
+    from agenticraft.testing import FunctionModel
+
+    class City(BaseModel):
+        name: str
+
+    def broken(messages, tools):  # type: ignore[no-untyped-def]
+        raise RuntimeError("model down")
+
+    failing = agent_server(Agent(name="broken", model=FunctionModel(broken)))
+    typed = agent_server(
+        Agent(name="typed", model=FunctionModel(lambda m, t: {"name": "Paris"}), output_type=City)
+    )
+    async with Client(failing) as client:
+        result = await client.call_tool("broken", {"prompt": "hi"})
+        assert result.is_error and "the agent failed" in result.content[0].text  # type: ignore[union-attr]
+    async with Client(typed) as client:
+        result = await client.call_tool("typed", {"prompt": "a city"})
+        assert result.content[0].text == '{"name": "Paris"}'  # type: ignore[union-attr]
+
+
+def test_mcp_serve_refuses_what_is_not_an_agent(capsys: pytest.CaptureFixture[str]) -> None:
+    from agenticraft.cli.main import main
+
+    assert main(["mcp", "serve", "examples/mcp/echo_agent.py:shout"]) == 2
+    assert "'shout' is not an Agent" in capsys.readouterr().err
+    assert main(["mcp", "serve", "examples/mcp/echo_agent.py:agent", "--port", "70000"]) == 2
