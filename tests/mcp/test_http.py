@@ -42,15 +42,17 @@ async def test_http_results_and_errors_are_the_same_as_over_stdio(url: str) -> N
 
 async def test_two_servers_offering_one_tool_name_are_an_error_naming_both(url: str) -> None:
     model = CallingModel([])
-    agent = Agent(model=model.model, toolsets=[MCPServerHTTP(url), stdio_server()])
-    with pytest.raises(ConfigurationError) as caught:
-        await agent.arun("hi")
-    message = str(caught.value)
-    assert "two tools are named 'add'" in message
-    assert url in message and "agenticraft.testing.mcp_server" in message
-    assert model.offered == []  # before the first request
-    prefixed = CallingModel([("web_add", {"a": 1, "b": 1}), ("add", {"a": 2, "b": 2})])
-    await Agent(model=prefixed.model, toolsets=[MCPServerHTTP(url, prefix="web"), stdio_server()]).arun("x")
+    local = stdio_server()
+    async with local:  # one process for both agents
+        agent = Agent(model=model.model, toolsets=[MCPServerHTTP(url), local])
+        with pytest.raises(ConfigurationError) as caught:
+            await agent.arun("hi")
+        message = str(caught.value)
+        assert "two tools are named 'add'" in message
+        assert url in message and "agenticraft.testing.mcp_server" in message
+        assert model.offered == []  # before the first request
+        prefixed = CallingModel([("web_add", {"a": 1, "b": 1}), ("add", {"a": 2, "b": 2})])
+        await Agent(model=prefixed.model, toolsets=[MCPServerHTTP(url, prefix="web"), local]).arun("x")
     assert [json.loads(r.content) for r in prefixed.results] == [{"result": 2}, {"result": 4}]
 
 

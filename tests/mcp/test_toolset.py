@@ -137,17 +137,6 @@ async def test_elicitation_goes_to_the_handler_and_is_declined_without_one(serve
     assert declined.content[0].text == "No name given (decline)."
 
 
-async def test_a_prefix_names_every_tool_and_calls_go_through(server: MCPServerStdio) -> None:
-    prefixed = stdio_server(prefix="calc")
-    prefixed._connection, prefixed._tools = server._connection, server._tools  # the same session
-    prefixed._users = 1
-    model = CallingModel([("calc_add", {"a": 4, "b": 4})])
-    await Agent(model=model.model, toolsets=[prefixed]).arun("4 + 4?")
-    assert all(name.startswith("calc_") for name in model.offered[0])
-    assert json.loads(model.results[0].content) == {"result": 8}
-    prefixed._connection = None
-
-
 async def test_a_collision_with_a_local_tool_names_both_before_any_request(server: MCPServerStdio) -> None:
     @tool
     def add(a: int, b: int) -> int:
@@ -177,3 +166,45 @@ async def test_resources_and_prompts(server: MCPServerStdio) -> None:
         ("user", "Review this code:\nx = 1"),
         ("assistant", "Let me look."),
     ]
+
+
+async def test_agent_cancel_mid_call_cancels_it_on_the_server(server: MCPServerStdio) -> None:
+    before = (await server.call("cancellations")).structured_content["result"]
+    started = asyncio.Event()
+
+    class Started(RunHooks):
+        async def on_tool_start(self, ctx, call) -> None:  # type: ignore[no-untyped-def]
+            started.set()
+
+    agent = Agent(
+        model=CallingModel([("slow", {"seconds": 0.9})]).model, toolsets=[server], hooks=[Started()]
+    )
+    stream = agent.stream("wait")
+
+    async def drain() -> None:
+        async for _ in stream:
+            pass
+
+    consumer = asyncio.create_task(drain())
+    await started.wait()
+    await asyncio.sleep(0.2)
+    agent.cancel()
+    await consumer
+    assert stream.interrupted
+    after = await server.call("cancellations", {"at_least": before + 1})
+    assert after.structured_content == {"result": before + 1}
+
+
+# last: it changes the server's tool list
+async def test_the_tool_list_is_fetched_again_when_the_server_says_it_changed(server: MCPServerStdio) -> None:
+    class Heard(RunHooks):
+        async def on_tool_end(self, ctx, call, result) -> None:  # type: ignore[no-untyped-def]
+            # the change notification and the call's answer travel apart: wait for the first
+            async with asyncio.timeout(5):
+                while call.name == "grow" and not server._stale:  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
+
+    model = CallingModel([("grow", {}), ("extra", {})])
+    await Agent(model=model.model, toolsets=[server], hooks=[Heard()]).arun("grow")
+    assert "extra" not in model.offered[0] and "extra" in model.offered[1]
+    assert model.results[1].content == '{"result": "extra"}' and not model.results[1].is_error
