@@ -429,6 +429,14 @@ class MCPServerStdio(MCPToolset):
         params = StdioServerParameters(command=self.command, args=self.args, env=self.env, cwd=self.cwd)
         return stdio_client(params, errlog=cast("TextIO", errlog))
 
+    async def _stop(self) -> None:
+        try:
+            await super()._stop()
+        finally:
+            if self._stderr_file is not None:
+                self._stderr_file.close()
+                self._stderr_file = None
+
     def _problem(self) -> str:
         f = self._stderr_file
         if f is None or f.closed:
