@@ -176,11 +176,13 @@ class MCPToolset(Toolset):
         try:
             await connection.start(self.connect_timeout)
         except TimeoutError:
-            raise MCPServerError(
-                f"{self!r} did not start within {self.connect_timeout:g} s{self._said()}"
-            ) from None
+            said = self._said()
+            await self._stop()
+            raise MCPServerError(f"{self!r} did not start within {self.connect_timeout:g} s{said}") from None
         except Exception as exc:
-            raise MCPServerError(f"{self!r} could not be started: {_describe(exc)}{self._said()}") from exc
+            said = self._said()
+            await self._stop()
+            raise MCPServerError(f"{self!r} could not be started: {_describe(exc)}{said}") from exc
         self._connection = connection
         self._stale = True
         try:
