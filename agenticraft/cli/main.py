@@ -57,6 +57,14 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         metavar="MODULE:FUNCTION",
         help="give the agent a tool (a function in a module or a path/to/file.py); repeatable",
     )
+    parser.add_argument(
+        "--mcp",
+        action="append",
+        default=[],
+        metavar="SERVER",
+        help="give the agent an MCP server's tools: a command run over stdio "
+        "('python -m mcp_server_git --repository .') or an http(s):// URL; repeatable",
+    )
     parser.add_argument("--max-turns", type=int, default=10, help="model turns per answer (default 10)")
 
 
@@ -198,6 +206,7 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     agent = build_agent(
         resolution.model,
         tools=args.tool,
+        mcp=args.mcp,
         system=args.system,
         base_url=args.base_url,
         max_turns=args.max_turns,
@@ -236,6 +245,7 @@ def _offline(args: argparse.Namespace, prompt: str) -> int:
         agent = build_agent(
             DemoProvider(server),
             tools=[get_weather, *args.tool],
+            mcp=args.mcp,
             system=args.system,
             max_turns=args.max_turns,
             **_output_options(args),
