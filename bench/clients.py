@@ -245,6 +245,56 @@ class AgentiCraftHooked(AgentiCraft):
                 on_text(chunk.content)
 
 
+class AgentiCraftOutput(AgentiCraft):
+    """A typed run: ``output_type=list[str]`` in native mode against the server's ``json`` mode,
+    consuming every event (text deltas and the validated ``list[str]`` snapshots) and checking
+    the final value: what structured output adds per chunk on top of a plain run."""
+
+    def __init__(self, protocol: str, base: str) -> None:
+        prefix, _, mode = base.rpartition("/")
+        super().__init__(protocol, f"{prefix}/json" if mode == "text" else base)
+        self.snapshots = 0
+
+    async def stream(self, on_text: OnText) -> None:
+        agent = self.Agent(model=self.provider, output_type=list[str], output_mode="native")
+        async with agent.stream(PROMPT) as run:
+            async for chunk in run:
+                if chunk.type == "text":
+                    on_text(chunk.content)
+                elif chunk.type == "output":
+                    self.snapshots += 1
+        output = run.response.output
+        if not (isinstance(output, list) and (not output or output[-1] == f"w{len(output) - 1}")):
+            raise AssertionError(f"typed output came back wrong: {str(output)[:200]}")
+
+
+class AgentiCraftInstrumented(AgentiCraft):
+    """The same run with OpenTelemetry on: ``instrument()`` with the SDK's tracer provider (a
+    simple span processor into an in-memory exporter) and meter provider (an in-memory reader),
+    so every span and metric is really recorded."""
+
+    module = "opentelemetry.sdk"
+
+    def __init__(self, protocol: str, base: str) -> None:
+        super().__init__(protocol, base)
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        from agenticraft.telemetry import instrument
+
+        self.exporter = InMemorySpanExporter()
+        tracer_provider = TracerProvider()
+        tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        instrument(tracer_provider, MeterProvider(metric_readers=[InMemoryMetricReader()]))
+
+    async def stream(self, on_text: OnText) -> None:
+        await super().stream(on_text)
+        self.exporter.clear()  # spans of earlier runs are not kept growing between repetitions
+
+
 # -- official SDKs ---------------------------------------------------------------------------------
 class OpenAIChunkClient(Client):
     """A client that streams OpenAI-shaped chunk objects; its tool loop is written by hand."""
@@ -476,6 +526,8 @@ ADAPTERS: dict[str, type[Client]] = {
     "floor": Floor,
     "agenticraft": AgentiCraft,
     "agenticraft-hooks": AgentiCraftHooked,
+    "agenticraft-output": AgentiCraftOutput,
+    "agenticraft-otel": AgentiCraftInstrumented,
     "openai-sdk": OpenAISDK,
     "anthropic-sdk": AnthropicSDK,
     "ollama-sdk": OllamaSDK,

@@ -10,7 +10,9 @@ The scenario is encoded in the URL path prefix, so every SDK can reach it throug
     /b/<chunks>/<interval_ms>/<mode>/v1/messages           Anthropic messages (SSE)
     /b/<chunks>/<interval_ms>/<mode>/api/chat              Ollama chat (NDJSON)
 
-``mode`` is ``text`` (``chunks`` text deltas) or ``tool``: a turn that calls the tool
+``mode`` is ``text`` (``chunks`` text deltas), ``json`` (``chunks`` text deltas that together are
+the JSON document ``{"result":["w0","w1",...]}``, the answer to a typed ``list[str]`` output in
+native mode) or ``tool``: a turn that calls the tool
 ``get_weather`` unless the request already carries the tool's result (:data:`TOOL_MARKER`), in
 which case it answers with ``chunks`` text deltas. With ``interval_ms > 0`` each text delta is
 ``@<monotonic_ns>``, stamped right before the write, so a client can compute its delivery delay
@@ -169,6 +171,16 @@ def ollama_events(n: int, tool_turn: bool) -> tuple[list[bytes], bytes, list[byt
     return head, template, [_ollama_line(final)]
 
 
+def _json_deltas(n: int) -> list[bytes]:
+    """``n`` deltas whose concatenation is ``{"result":["w0",...,"w<n-1>"]}``, escaped for
+    insertion into a JSON string (every template carries the text inside a JSON string)."""
+    deltas = [(b"," if i else b"") + b'\\"w%d\\"' % i for i in range(n)]
+    if deltas:
+        deltas[0] = b'{\\"result\\":[' + deltas[0]
+        deltas[-1] += b"]}"
+    return deltas
+
+
 # -- HTTP ------------------------------------------------------------------------------------------
 def _chunked(event: bytes) -> bytes:
     return b"%x\r\n%s\r\n" % (len(event), event)
@@ -213,19 +225,18 @@ class BenchServer:
     """Serves canned streams; bodies without timestamps are cached whole."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[str, int, bool, bool], bytes] = {}
+        self._cache: dict[tuple[str, int, bool, bool, bool], bytes] = {}
         self._parts: dict[tuple[str, int, bool, bool], tuple[list[bytes], bytes, list[bytes]]] = {}
         self.requests = 0
 
-    def _body(self, key: tuple[str, int, bool, bool]) -> bytes:
-        body = self._cache.get(key)
+    def _body(self, key: tuple[str, int, bool, bool], json_mode: bool = False) -> bytes:
+        body = self._cache.get((*key, json_mode))
         if body is None:
             head, template, tail = self._parts_for(key)
             # text deltas go between head and tail; a tool-call turn carries none. They differ
             # from each other because LiteLLM aborts a stream that repeats one chunk too often.
-            deltas = b"".join(
-                _chunked(template.replace(PLACEHOLDER.encode(), b" w%d" % i)) for i in range(key[1])
-            )
+            texts = _json_deltas(key[1]) if json_mode else (b" w%d" % i for i in range(key[1]))
+            deltas = b"".join(_chunked(template.replace(PLACEHOLDER.encode(), text)) for text in texts)
             body = (
                 _headers(key[0])
                 + b"".join(_chunked(e) for e in head)
@@ -233,7 +244,7 @@ class BenchServer:
                 + b"".join(_chunked(e) for e in tail)
                 + b"0\r\n\r\n"
             )
-            self._cache[key] = body
+            self._cache[(*key, json_mode)] = body
         return body
 
     def _parts_for(self, key: tuple[str, int, bool, bool]) -> tuple[list[bytes], bytes, list[bytes]]:
@@ -280,7 +291,7 @@ class BenchServer:
         usage = protocol == "openai" and b"include_usage" in body
         key = (protocol, n, tool_turn, usage)
         if interval_ms <= 0 or tool_turn:
-            writer.write(self._body(key))
+            writer.write(self._body(key, json_mode=mode == "json"))
             await writer.drain()
             return True
         await self._paced(writer, key, n, interval_ms / 1000.0)

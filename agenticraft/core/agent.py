@@ -14,7 +14,7 @@ from agenticraft.core.capabilities import Capability
 from agenticraft.core.context import DepsT
 from agenticraft.core.errors import ConfigurationError, StreamInterruptedError
 from agenticraft.core.events import OutputChunk, RunEvent, TextChunk
-from agenticraft.core.hooks import HookChain, RunHooks
+from agenticraft.core.hooks import HookChain, RunHooks, global_hooks
 from agenticraft.core.instructions import InstructionFunction, InstructionSource
 from agenticraft.core.limits import UsageLimits
 from agenticraft.core.loop import Approval, RunConfig, RunState, run_events
@@ -221,6 +221,8 @@ class Agent(Generic[DepsT]):
     ``hooks`` observe and wrap each run; ``capabilities`` bundle all of these. ``deps_type``
     types the ``deps=`` that runs pass to tools and instructions through ``RunContext``.
     ``max_tool_result_chars`` cuts a longer tool result (the model is told); ``None`` sends all.
+    ``instrument=False`` leaves this agent out of process-wide instrumentation (the hooks
+    ``agenticraft.telemetry.instrument()`` installs).
     """
 
     def __init__(
@@ -245,6 +247,7 @@ class Agent(Generic[DepsT]):
         output_retries: int = 1,
         base_url: str | None = None,
         api_key: str | None = None,
+        instrument: bool = True,
     ) -> None:
         if max_turns < 1:
             raise ConfigurationError(f"max_turns must be at least 1, got {max_turns}")
@@ -285,6 +288,7 @@ class Agent(Generic[DepsT]):
             self.output_schema(output_type)  # a type that cannot be validated fails here
         self.base_url = base_url
         self.api_key = api_key
+        self.instrument = instrument
         # base_url and api_key belong to one provider: never send them to another one
         self._credentials_owner: str | None = None
         self._model: ModelLike | None = model
@@ -316,6 +320,12 @@ class Agent(Generic[DepsT]):
     @property
     def hooks(self) -> list[RunHooks]:
         return self._hooks + [h for c in self.capabilities for h in c.hooks]
+
+    @property
+    def run_hooks(self) -> list[RunHooks]:
+        """Every hook of a run: the process-wide ones (unless ``instrument=False``), then the
+        agent's and its capabilities'."""
+        return [*global_hooks(), *self.hooks] if self.instrument else self.hooks
 
     @property
     def instruction_sources(self) -> list[InstructionSource]:
@@ -502,7 +512,7 @@ class Agent(Generic[DepsT]):
             memory=memory,
             instructions=instructions,
             toolsets=self.toolsets,
-            hooks=HookChain(self.hooks),
+            hooks=HookChain(self.run_hooks),
             conversation_id=conversation_id or DEFAULT_CONVERSATION,
             settings=self._settings(),
             max_turns=self.max_turns,

@@ -11,14 +11,18 @@ mypy checking the type, instead of through globals::
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Generic
+from typing import TYPE_CHECKING, Generic
 
 from typing_extensions import TypeVar
 
 from agenticraft.core.messages import Message, ToolCall, Usage
 
-__all__ = ["DepsT", "RunContext"]
+if TYPE_CHECKING:
+    from agenticraft.core.provider import StreamingProvider
+
+__all__ = ["DepsT", "RunContext", "current_parent_run", "enclosing_run"]
 
 DepsT = TypeVar("DepsT", default=None)
 """The type of a run's ``deps`` (``None`` when an agent declares no ``deps_type``)."""
@@ -31,7 +35,9 @@ class RunContext(Generic[DepsT]):
     ``deps`` is what was passed as ``deps=`` to ``run`` / ``arun`` / ``stream``; ``turn`` the
     number of the current model turn (0 before the first); ``usage`` the tokens used so far;
     ``messages`` the conversation as the model last saw it; ``tool_call`` and ``retry`` the call
-    being run and how many times this tool has failed in this run before it.
+    being run and how many times this tool has failed in this run before it; ``provider`` the
+    provider the run's turns are sent to; ``parent_run_id`` the run this one is part of (the
+    run whose tool started it, or the reasoning run whose model call it is), else ``None``.
     """
 
     deps: DepsT
@@ -45,3 +51,15 @@ class RunContext(Generic[DepsT]):
     messages: list[Message] = field(default_factory=list)
     tool_call: ToolCall | None = None
     retry: int = 0
+    provider: StreamingProvider | None = None
+    parent_run_id: str | None = None
+
+
+enclosing_run: ContextVar[str | None] = ContextVar("agenticraft_enclosing_run", default=None)
+"""The id of the run whose work is going on in this task: set in each tool call's task and in a
+reasoning pattern's task, so a run started there knows its ``parent_run_id``."""
+
+
+def current_parent_run() -> str | None:
+    """The run a run started now is part of (:data:`enclosing_run`)."""
+    return enclosing_run.get()

@@ -186,7 +186,8 @@ class UsageChunk(StreamChunk):
 class TurnEndChunk(StreamChunk):
     """One model turn finished. ``stop_reason`` is one of ``end_turn``, ``tool_use``,
     ``max_tokens``, ``stop_sequence``, ``content_filter``, ``refusal``, ``interrupted``;
-    ``raw_stop_reason`` is the provider's own word."""
+    ``raw_stop_reason`` is the provider's own word; ``response_id`` the provider's id of the
+    response (``chatcmpl-...``, ``msg_...``), when it sends one."""
 
     type: ClassVar[Literal["turn_end"]] = "turn_end"
     stop_reason: str
@@ -194,6 +195,7 @@ class TurnEndChunk(StreamChunk):
     model: str = ""
     usage: Usage = field(default_factory=Usage)
     duration: float = field(default=0.0, compare=False)
+    response_id: str | None = field(default=None, kw_only=True, compare=False)
 
 
 @dataclass(slots=True)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
-from agenticraft.core.media.parts import Audio, Document, Image, MediaPart, part_from_dict
+from agenticraft.core.media.parts import Audio, ContentPart, Document, Image, MediaPart, part_from_dict
 
 __all__ = [
     "Audio",
@@ -168,9 +168,6 @@ class OpaquePart:
     data: dict[str, Any] = field(default_factory=dict)
     kind: Literal["opaque"] = "opaque"
 
-
-ContentPart = Image | Document | Audio
-"""A content part of a user message or a tool result."""
 
 Part = TextPart | ThinkingPart | ToolCallPart | ToolResultPart | OpaquePart | Image | Document | Audio
 
@@ -349,7 +346,7 @@ def _part_from_dict(data: dict[str, Any]) -> Part:
             )
         )
     if kind in ("image", "document", "audio"):
-        return part_from_dict(data)  # type: ignore[return-value]  # one of the three
+        return part_from_dict(data)
     raise ValueError(f"unknown message part kind: {kind!r}")
 
 

@@ -104,11 +104,13 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
 @dataclass(slots=True)
 class ToolOutcome:
     """What one call produced: ``output``, the text for the model, or ``error``, the text that
-    tells the model what went wrong; ``parts``, the images and documents it returned. Plain
-    data, so a durable engine can record it."""
+    tells the model what went wrong, and ``error_type`` the class of the failure (the exception's
+    name, ``timeout``, ``cancelled``, ``invalid_result``); ``parts``, the images and documents it
+    returned. Plain data, so a durable engine can record it."""
 
     output: str | None
     error: str | None = None
+    error_type: str | None = field(default=None, compare=False)
     parts: list[MediaPart] = field(default_factory=list)
 
 
@@ -315,27 +317,29 @@ async def outcome_of(name: str, call: Awaitable[Any], timeout: float | None) -> 
     try:
         value = await await_with_timeout(call, timeout)
     except TimeoutError:
-        return ToolOutcome(None, f"Tool {name!r} timed out after {timeout:g} s.")
+        return ToolOutcome(None, f"Tool {name!r} timed out after {timeout:g} s.", "timeout")
     except asyncio.CancelledError:
         # a tool's own inner cancellation (an awaited task cancelled elsewhere) is a tool
         # failure; only a cancellation of this task is the run being stopped
         task = asyncio.current_task()
         if task is None or task.cancelling():
             raise
-        return ToolOutcome(None, f"Tool {name!r} was cancelled before it finished.")
+        return ToolOutcome(None, f"Tool {name!r} was cancelled before it finished.", "cancelled")
     except ModelRetry as exc:  # ToolCallError too
-        return ToolOutcome(None, sendable_text(str(exc)))
+        return ToolOutcome(None, sendable_text(str(exc)), type(exc).__name__)
     except ToolDefinitionError:
         raise
     except Exception as exc:  # a failing tool is reported to the model, not raised
         if isinstance(exc, _StopIterationInThread):
             exc = exc.original
-        return ToolOutcome(None, sendable_text(f"Tool {name!r} raised {type(exc).__name__}: {exc}"))
+        return ToolOutcome(
+            None, sendable_text(f"Tool {name!r} raised {type(exc).__name__}: {exc}"), type(exc).__name__
+        )
     try:
         text, parts = tool_output_parts(value)
-        return ToolOutcome(text, None, parts)
+        return ToolOutcome(text, None, parts=parts)
     except Exception as exc:  # a __str__ or model_dump_json that fails is the tool's failure
-        return ToolOutcome(None, f"Tool {name!r} returned a value that is not JSON: {exc}")
+        return ToolOutcome(None, f"Tool {name!r} returned a value that is not JSON: {exc}", "invalid_result")
 
 
 class _StopIterationInThread(Exception):

@@ -2,6 +2,7 @@
 
 from agenticraft.core.media.parts import (
     Audio,
+    ContentPart,
     Document,
     Image,
     ImageDetail,
@@ -13,6 +14,7 @@ from agenticraft.core.media.parts import (
 
 __all__ = [
     "Audio",
+    "ContentPart",
     "Document",
     "Image",
     "ImageDetail",

@@ -20,14 +20,16 @@ import base64 as _base64
 import binascii
 import hashlib
 import os
+import re
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from agenticraft.core.errors import MediaError
 from agenticraft.core.media.sniff import media_type_of_name, normal_media_type, sniff_media_type
 
 __all__ = [
     "Audio",
+    "ContentPart",
     "Document",
     "Image",
     "ImageDetail",
@@ -39,6 +41,10 @@ __all__ = [
 
 MediaKind = Literal["image", "document", "audio"]
 ImageDetail = Literal["auto", "low", "high"]
+
+
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_MEDIA_TYPE = re.compile(r"[\w.+/-]*")
 
 
 def _encode(data: bytes) -> str:
@@ -63,7 +69,19 @@ class MediaPart:
     """
 
     kind: ClassVar[MediaKind]
-    __slots__ = ("_b64", "_data", "_data_url", "_digest", "_size", "cache", "media_type", "name", "url")
+    __slots__ = (
+        "_b64",
+        "_data",
+        "_data_url",
+        "_digest",
+        "_json_safe",
+        "_size",
+        "_variants",
+        "cache",
+        "media_type",
+        "name",
+        "url",
+    )
 
     def __init__(
         self,
@@ -86,10 +104,14 @@ class MediaPart:
         self._data_url: str | None = None
         self._digest = digest
         self._size = size if data is None else len(data)
+        self._variants: dict[int, MediaPart] = {}  # downscaled copies by byte limit
+        self._json_safe: bool | None = None
 
     # -- constructors -----------------------------------------------------------------
     @classmethod
-    def from_path(cls, path: str | os.PathLike[str], *, media_type: str | None = None, **options: Any) -> Any:
+    def from_path(
+        cls, path: str | os.PathLike[str], *, media_type: str | None = None, **options: Any
+    ) -> Self:
         """The file at ``path``, read now (a missing file raises here, not at a later turn)."""
         name = os.fspath(path)
         try:
@@ -105,7 +127,7 @@ class MediaPart:
     @classmethod
     def from_bytes(
         cls, data: bytes, media_type: str | None = None, *, name: str | None = None, **options: Any
-    ) -> Any:
+    ) -> Self:
         """``data`` with its media type (told from the bytes when not given)."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise MediaError(f"{cls.__name__}.from_bytes takes bytes, got {type(data).__name__}")
@@ -115,7 +137,7 @@ class MediaPart:
     @classmethod
     def from_base64(
         cls, data: str, media_type: str | None = None, *, name: str | None = None, **options: Any
-    ) -> Any:
+    ) -> Self:
         """Base64 text (or a ``data:`` URL); kept as given, so it is never encoded again."""
         text = data.strip()
         if text.startswith("data:"):
@@ -130,7 +152,7 @@ class MediaPart:
         return part
 
     @classmethod
-    def from_url(cls, url: str, media_type: str | None = None, **options: Any) -> Any:
+    def from_url(cls, url: str, media_type: str | None = None, **options: Any) -> Self:
         """Content at ``url``; the provider fetches it (Ollama cannot: see its adapter). A
         ``data:`` URL is taken as base64 content."""
         if url.startswith("data:"):
@@ -212,6 +234,21 @@ class MediaPart:
             self._data_url = f"data:{self.media_type};base64,{self.base64}"
         return self._data_url
 
+    def json_safe_strings(self) -> tuple[str, ...]:
+        """The base64 and data-URL strings this part has built, when JSON can carry them
+        unescaped (checked once per part): a request body may then splice them in as they
+        are instead of having the encoder scan megabytes of base64 again on every turn."""
+        if self._b64 is None:
+            return ()
+        if self._json_safe is None:
+            media_type = self.media_type or ""
+            self._json_safe = bool(_BASE64_TEXT.fullmatch(self._b64)) and bool(
+                _MEDIA_TYPE.fullmatch(media_type)
+            )
+        if not self._json_safe:
+            return ()
+        return (self._b64,) if self._data_url is None else (self._b64, self._data_url)
+
     @property
     def size(self) -> int | None:
         """The content's size in bytes (``None`` for a URL)."""
@@ -236,7 +273,22 @@ class MediaPart:
     def _options(self) -> dict[str, Any]:
         return {}
 
-    def with_data(self, data: bytes, media_type: str) -> Any:
+    def fill(self, data: bytes) -> None:
+        """Give a URL part its content, fetched by us (for a provider that cannot fetch URLs):
+        kept, so the URL is fetched once per part, and checked against the media type."""
+        sniffed = sniff_media_type(data[:32])
+        if sniffed is None and self.kind == "document" and _is_text(data):
+            sniffed = "text/plain"
+        if sniffed is None or not _KIND_CHECK[self.kind](sniffed):
+            raise MediaError(
+                f"{self.url!r} did not give {_KIND_WORD[self.kind]} ({sniffed or 'unknown bytes'})"
+            )
+        if self.media_type is not None and not _compatible(sniffed, self.media_type):
+            raise MediaError(f"{self.url!r} was named as {self.media_type}, but gave {sniffed}")
+        self.media_type = self.media_type or sniffed
+        self._data, self._size = data, len(data)
+
+    def with_data(self, data: bytes, media_type: str) -> Self:
         """A copy holding other bytes (a downscaled image, say), with the same options."""
         return type(self)(media_type, data=data, name=self.name, cache=self.cache, **self._options())
 
@@ -319,7 +371,7 @@ class Document(MediaPart):
     @classmethod
     def from_text(
         cls, text: str, *, name: str | None = None, media_type: str = "text/plain", **options: Any
-    ) -> Document:
+    ) -> Self:
         """A plain-text document (Anthropic sends it as a text source)."""
         if not media_type.startswith("text/"):
             raise MediaError(f"Document.from_text takes a text/* media type, got {media_type!r}")
@@ -382,10 +434,13 @@ def _is_text(data: bytes) -> bool:
     return True
 
 
-_CLASSES: dict[str, type[MediaPart]] = {"image": Image, "document": Document, "audio": Audio}
+ContentPart = Image | Document | Audio
+"""A content part of a user message or a tool result: one of the three kinds."""
+
+_CLASSES: dict[str, type[ContentPart]] = {"image": Image, "document": Document, "audio": Audio}
 
 
-def part_from_path(path: str | os.PathLike[str]) -> MediaPart:
+def part_from_path(path: str | os.PathLike[str]) -> ContentPart:
     """The file at ``path`` as an :class:`Image`, :class:`Document` or :class:`Audio`, chosen
     by its content (what ``agenticraft run --attach FILE`` uses)."""
     name = os.fspath(path)
@@ -402,11 +457,10 @@ def part_from_path(path: str | os.PathLike[str]) -> MediaPart:
             f"cannot tell what {name!r} holds; only images, PDFs, text and audio can be attached"
         )
     cls = _CLASSES[_class_name_for(media_type).lower()]
-    part: MediaPart = cls.from_path(name)
-    return part
+    return cls.from_path(name)
 
 
-def part_from_dict(data: dict[str, Any]) -> MediaPart:
+def part_from_dict(data: dict[str, Any]) -> ContentPart:
     """The part that :meth:`MediaPart.to_dict` produced (its base64 kept as is, not re-encoded)."""
     cls = _CLASSES.get(str(data.get("kind")))
     if cls is None:

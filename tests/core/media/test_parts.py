@@ -140,3 +140,44 @@ def test_part_from_path_picks_the_kind(tmp_path: Path) -> None:
     assert isinstance(part_from_path(tmp_path / "d.txt"), Document)
     with pytest.raises(FileNotFoundError):
         part_from_path(tmp_path / "none.png")
+
+
+def test_edge_cases(tmp_path: Path) -> None:
+    with pytest.raises(MediaError, match="is a directory"):
+        Image.from_path(tmp_path)
+    with pytest.raises(MediaError, match="must be base64-encoded"):
+        Image.from_base64("data:image/png,rawbytes")
+    with pytest.raises(MediaError, match="detail must be"):
+        Image.from_bytes(PNG, detail="huge")  # type: ignore[arg-type]
+    with pytest.raises(MediaError, match="text/\\* media type"):
+        Document.from_text("x", media_type="application/pdf")
+    with pytest.raises(ValueError, match="unknown content part kind"):
+        part_from_dict({"kind": "video"})
+    url = Image.from_url("https://example.com/a.png")
+    assert url.to_dict() == {"kind": "image", "media_type": "image/png", "url": "https://example.com/a.png"}
+    assert "url=" in repr(url) and url.label == "image 'https://example.com/a.png' (image/png)"
+    assert hash(url) == hash(Image.from_url("https://example.com/a.png"))
+    assert (url == Document.from_text("x")) is False
+    stub = part_from_dict(Image.from_bytes(PNG).to_dict(inline=False))
+    assert stub.to_dict()["size"] == len(PNG) and stub.size == len(PNG)
+    from_b64 = Image.from_base64(base64.b64encode(PNG).decode())
+    assert from_b64.size == len(PNG) and from_b64.digest is not None
+
+
+def test_fill_checks_what_a_url_gave() -> None:
+    doc = Document.from_url("https://example.com/notes")
+    doc.fill(b"plain words")
+    assert doc.media_type == "text/plain" and doc.text == "plain words" and not doc.is_url
+    with pytest.raises(MediaError, match="did not give an image"):
+        Image.from_url("https://example.com/a").fill(PDF)
+    with pytest.raises(MediaError, match="named as image/jpeg, but gave image/png"):
+        Image.from_url("https://example.com/a.jpg").fill(PNG)
+
+
+def test_text_cut_inside_a_character_is_still_text(tmp_path: Path) -> None:
+    data = ("a" * 4095 + "é").encode()  # the 4096-byte mark falls inside é
+    (tmp_path / "long.txt").write_bytes(data)
+    assert Document.from_path(tmp_path / "long.txt").media_type == "text/plain"
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe" + b"x" * 10)
+    with pytest.raises(MediaError, match="cannot tell"):
+        Document.from_path(tmp_path / "bad.txt")
