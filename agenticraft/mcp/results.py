@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from agenticraft.core.errors import MediaError, ToolCallError
-from agenticraft.core.media import Audio, Document, Image, MediaPart
+from agenticraft.core.media import Audio, Document, Image
 from agenticraft.core.messages import Message, Part, Role, TextPart
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ class ResourceContent:
 def _blob_part(uri: str, mime_type: str | None, blob: str) -> Part:
     """A base64 blob as the media part its type says, or a line saying what it is."""
     kind = (mime_type or "").partition("/")[0]
-    cls: type[MediaPart] | None
+    cls: type[Image | Audio | Document] | None
     if kind == "image":
         cls = Image
     elif kind == "audio":
@@ -70,7 +70,7 @@ def content_part(block: mcp_types.ContentBlock) -> Part:
     if isinstance(block, mcp_types.TextContent):
         return TextPart(block.text)
     if isinstance(block, mcp_types.ImageContent | mcp_types.AudioContent):
-        cls: type[MediaPart] = Image if isinstance(block, mcp_types.ImageContent) else Audio
+        cls: type[Image | Audio] = Image if isinstance(block, mcp_types.ImageContent) else Audio
         try:
             part: Part = cls.from_base64(block.data, block.mime_type)
             return part
