@@ -79,3 +79,34 @@ async def test_an_agent_on_the_local_openai_server_answers_with_an_mcp_result(
     tool_message = second["messages"][-1]
     assert tool_message["role"] == "tool" and tool_message["tool_call_id"] == "call_1"
     assert json.loads(tool_message["content"]) == {"city": "Lyon", "temperature": 21.5}
+
+
+async def test_an_mcp_image_reaches_each_provider_in_its_own_format(url: str) -> None:
+    import base64
+
+    from agenticraft.providers.anthropic import AnthropicProvider
+    from agenticraft.testing.mcp_server import PNG_DOT
+    from agenticraft.testing.servers.anthropic import AnthropicServer, Text, ToolUse
+
+    png = base64.b64encode(PNG_DOT).decode()
+    with AnthropicServer() as anthropic:
+        anthropic.add_stream([ToolUse("chart", ["{}"], id="toolu_1")], stop_reason="tool_use")
+        anthropic.add_stream([Text("A single dot.")])
+        provider = AnthropicProvider("claude-sonnet-4-6", base_url=anthropic.url, api_key="sk-ant-test")
+        response = await Agent(model=provider, toolsets=[MCPServerHTTP(url)]).arun("Describe the chart.")
+        assert response.content == "A single dot."
+        sent = anthropic.requests[1].json()["messages"][-1]["content"][0]
+    assert sent["type"] == "tool_result" and sent["tool_use_id"] == "toolu_1"
+    assert {"type": "text", "text": "The chart:"} in sent["content"]
+    image = next(block for block in sent["content"] if block["type"] == "image")
+    assert image["source"] == {"type": "base64", "media_type": "image/png", "data": png}
+
+    with OpenAIServer() as openai:
+        openai.add_stream("", tool_calls=[ScriptedToolCall("chart", {}, "call_1")])
+        openai.add_stream("A single dot.")
+        provider = OpenAIProvider("gpt-4o-mini", base_url=openai.base_url, api_key="sk-test")
+        await Agent(model=provider, toolsets=[MCPServerHTTP(url)]).arun("Describe the chart.")
+        messages = openai.requests[1].json()["messages"]
+    assert messages[-2]["role"] == "tool" and "The chart:" in messages[-2]["content"]
+    image_urls = [p["image_url"]["url"] for p in messages[-1]["content"] if p["type"] == "image_url"]
+    assert messages[-1]["role"] == "user" and image_urls == [f"data:image/png;base64,{png}"]
