@@ -87,3 +87,11 @@ def _wait_for_child(parent: int, marker: str) -> int:
                 return int(entry)
         time.sleep(0.05)
     raise AssertionError(f"no child of {parent} runs {marker}")
+
+
+def test_chat_starts_its_mcp_servers_once_before_the_first_prompt() -> None:
+    ok = run_cli(["chat", "--offline", "--mcp", SERVER], cwd=ROOT, stdin="/exit\n")
+    assert ok.returncode == 0, ok.stderr
+    assert "Traceback" not in ok.stderr
+    broken = run_cli(["chat", "--offline", "--mcp", "no-such-command-here"], cwd=ROOT, stdin="hi\n/exit\n")
+    assert_one_line_error(broken, 1, "could not be started")
