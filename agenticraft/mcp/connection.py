@@ -113,6 +113,7 @@ class Connection:
                 PromptsListChanged: "prompts",
                 ResourcesListChanged: "resources",
             }
+            started = False
             try:
                 async with client.listen(
                     tools_list_changed=wanted["tools"],
@@ -120,13 +121,18 @@ class Connection:
                     resources_list_changed=wanted["resources"],
                 ) as events:
                     task_status.started()  # acknowledged: no change is missed from here on
+                    started = True
                     async for event in events:
                         kind = kinds.get(type(event))
                         if kind is not None:
                             self._on_change(kind)
-            except Exception as exc:  # a server without listen: lists are fetched when asked
-                log.debug("no subscriptions/listen stream: %r", exc)
-                task_status.started()
+            except Exception as exc:
+                if not started:  # a server without listen: lists are fetched when asked
+                    log.debug("no subscriptions/listen stream: %r", exc)
+                    task_status.started()
+                elif not self._stop.is_set():  # the stream dropped: so did the server
+                    self.error, self.lost = exc, True
+                    log.debug("MCP connection lost: %r", exc)
 
         await tasks.start(listen)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -71,7 +73,15 @@ async def test_async_with_agent_keeps_one_process_restarted_after_a_crash_and_en
         await Agent(model=second.model, toolsets=[server]).arun("again")
         assert pid_of(second) != pid_of(first)
         assert not alive(pid_of(first)) and alive(pid_of(second))
-    assert not alive(pid_of(second))
+        # a server that dies between runs is noticed (its listen stream drops) and started again
+        os.kill(pid_of(second), signal.SIGKILL)
+        async with asyncio.timeout(10):
+            while not (server._connection is not None and server._connection.lost):  # noqa: ASYNC110
+                await asyncio.sleep(0.02)
+        third = CallingModel([("pid", {})])
+        await Agent(model=third.model, toolsets=[server]).arun("and again")
+        assert not third.results[0].is_error and pid_of(third) not in (pid_of(first), pid_of(second))
+    assert not alive(pid_of(third))
 
 
 async def test_a_server_that_fails_to_start_is_an_error_with_its_stderr() -> None:
