@@ -320,25 +320,35 @@ class MCPToolset(Toolset):
         return tool_result_value(name, await self.call(server_name, arguments, ctx))
 
     async def call(
-        self, name: str, arguments: dict[str, Any] | None = None, ctx: RunContext[Any] | None = None
+        self,
+        name: str,
+        arguments: dict[str, Any] | None = None,
+        ctx: RunContext[Any] | None = None,
+        *,
+        timeout: float | None = None,
     ) -> mcp_types.CallToolResult:
         """Call tool ``name`` (the server's own name, without the prefix); the SDK's result.
-        A lost connection or a refused call raises :class:`ToolCallError`."""
+        A lost connection or a refused call raises :class:`ToolCallError`; past ``timeout``
+        seconds the call is cancelled on the server and raises ``TimeoutError``. (In a run, the
+        tool's timeout is applied by the run loop.)"""
         from mcp import MCPError
         from mcp_types import CONNECTION_CLOSED
 
         client = await self._live(ctx)
-        try:
-            return await client.call_tool(name, arguments or {})
-        except MCPError as exc:
-            if exc.code == CONNECTION_CLOSED:
+        async with asyncio.timeout(timeout):  # outside the handlers: TimeoutError is an OSError
+            try:
+                return await client.call_tool(name, arguments or {})
+            except MCPError as exc:
+                if exc.code == CONNECTION_CLOSED:
+                    raise self._lost(ctx, exc) from exc
+                raise ToolCallError(f"{self!r} refused the call of {name!r}: {exc.message}") from exc
+            except RuntimeError as exc:  # the SDK's checks: structured content against outputSchema
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ToolCallError(f"{self!r}: {first}") from exc
+            except TimeoutError:
+                raise
+            except (OSError, EOFError) as exc:
                 raise self._lost(ctx, exc) from exc
-            raise ToolCallError(f"{self!r} refused the call of {name!r}: {exc.message}") from exc
-        except RuntimeError as exc:  # the SDK's checks: structured content against outputSchema
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ToolCallError(f"{self!r}: {first}") from exc
-        except (OSError, EOFError) as exc:
-            raise self._lost(ctx, exc) from exc
 
     # -- resources and prompts ---------------------------------------------------------
     @asynccontextmanager

@@ -99,6 +99,14 @@ async def test_a_timeout_cancels_the_call_on_the_server(server: MCPServerStdio) 
     assert after.structured_content == {"result": before + 1}  # the server was told
 
 
+async def test_a_direct_call_has_a_timeout_of_its_own(server: MCPServerStdio) -> None:
+    before = (await server.call("cancellations")).structured_content["result"]
+    with pytest.raises(TimeoutError):
+        await server.call("slow", {"seconds": 30}, timeout=0.5)
+    after = await server.call("cancellations", {"at_least": before + 1})
+    assert after.structured_content == {"result": before + 1}
+
+
 async def test_a_cancelled_run_cancels_the_call_in_flight_on_the_server(server: MCPServerStdio) -> None:
     before = (await server.call("cancellations")).structured_content["result"]
     started = asyncio.Event()
