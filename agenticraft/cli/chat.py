@@ -37,7 +37,11 @@ def run_chat(agent: Agent, *, model_source: str = "") -> int:
         console.print(f"[dim]tools: {', '.join(agent.tools)}[/dim]")
     console.print(f"[dim]{_HELP}[/dim]")
     loop = asyncio.new_event_loop()
+    entered = False
     try:
+        if agent.toolsets:  # --mcp servers: started once for the whole chat
+            loop.run_until_complete(agent.__aenter__())
+            entered = True
         while True:
             try:
                 prompt = input("\n> ")
@@ -73,7 +77,8 @@ def run_chat(agent: Agent, *, model_source: str = "") -> int:
                 console.print("\n[yellow]⏹ interrupted[/yellow]")
     finally:
         try:
-            loop.run_until_complete(agent.provider.aclose())
+            # leaving the agent stops its MCP servers and closes the provider's connections
+            loop.run_until_complete(agent.aclose() if entered else agent.provider.aclose())
             # the providers' connection pools close with the loop's async generators
             loop.run_until_complete(loop.shutdown_asyncgens())
         finally:

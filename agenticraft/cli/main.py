@@ -57,6 +57,14 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         metavar="MODULE:FUNCTION",
         help="give the agent a tool (a function in a module or a path/to/file.py); repeatable",
     )
+    parser.add_argument(
+        "--mcp",
+        action="append",
+        default=[],
+        metavar="SERVER",
+        help="give the agent an MCP server's tools: a command run over stdio "
+        "('python -m mcp_server_git --repository .') or an http(s):// URL; repeatable",
+    )
     parser.add_argument("--max-turns", type=int, default=10, help="model turns per answer (default 10)")
 
 
@@ -149,6 +157,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_delay_option(serve)
 
+    mcp = commands.add_parser("mcp", help="the Model Context Protocol: serve an agent to MCP clients")
+    mcp_commands = mcp.add_subparsers(dest="mcp_command", metavar="COMMAND", required=True)
+    mcp_serve = mcp_commands.add_parser(
+        "serve", help="serve an agent as an MCP tool (stdio by default, for an MCP host to start)"
+    )
+    mcp_serve.add_argument("agent", metavar="MODULE:AGENT", help="the agent, e.g. myapp.agents:support")
+    mcp_serve.add_argument("--http", action="store_true", help="serve Streamable HTTP at /mcp instead")
+    mcp_serve.add_argument(
+        "-p",
+        "--port",
+        type=int,
+        default=8000,
+        help="--http port on 127.0.0.1 (default 8000; 0: any free one)",
+    )
+    mcp_serve.add_argument(
+        "--expose-tools", action="store_true", help="also serve the agent's own tools, each as an MCP tool"
+    )
+
     new = commands.add_parser("new", help="create a new agent project")
     new.add_argument("name", help="the project directory to create")
 
@@ -204,6 +230,12 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             cors_origins=args.cors_origin,
             delay=delay,
         )
+    if command == "mcp":
+        from .mcp import serve_agent
+
+        if not 0 <= args.port <= 65535:
+            raise UsageError(f"--port must be from 0 to 65535, not {args.port}")
+        return serve_agent(args.agent, http=args.http, port=args.port, expose_tools=args.expose_tools)
     if command == "new":
         from .scaffold import create_project
 
@@ -233,6 +265,7 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     agent = build_agent(
         resolution.model,
         tools=args.tool,
+        mcp=args.mcp,
         system=args.system,
         base_url=args.base_url,
         max_turns=args.max_turns,
@@ -271,6 +304,7 @@ def _offline(args: argparse.Namespace, prompt: Prompt) -> int:
         agent = build_agent(
             DemoProvider(server),
             tools=[get_weather, *args.tool],
+            mcp=args.mcp,
             system=args.system,
             max_turns=args.max_turns,
             **_output_options(args),

@@ -21,6 +21,7 @@ Every error the framework raises on purpose derives from :class:`AgentiCraftErro
     │   └── StreamProtocolError       bytes on the wire that break the protocol
     ├── StreamInterruptedError        the run was cancelled by ``cancel()``; keeps the partial response
     ├── ConversationBusyError         a second run on a conversation that a run is using
+    ├── MCPServerError                an MCP server could not be started or reached
     ├── ModelRetry                    raised by a tool or an output validator: its message
     │                                 goes to the model, which is asked again
     ├── ToolError                     a tool could not be defined or kept failing
@@ -50,6 +51,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConversationBusyError",
+    "MCPServerError",
     "MaxTurnsExceededError",
     "MediaError",
     "ModelRetry",
@@ -264,6 +266,11 @@ class ConversationBusyError(AgentiCraftError):
             "or use another conversation_id"
         )
         self.conversation_id = conversation_id
+
+
+class MCPServerError(AgentiCraftError):
+    """An MCP server could not be started (a wrong command, a crash at start-up, no answer to
+    the handshake) or reached; the message ends with what the server wrote to stderr."""
 
 
 class ModelRetry(AgentiCraftError):
