@@ -313,7 +313,7 @@ class OllamaStreamParser(StreamParser):
             self._calls += 1
             call_id = _wire.call_id(call.get("id")) or f"call_{self.turn}_{position}"
             name = _wire.name(function.get("name"), "a tool call's name") or ""
-            out.append(ToolCallDeltaChunk(raw, position, call_id, name))
+            out.append(ToolCallDeltaChunk(raw, position, call_id, name, final=True))  # whole calls
 
 
 # -- the provider -------------------------------------------------------------------------------

@@ -21,7 +21,10 @@ Decisions where the protocol leaves room:
 - ``content`` sent as a list of typed parts (Mistral's reasoning models) gives text and
   thinking by part type;
 - a stream that ends without ``[DONE]`` but after a ``finish_reason`` is complete; one that
-  ends before any ``finish_reason`` raises :class:`ProviderConnectionError`.
+  ends before any ``finish_reason`` raises :class:`ProviderConnectionError`;
+- a tool call is complete (its last fragment ``final``) when the next call begins (a new id)
+  or the finish reason comes, as the API streams its calls one after the other; a server
+  that interleaves them reopens a call, and the accumulator completes it again at the end.
 """
 
 from __future__ import annotations
@@ -248,7 +251,7 @@ def _usage(usage: dict[str, Any]) -> Usage:
 class OpenAIStreamParser(StreamParser):
     """Chat Completions chunks into provider events."""
 
-    __slots__ = ("_called", "_decoder", "_done", "_finish", "_model", "_refused", "_usage")
+    __slots__ = ("_called", "_decoder", "_done", "_finish", "_model", "_open", "_refused", "_usage")
 
     def __init__(self, provider: str = "openai") -> None:
         super().__init__(provider)
@@ -256,6 +259,7 @@ class OpenAIStreamParser(StreamParser):
         self._finish: str | None = None
         self._refused = False
         self._called = False  # a tool call was streamed
+        self._open: tuple[int | None, str | None] | None = None  # (index, id) of the call streaming
         self._done = False
         self._model = ""
         self._usage: Usage | None = None
@@ -300,6 +304,9 @@ class OpenAIStreamParser(StreamParser):
                 finish = choice.get("finish_reason")
                 if finish:
                     self._finish = _wire.name(finish, "finish_reason")
+                    if self._open is not None:  # the turn's last call is complete
+                        out.append(ToolCallDeltaChunk("", *self._open, final=True))
+                        self._open = None
             usage = chunk.get("usage")
             if usage:
                 self._usage = _usage(_wire.obj(usage, "usage"))
@@ -332,12 +339,18 @@ class OpenAIStreamParser(StreamParser):
                 arguments = function.get("arguments") or ""
                 if not isinstance(arguments, str):  # some compatible servers send the object itself
                     arguments = json.dumps(arguments, ensure_ascii=False)
+                index, call_id = _wire.index(call.get("index")), _wire.call_id(call.get("id"))
+                current = self._open
+                if current is not None and call_id is not None and (index, call_id) != current:
+                    # the next call begins: the one before it is complete
+                    out.append(ToolCallDeltaChunk("", *current, final=True))
+                if call_id is not None:
+                    self._open = (index, call_id)
+                elif current is None:
+                    self._open = (index, None)
                 out.append(
                     ToolCallDeltaChunk(
-                        arguments,
-                        _wire.index(call.get("index")),
-                        _wire.call_id(call.get("id")),
-                        _wire.name(function.get("name"), "a tool call's name"),
+                        arguments, index, call_id, _wire.name(function.get("name"), "a tool call's name")
                     )
                 )
 
