@@ -119,6 +119,9 @@ class StreamingProvider(ABC):
     model: str = ""
     #: the output mode that fits this provider best (``Agent(output_mode=None)`` picks it)
     preferred_output_mode: OutputMode = "tool"
+    #: whether the model continues a conversation that ends with an assistant message (a
+    #: "prefill": Anthropic, Ollama) instead of answering after it (OpenAI)
+    continues_prefill: bool = False
 
     @abstractmethod
     def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:

@@ -482,6 +482,7 @@ class AnthropicProvider(HTTPProvider):
 
     name = PROVIDER
     preferred_output_mode = "tool"
+    continues_prefill = True  # a last assistant message is continued, not answered
     default_base_url = DEFAULT_BASE_URL
     path = "/v1/messages"
     api_key_env = "ANTHROPIC_API_KEY"

@@ -331,6 +331,7 @@ class OllamaProvider(HTTPProvider):
 
     name = PROVIDER
     preferred_output_mode = "native"
+    continues_prefill = True  # a last assistant message is continued, not answered
     default_base_url = DEFAULT_BASE_URL
     path = "/api/chat"
     key_required = False
