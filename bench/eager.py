@@ -118,7 +118,10 @@ class Wire:
 SSE = "text/event-stream"
 
 
-async def _tool_run(wire: Wire, protocol: str, s: Scenario, eager: bool) -> tuple[float, Any]:
+async def _tool_run(wire: Wire, protocol: str, s: Scenario, eager: bool) -> tuple[float, float, Any]:
+    """The run's wall time, the wait from the first turn's end to its last tool result, and
+    the response."""
+
     @tool
     async def lookup(q: str) -> str:
         """Look something up (a 300 ms request)."""
@@ -135,21 +138,30 @@ async def _tool_run(wire: Wire, protocol: str, s: Scenario, eager: bool) -> tupl
         provider = wire.gpt
     agent = Agent(model=provider, tools=[lookup], eager_tools=eager)
     started = time.perf_counter()
-    response = await agent.arun("look up three items and explain")
-    return time.perf_counter() - started, response
+    turn_end = last_result = 0.0
+    async with agent.stream("look up three items and explain") as stream:
+        async for chunk in stream:
+            if chunk.type == "turn_end" and not turn_end:
+                turn_end = time.perf_counter()
+            elif chunk.type == "tool_result":
+                last_result = time.perf_counter()
+    wall = time.perf_counter() - started
+    return wall, last_result - turn_end, stream.response
 
 
 async def eager_figures(wire: Wire, s: Scenario, reps: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for protocol in ("anthropic", "openai"):
         walls: dict[str, list[float]] = {"plain": [], "eager": []}
+        waits: dict[str, list[float]] = {"plain": [], "eager": []}
         answers = set()
         for mode in ("plain", "eager"):  # once unmeasured: the tool's schema, the first turn
             await _tool_run(wire, protocol, s, mode == "eager")
         for _ in range(reps):
             for mode in ("plain", "eager"):
-                wall, response = await _tool_run(wire, protocol, s, mode == "eager")
+                wall, wait, response = await _tool_run(wire, protocol, s, mode == "eager")
                 walls[mode].append(wall)
+                waits[mode].append(wait)
                 answers.add(
                     (response.content, tuple((r.tool_call_id, r.content) for r in response.tool_results))
                 )
@@ -161,7 +173,10 @@ async def eager_figures(wire: Wire, s: Scenario, reps: int) -> dict[str, Any]:
             "eager_s": eager,
             "saved_s": plain - eager,
             "eager/plain": eager / plain,
+            "tools_after_turn_plain_s": statistics.median(waits["plain"]),
+            "tools_after_turn_eager_s": statistics.median(waits["eager"]),
             "walls": walls,
+            "tools_after_turn": waits,
         }
     return out
 
@@ -238,13 +253,16 @@ def render(document: dict[str, Any]) -> str:
         f"{s['tool_seconds'] * 1000:.0f} ms, "
         f"{s['answer_chunks']}-chunk answer; cut after {s['cut_at']} chunks.",
         "",
-        "| eager tools | plain wall | eager wall | saved | eager/plain |",
-        "|---|---|---|---|---|",
+        "| eager tools | plain wall | eager wall | saved | eager/plain "
+        "| tools after the turn: plain | eager |",
+        "|---|---|---|---|---|---|---|",
     ]
     for protocol, row in document["eager"].items():
         lines.append(
             f"| {protocol} | {row['plain_s'] * 1000:.0f} ms | {row['eager_s'] * 1000:.0f} ms | "
-            f"{row['saved_s'] * 1000:.0f} ms | {row['eager/plain']:.3f} |"
+            f"{row['saved_s'] * 1000:.0f} ms | {row['eager/plain']:.3f} | "
+            f"{row['tools_after_turn_plain_s'] * 1000:.0f} ms | "
+            f"{row['tools_after_turn_eager_s'] * 1000:.0f} ms |"
         )
     fb = document["fallback"]
     lines += [
@@ -269,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", help="file name stem (default: eager-<timestamp>)")
     args = parser.parse_args(argv)
     scenario = SMOKE if args.smoke else Scenario()
-    reps = args.reps or (1 if args.smoke else 3)
+    reps = args.reps or (1 if args.smoke else 5)
 
     async def both() -> tuple[dict[str, Any], dict[str, Any]]:
         wire = Wire()
