@@ -251,7 +251,17 @@ def _usage(usage: dict[str, Any]) -> Usage:
 class OpenAIStreamParser(StreamParser):
     """Chat Completions chunks into provider events."""
 
-    __slots__ = ("_called", "_decoder", "_done", "_finish", "_model", "_open", "_refused", "_usage")
+    __slots__ = (
+        "_called",
+        "_decoder",
+        "_done",
+        "_finish",
+        "_model",
+        "_open",
+        "_open_arguments",
+        "_refused",
+        "_usage",
+    )
 
     def __init__(self, provider: str = "openai") -> None:
         super().__init__(provider)
@@ -260,6 +270,7 @@ class OpenAIStreamParser(StreamParser):
         self._refused = False
         self._called = False  # a tool call was streamed
         self._open: tuple[int | None, str | None] | None = None  # (index, id) of the call streaming
+        self._open_arguments = False  # whether that call has argument text yet
         self._done = False
         self._model = ""
         self._usage: Usage | None = None
@@ -342,12 +353,19 @@ class OpenAIStreamParser(StreamParser):
                 index, call_id = _wire.index(call.get("index")), _wire.call_id(call.get("id"))
                 current = self._open
                 if current is not None and call_id is not None and (index, call_id) != current:
-                    # the next call begins: the one before it is complete
-                    out.append(ToolCallDeltaChunk("", *current, final=True))
+                    # the next call begins: the one before it is complete, if it has arguments
+                    # (a server that interleaves its calls starts them all before any argument;
+                    # and a JSON object that parses cannot grow, so a call it sends more of
+                    # was never taken as complete with other arguments)
+                    if self._open_arguments:
+                        out.append(ToolCallDeltaChunk("", *current, final=True))
+                    self._open_arguments = False
                 if call_id is not None:
                     self._open = (index, call_id)
                 elif current is None:
                     self._open = (index, None)
+                if arguments and self._open is not None and index in (None, self._open[0]):
+                    self._open_arguments = True  # a fragment of the open call
                 out.append(
                     ToolCallDeltaChunk(
                         arguments, index, call_id, _wire.name(function.get("name"), "a tool call's name")
