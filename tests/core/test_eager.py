@@ -202,3 +202,22 @@ def test_the_eager_start_event_round_trips_and_adds_no_trace_step() -> None:
     back = chunk_from_dict(chunk.to_dict())
     assert isinstance(back, EagerStartChunk) and back == chunk and back.call_id == "c1"
     assert back.trace_step() is None
+
+
+async def test_a_typed_output_tool_never_starts_early() -> None:
+    from pydantic import BaseModel
+
+    class City(BaseModel):
+        name: str
+
+    @tool
+    async def lookup(q: str) -> str:
+        """Look up."""
+        return q
+
+    model = ScriptedModel([[ToolCall("lookup", {"q": "fr"}, "c1")], {"name": "Paris"}])
+    agent = Agent(model=model, tools=[lookup], eager_tools=True, output_type=City, output_mode="tool")
+    events = await _events(agent)
+    assert _started(events) == ["lookup"]  # the run's own tool, not the output tool
+    done = next(e for e in events if e.type == "done")
+    assert done.response.output == City(name="Paris")  # type: ignore[union-attr]
