@@ -201,3 +201,25 @@ def test_the_switch_event_round_trips() -> None:
     chunk = FallbackChunk("fallback", {"mode": "restart", "restart_turn": True}, turn=1)
     back = chunk_from_dict(chunk.to_dict())
     assert isinstance(back, FallbackChunk) and back == chunk and back.restarts_turn
+
+
+async def test_a_next_model_that_cannot_start_passes_the_continuation_on(
+    openai: OpenAIServer, anthropic: AnthropicServer
+) -> None:
+    openai.add_stream(["Once upon ", "a time"], cut_after=3)
+    anthropic.add_error(529, "Overloaded")  # before its first token: the next one is asked
+    with OllamaServer() as ollama:
+        ollama.add_stream([", there was a fox."])
+        models = [
+            _openai(openai),
+            _anthropic(anthropic),
+            OllamaProvider("llama3.2", base_url=ollama.url, retry=NO_RETRY),
+        ]
+        agent = Agent(model=models, fallback="continue")
+        events, response = await _run(agent, "Tell a story.")
+        sent = ollama.requests[0].json()["messages"]
+    assert response.content == "Once upon a time, there was a fox."
+    # Anthropic was asked to continue too, and Ollama got the continuation built for it
+    assert anthropic.requests[0].json()["messages"][-1]["role"] == "assistant"
+    assert sent[-1] == {"role": "assistant", "content": "Once upon a time"}
+    assert sum(isinstance(e, FallbackChunk) for e in events) == 1
