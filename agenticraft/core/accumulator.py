@@ -12,6 +12,12 @@ the vendor's index (or id) with the repair rules real streams need:
 - a call that never got an id gets a stable one (``call_<turn>_<n>``);
 - arguments that are empty mean ``{}``; arguments that are not a JSON object are kept raw with
   an ``arguments_error`` so the run can tell the model, never crash.
+
+A fragment marked ``final`` completes its call: the ``tool_call`` event is emitted then, while
+the turn still streams (the "tool call complete" point eager tools start at); the other calls
+complete at :meth:`TurnAccumulator.finish`. A fragment for a call already complete (a server
+that interleaves its calls) reopens it, and ``finish`` emits the call again with its final
+arguments. An extension event that restarts the turn (``restarts_turn``) empties it.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, assert_never
 
 from agenticraft.core.events import (
+    ExtensionChunk,
     ProviderEvent,
     RunEvent,
     TextChunk,
@@ -80,6 +87,7 @@ class _PendingCall:
     fragments: list[str]
     part_position: int
     wire_id: str | None = None  # the id the provider sent, when it sent one (``id`` is unique)
+    emitted: bool = False  # its tool_call event went out (a final fragment completed it)
 
 
 def _unless_renamed(call: _PendingCall, event: ToolCallDeltaChunk) -> _PendingCall | None:
@@ -117,6 +125,9 @@ class TurnAccumulator:
     def __init__(self, provider_name: str = "", turn: int = 0) -> None:
         self.provider_name = provider_name
         self.turn = turn
+        self._reset()
+
+    def _reset(self) -> None:
         self.parts: list[Part] = []
         self._text: list[str] | None = None  # fragments of the open text part
         self._thinking: list[str] | None = None
@@ -168,6 +179,11 @@ class TurnAccumulator:
                 if event.provider_state:
                     self._state = dict(event.provider_state)
                 return ()
+            case ExtensionChunk():
+                if event.restarts_turn:
+                    self._reset()
+                event.turn = self.turn
+                return (event,)
             case _:
                 assert_never(event)
 
@@ -253,11 +269,12 @@ class TurnAccumulator:
             self.parts.append(ToolCallPart(ToolCall(call.name, id=call.id)))  # placeholder, filled in finish
             out.append(ToolCallStartChunk(call.id, call.name, index, part=call.part_position, turn=self.turn))
         else:
-            if event.id and call.wire_id is None:
+            if event.id and call.wire_id is None and not call.emitted:
                 call.id = call.wire_id = event.id
             if event.name and not call.name:
                 call.name = event.name
         if event.arguments_delta:
+            call.emitted = False  # more arguments for a complete call: it is complete at finish
             call.fragments.append(event.arguments_delta)
             out.append(
                 ToolCallDeltaChunk(
@@ -269,11 +286,25 @@ class TurnAccumulator:
                     turn=self.turn,
                 )
             )
+        if event.final and not call.emitted:
+            call.emitted = True
+            out.append(self._complete(call)[1])
         return out
+
+    def _complete(self, pending: _PendingCall) -> tuple[ToolCall, ToolCallChunk]:
+        """The call with its arguments parsed, and its ``tool_call`` event."""
+        raw = sendable_text("".join(pending.fragments))
+        arguments, error = parse_arguments(raw)
+        arguments = sendable(arguments)  # a "\\ud800" escape decodes to a lone surrogate
+        call = ToolCall(pending.name, arguments, pending.id, raw, error)
+        chunk = ToolCallChunk(
+            call.id, call.name, arguments, error, raw, part=pending.part_position, turn=self.turn
+        )
+        return call, chunk
 
     # -- end of turn --------------------------------------------------------------------
     def finish(self, *, interrupted: bool = False) -> tuple[list[ToolCallChunk], ModelTurn]:
-        """Close the turn: the complete tool-call events, and the turn itself.
+        """Close the turn: the tool-call events not emitted yet, and the turn itself.
 
         With ``interrupted``, only what was really received is kept: text and signed (or
         redacted) thinking; unfinished tool calls are dropped. An interrupted finish changes
@@ -296,17 +327,13 @@ class TurnAccumulator:
                 continue
             if interrupted:
                 continue
-            raw = sendable_text("".join(pending.fragments))
-            arguments, error = parse_arguments(raw)
-            arguments = sendable(arguments)  # a "\\ud800" escape decodes to a lone surrogate
-            call = ToolCall(pending.name, arguments, pending.id, raw, error)
+            call, chunk = self._complete(pending)
             parts.append(ToolCallPart(call))
-            events.append(
-                ToolCallChunk(call.id, call.name, arguments, error, raw, part=position, turn=self.turn)
-            )
+            if not pending.emitted:
+                events.append(chunk)
         if self._state is not None and not interrupted:
             parts.append(OpaquePart(self.provider_name, self._state))
-        stop = self.stop_reason or ("tool_use" if events else "end_turn")
+        stop = self.stop_reason or ("tool_use" if self._calls else "end_turn")
         if interrupted:
             stop = "interrupted"
         message = Message("assistant", parts, interrupted=interrupted)

@@ -6,7 +6,7 @@ import asyncio
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Generic, TypedDict
+from typing import Any, Generic, Literal, TypedDict
 
 from typing_extensions import Unpack
 
@@ -224,6 +224,10 @@ class Agent(Generic[DepsT]):
     ``instrument=False`` leaves this agent out of process-wide instrumentation (the hooks
     ``agenticraft.telemetry.instrument()`` installs).
     ``reasoning_effort`` (``"low"``, ...) is ``settings.reasoning_effort``, for reasoning models.
+    ``eager_tools=True`` starts every tool not marked ``eager=False`` as soon as its call is
+    complete, while the model still streams its turn. ``fallback="continue"`` (with a list of
+    models) goes on to the next model also after an answer was cut midway, which continues it
+    from where it stopped; ``"start"`` falls back only before the first token.
     """
 
     def __init__(
@@ -250,6 +254,8 @@ class Agent(Generic[DepsT]):
         api_key: str | None = None,
         instrument: bool = True,
         reasoning_effort: str | None = None,
+        eager_tools: bool = False,
+        fallback: Literal["start", "continue"] = "start",
     ) -> None:
         if max_turns < 1:
             raise ConfigurationError(f"max_turns must be at least 1, got {max_turns}")
@@ -293,6 +299,10 @@ class Agent(Generic[DepsT]):
         self.base_url = base_url
         self.api_key = api_key
         self.instrument = instrument
+        self.eager_tools = eager_tools
+        if fallback not in ("start", "continue"):
+            raise ConfigurationError(f"fallback must be 'start' or 'continue', got {fallback!r}")
+        self.fallback: Literal["start", "continue"] = fallback
         # base_url and api_key belong to one provider: never send them to another one
         self._credentials_owner: str | None = None
         self._model: ModelLike | None = model
@@ -503,6 +513,13 @@ class Agent(Generic[DepsT]):
         ``output_mode`` replace the agent's for this run (``str``: plain text).
         """
         provider = self._resolve(model) if model is not None else self.provider
+        if self.fallback == "continue":
+            if getattr(provider, "mid_stream", None) is None:
+                raise ConfigurationError(
+                    "fallback='continue' needs a list of models (a fallback order), "
+                    f"got the single model {provider.label!r}"
+                )
+            provider.mid_stream = "continue"  # type: ignore[attr-defined]
         if history is not None and conversation_id is not None:
             raise ConfigurationError("pass either history= or conversation_id=, not both")
         memory = InMemoryConversation(history, max_messages=None) if history is not None else self.memory
@@ -528,6 +545,7 @@ class Agent(Generic[DepsT]):
             agent_name=self.name,
             max_tool_result_chars=self.max_tool_result_chars,
             end=end,
+            eager_tools=self.eager_tools,
         )
         handle = AgentStream(RunState(config, _user_message(prompt), approvals))
         self._active.add(handle)

@@ -120,6 +120,11 @@ class ToolCallDeltaChunk(StreamChunk):
 
     Providers fill what their wire gives (often ``id`` and ``name`` only on the first fragment);
     the accumulator fills ``id``, ``name`` and ``part`` before the chunk reaches the user.
+
+    ``final`` is the adapter saying the call's arguments are complete with this fragment (it
+    may be empty): Anthropic's ``content_block_stop``, OpenAI's next call or finish reason,
+    Ollama's whole calls. The accumulator then emits the call's ``tool_call`` event at once,
+    while the turn still streams, and eager tools may start.
     """
 
     type: ClassVar[Literal["tool_call_delta"]] = "tool_call_delta"
@@ -127,6 +132,7 @@ class ToolCallDeltaChunk(StreamChunk):
     index: int | None = None
     id: str | None = None
     name: str | None = None
+    final: bool = field(default=False, kw_only=True)
     part: int = field(default=0, kw_only=True)
 
 
@@ -257,6 +263,13 @@ class ExtensionChunk(StreamChunk):
         """The entry this event adds to the run's trace (``None``: none)."""
         return ExtensionStep(self.name, self.payload)
 
+    @property
+    def restarts_turn(self) -> bool:
+        """Whether this event voids what the model turn streamed so far (the payload says
+        ``"restart_turn": true``): the accumulator and the fold start the turn over. A provider
+        that restarts a turn after a failure (a fallback to another model) yields one."""
+        return self.payload.get("restart_turn") is True
+
 
 @dataclass(slots=True)
 class DoneChunk(StreamChunk):
@@ -266,8 +279,9 @@ class DoneChunk(StreamChunk):
     response: AgentResponse
 
 
-ProviderEvent = TextChunk | ThinkingChunk | ToolCallDeltaChunk | UsageChunk | TurnEndChunk
-"""What a provider yields for one model turn."""
+ProviderEvent = TextChunk | ThinkingChunk | ToolCallDeltaChunk | UsageChunk | TurnEndChunk | ExtensionChunk
+"""What a provider yields for one model turn (an extension event passes through to the user:
+a fallback provider's switch of models, say)."""
 
 RunEvent = (
     TextChunk

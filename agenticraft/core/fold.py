@@ -82,7 +82,7 @@ class RunFold:
                     self.first_token_at = time.perf_counter()
                 self._turn_thinking.append(chunk.thinking)
             case ToolCallChunk():
-                self.tool_calls.append(chunk.call)
+                self._add_call(chunk.call)
             case ToolResultChunk():
                 self._add_result(chunk)
             case TurnEndChunk():
@@ -94,6 +94,10 @@ class RunFold:
                 self.output = chunk.output
                 self.has_output = True
             case ExtensionChunk():
+                if chunk.restarts_turn:  # what the turn streamed so far is void
+                    del self.texts[self._turn_text_from :]
+                    del self.tool_calls[self._turn_calls_from :]
+                    self._turn_thinking = []
                 step = chunk.trace_step()
                 if step is not None:
                     self.trace.steps.append(step)
@@ -104,6 +108,16 @@ class RunFold:
                 pass  # nothing the response needs: the complete call and the turn's usage follow
             case _:
                 assert_never(chunk)
+
+    def _add_call(self, call: ToolCall) -> None:
+        # a call emitted while the turn streamed comes again when a server reopened it: the
+        # later one, with the final arguments, replaces it
+        calls = self.tool_calls
+        for i in range(self._turn_calls_from, len(calls)):
+            if calls[i].id == call.id:
+                calls[i] = call
+                return
+        calls.append(call)
 
     def _add_result(self, chunk: ToolResultChunk) -> None:
         result = chunk.to_result()

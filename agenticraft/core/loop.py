@@ -23,6 +23,7 @@ from typing import Any
 
 from agenticraft.core.accumulator import TurnAccumulator
 from agenticraft.core.context import RunContext, current_parent_run
+from agenticraft.core.eager import EagerCalls
 from agenticraft.core.errors import (
     ConfigurationError,
     ConversationBusyError,
@@ -90,6 +91,7 @@ class RunConfig:
     agent_name: str = ""
     max_tool_result_chars: int | None = MAX_TOOL_RESULT_CHARS
     end: RunEnd = field(default_factory=RunEnd)  # when the run is over, and its output
+    eager_tools: bool = False  # tools not marked otherwise start while the turn streams
 
 
 class RunState:
@@ -115,6 +117,7 @@ class RunState:
             parent_run_id=current_parent_run(),
         )
         self.turn: TurnAccumulator | None = None  # the model turn being streamed
+        self.eager: EagerCalls | None = None  # the turn's calls started while it streams
         self.finished = False
         self.interrupted = False
         self.committed = False
@@ -167,6 +170,12 @@ class RunState:
         if messages and messages[-1] is self.prompt:  # nothing was received for it
             messages.pop()
         return messages
+
+    async def drop_eager(self) -> None:
+        """Cancel the eager calls not handed to a tool round; nothing of them is kept."""
+        eager, self.eager = self.eager, None
+        if eager is not None:
+            await eager.cancel()
 
     def commit(self) -> None:
         """Append the run to memory once: all of it when finished, else the consistent part."""
@@ -247,6 +256,8 @@ async def _tool_round(
         config.usage_limits.check_tool_calls(ctx.tool_calls, len(calls))
     ctx.tool_calls += len(calls)
     results: list[ToolResult | None] = [None] * len(calls)
+    started = state.eager.take(calls) if state.eager is not None else None
+    await state.drop_eager()  # started calls the turn did not end with do not run on
     runner = execute_tool_calls(
         calls,
         tools,
@@ -256,6 +267,7 @@ async def _tool_round(
         retries=failures,
         denials=denials,
         max_result_chars=config.max_tool_result_chars,
+        started=started,
     )
     try:
         async for index, chunk in runner:
@@ -335,6 +347,17 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
                 config.usage_limits.check_before_request(ctx.requests, ctx.usage)
             ctx.turn = turn_number
             tools = await resolve_tools(config.toolsets, ctx)
+            await state.drop_eager()
+            eager = state.eager = EagerCalls.for_turn(
+                tools,
+                ctx,
+                default=config.eager_tools,
+                hooks=hooks,
+                timeout=config.tool_timeout,
+                retries=failures,
+                max_result_chars=config.max_tool_result_chars,
+                usage_limits=config.usage_limits,
+            )
             acc = state.turn = TurnAccumulator(provider.name, turn_number)
             add_text = acc.add_text
             messages = ctx.messages = state.request_messages()
@@ -374,6 +397,9 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
                                     extra.run_id = run_id
                                     fold(extra)
                                     yield extra
+                            if eager is not None and (early := await eager.see(chunk)) is not None:
+                                fold(early)
+                                yield early
             finally:
                 await _closing_stream(events)
             call_chunks, model_turn = acc.finish()
@@ -437,6 +463,7 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
                 state.new_messages.append(verdict.feedback)
         else:
             raise MaxTurnsExceededError(config.max_turns)
+        await state.drop_eager()  # the run ends: calls of a turn that answered do not run on
         state.finished = True
         response = state.folded.to_response(
             messages=list(state.new_messages), conversation_id=config.conversation_id, typed=run_end.typed
@@ -464,7 +491,10 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
         in_flight = sys.exc_info()[1]
         try:
             try:
-                state.commit()
+                try:
+                    await state.drop_eager()  # a failed or interrupted turn: eager calls are cancelled
+                finally:
+                    state.commit()
             finally:
                 await stack.aclose()
             if started_run:

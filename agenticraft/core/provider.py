@@ -44,6 +44,9 @@ class ToolDefinition:
     the loop and holds for every toolset: ``sequential`` runs the call alone, ``timeout``
     (seconds) bounds it, ``max_retries`` bounds the failed calls the model may retry in a run,
     and ``requires_approval`` stops the run for a human's decision before the call runs.
+    ``eager`` lets a call start once its arguments are complete, while the turn still streams
+    (``None``: as the agent's ``eager_tools`` says; a tool needing approval or running
+    ``sequential`` never starts early).
     """
 
     name: str
@@ -53,6 +56,7 @@ class ToolDefinition:
     timeout: float | None = field(default=None, kw_only=True)
     max_retries: int = field(default=3, kw_only=True)
     requires_approval: bool = field(default=False, kw_only=True)
+    eager: bool | None = field(default=None, kw_only=True)
 
 
 @dataclass(slots=True)
@@ -163,6 +167,9 @@ class StreamingProvider(ABC):
     model: str = ""
     #: the output mode that fits this provider best (``Agent(output_mode=None)`` picks it)
     preferred_output_mode: OutputMode = "tool"
+    #: whether the model continues a conversation that ends with an assistant message (a
+    #: "prefill": Anthropic, Ollama) instead of answering after it (OpenAI)
+    continues_prefill: bool = False
 
     @abstractmethod
     def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:

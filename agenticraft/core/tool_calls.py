@@ -20,7 +20,7 @@ from agenticraft.core.messages import ToolCall
 from agenticraft.core.tools import ToolOutcome, outcome_of
 from agenticraft.core.toolsets import ResolvedTool
 
-__all__ = ["MAX_TOOL_RESULT_CHARS", "execute_tool_calls", "truncate_result"]
+__all__ = ["MAX_TOOL_RESULT_CHARS", "execute_tool_calls", "start_tool_call", "truncate_result"]
 
 MAX_TOOL_RESULT_CHARS = 100_000
 """The default cap on one tool result sent to the model (about 25k tokens). A result is sent
@@ -121,6 +121,29 @@ def _batches(calls: Sequence[ToolCall], tools: Mapping[str, ResolvedTool]) -> li
     return [b for b in batches if b]
 
 
+def start_tool_call(
+    call: ToolCall,
+    tools: Mapping[str, ResolvedTool],
+    ctx: RunContext[Any],
+    *,
+    hooks: HookChain | None = None,
+    timeout: float | None = None,
+    retries: Mapping[str, int] | None = None,
+    max_result_chars: int | None = MAX_TOOL_RESULT_CHARS,
+) -> asyncio.Task[tuple[int, ToolResultChunk]]:
+    """Start one call now, as :func:`execute_tool_calls` would run it (a task of its own;
+    hand it back to ``execute_tool_calls(started=...)``, or cancel it)."""
+    chain = hooks if hooks is not None else HookChain(())
+    call_ctx = replace(ctx, tool_call=call, retry=(retries or {}).get(call.name, 0))
+    return asyncio.ensure_future(_run_one(0, call, tools, call_ctx, chain, timeout, None, max_result_chars))
+
+
+async def _as_index(
+    index: int, started: asyncio.Future[tuple[int, ToolResultChunk]]
+) -> tuple[int, ToolResultChunk]:
+    return index, (await started)[1]
+
+
 async def execute_tool_calls(
     calls: Sequence[ToolCall],
     tools: Mapping[str, ResolvedTool],
@@ -131,15 +154,21 @@ async def execute_tool_calls(
     retries: Mapping[str, int] | None = None,
     denials: Mapping[str, str] | None = None,
     max_result_chars: int | None = MAX_TOOL_RESULT_CHARS,
+    started: Mapping[str, asyncio.Future[tuple[int, ToolResultChunk]]] | None = None,
 ) -> AsyncGenerator[tuple[int, ToolResultChunk], None]:
     """Run one turn's tool calls, concurrently where allowed; yield (index, result) as each
-    finishes. ``denials`` maps call ids to the text a denied call returns. Closing the generator
-    cancels the calls still running."""
+    finishes. ``denials`` maps call ids to the text a denied call returns; ``started`` maps
+    call ids to calls already running (:func:`start_tool_call`), whose results are awaited
+    instead. Closing the generator cancels the calls still running."""
     chain = hooks if hooks is not None else HookChain(())
     for batch in _batches(calls, tools):
         tasks = []
         for i in batch:
             call = calls[i]
+            running = (started or {}).get(call.id)
+            if running is not None:
+                tasks.append(asyncio.ensure_future(_as_index(i, running)))
+                continue
             call_ctx = replace(ctx, tool_call=call, retry=(retries or {}).get(call.name, 0))
             denial = (denials or {}).get(call.id)
             tasks.append(

@@ -150,7 +150,8 @@ class Tool:
     Build one with :func:`tool`; a plain function in ``Agent(tools=[...])`` is wrapped the same
     way. ``sequential=True`` makes the tool run alone instead of alongside the other calls of
     the same turn; ``timeout`` (seconds) bounds one call; ``max_retries`` bounds how many
-    failed calls the model may retry in one run.
+    failed calls the model may retry in one run; ``eager`` lets a call start while the model
+    still streams its turn (``None``: as the agent's ``eager_tools`` says).
     """
 
     def __init__(
@@ -163,6 +164,7 @@ class Tool:
         sequential: bool = False,
         max_retries: int = 3,
         requires_approval: bool = False,
+        eager: bool | None = None,
     ) -> None:
         if not callable(function):
             raise ToolDefinitionError(f"a tool must be callable, got {function!r}")
@@ -180,6 +182,7 @@ class Tool:
         self.sequential = sequential
         self.max_retries = max_retries
         self.requires_approval = requires_approval
+        self.eager = eager
         self.is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
             type(function).__call__
         )
@@ -260,6 +263,7 @@ class Tool:
             timeout=self.timeout,
             max_retries=self.max_retries,
             requires_approval=self.requires_approval,
+            eager=self.eager,
         )
 
     # -- execution ----------------------------------------------------------------------
@@ -425,6 +429,7 @@ def tool(
     sequential: bool = False,
     max_retries: int = 3,
     requires_approval: bool = False,
+    eager: bool | None = None,
 ) -> Callable[[F], Tool]: ...
 
 
@@ -438,6 +443,7 @@ def tool(
     sequential: bool = False,
     max_retries: int = 3,
     requires_approval: bool = False,
+    eager: bool | None = None,
 ) -> Tool | Callable[[F], Tool]:
     """Make a function a tool, with or without options::
 
@@ -453,6 +459,9 @@ def tool(
     async def book(seat: str) -> str: ...
 
     ``requires_approval=True`` stops the run before each call for a human's decision.
+    ``eager=True`` lets a call start as soon as its arguments are complete, while the model
+    still streams the rest of its turn (for read-only, idempotent tools; ``False`` keeps the
+    tool waiting when the agent has ``eager_tools=True``; see docs/eager-tools-and-fallback.md).
     """
 
     def wrap(fn: F) -> Tool:
@@ -464,6 +473,7 @@ def tool(
             sequential=sequential,
             max_retries=max_retries,
             requires_approval=requires_approval,
+            eager=eager,
         )
 
     return wrap(function) if function is not None else wrap

@@ -310,7 +310,8 @@ class AnthropicStreamParser(StreamParser):
     """Folds Anthropic's SSE stream into provider events (the transport's ``StreamParser``).
 
     Content blocks are keyed by their ``index``: text and thinking deltas pass straight on,
-    ``tool_use`` blocks become :class:`ToolCallDeltaChunk` fragments keyed by that index, and
+    ``tool_use`` blocks become :class:`ToolCallDeltaChunk` fragments keyed by that index (the
+    block's ``content_block_stop`` marks the last one ``final``: the call is complete), and
     usage is re-emitted whole each time it changes (latest wins). ``ping`` and unknown event,
     block or delta types are ignored, as the API's versioning policy asks of clients. The event
     name is not needed: every payload carries its own ``type``.
@@ -409,7 +410,10 @@ class AnthropicStreamParser(StreamParser):
                 index = _wire.position(payload["index"], "a content block's index")
                 start_input = self._start_inputs.pop(index, None)
                 if start_input:  # a tool_use given whole at its start, never as fragments
-                    out.append(ToolCallDeltaChunk(json.dumps(start_input, ensure_ascii=False), index))
+                    whole = json.dumps(start_input, ensure_ascii=False)
+                    out.append(ToolCallDeltaChunk(whole, index, final=True))
+                elif index in self._tools:  # the block is closed: its input is final
+                    out.append(ToolCallDeltaChunk("", index, final=True))
             elif kind == "message_start":
                 message = payload["message"]
                 self.model = _wire.name(message.get("model"), "model") or ""
@@ -516,6 +520,7 @@ class AnthropicProvider(HTTPProvider):
 
     name = PROVIDER
     preferred_output_mode = "tool"
+    continues_prefill = True  # a last assistant message is continued, not answered
     default_base_url = DEFAULT_BASE_URL
     path = "/v1/messages"
     api_key_env = "ANTHROPIC_API_KEY"

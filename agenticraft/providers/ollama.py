@@ -345,7 +345,7 @@ class OllamaStreamParser(StreamParser):
             self._calls += 1
             call_id = _wire.call_id(call.get("id")) or f"call_{self.turn}_{position}"
             name = _wire.name(function.get("name"), "a tool call's name") or ""
-            out.append(ToolCallDeltaChunk(raw, position, call_id, name))
+            out.append(ToolCallDeltaChunk(raw, position, call_id, name, final=True))  # whole calls
 
 
 # -- the provider -------------------------------------------------------------------------------
@@ -363,6 +363,7 @@ class OllamaProvider(HTTPProvider):
 
     name = PROVIDER
     preferred_output_mode = "native"
+    continues_prefill = True  # a last assistant message is continued, not answered
     default_base_url = DEFAULT_BASE_URL
     path = "/api/chat"
     key_required = False

@@ -27,6 +27,9 @@ Decisions where the protocol leaves room:
   an ``input_audio`` part. A tool message takes text only, so the images and documents a tool
   returned follow in one user message after the turn's tool messages, each group introduced
   by the call's id, and the tool message itself says they follow there.
+- a tool call is complete (its last fragment ``final``) when the next call begins (a new id)
+  or the finish reason comes, as the API streams its calls one after the other; a server
+  that interleaves them reopens a call, and the accumulator completes it again at the end.
 """
 
 from __future__ import annotations
@@ -311,7 +314,18 @@ def _usage(usage: dict[str, Any]) -> Usage:
 class OpenAIStreamParser(StreamParser):
     """Chat Completions chunks into provider events."""
 
-    __slots__ = ("_called", "_decoder", "_done", "_finish", "_id", "_model", "_refused", "_usage")
+    __slots__ = (
+        "_called",
+        "_decoder",
+        "_done",
+        "_finish",
+        "_id",
+        "_model",
+        "_open",
+        "_open_arguments",
+        "_refused",
+        "_usage",
+    )
 
     def __init__(self, provider: str = "openai") -> None:
         super().__init__(provider)
@@ -319,6 +333,8 @@ class OpenAIStreamParser(StreamParser):
         self._finish: str | None = None
         self._refused = False
         self._called = False  # a tool call was streamed
+        self._open: tuple[int | None, str | None] | None = None  # (index, id) of the call streaming
+        self._open_arguments = False  # whether that call has argument text yet
         self._done = False
         self._model = ""
         self._id: str | None = None
@@ -364,6 +380,9 @@ class OpenAIStreamParser(StreamParser):
                 finish = choice.get("finish_reason")
                 if finish:
                     self._finish = _wire.name(finish, "finish_reason")
+                    if self._open is not None:  # the turn's last call is complete
+                        out.append(ToolCallDeltaChunk("", *self._open, final=True))
+                        self._open = None
             usage = chunk.get("usage")
             if usage:
                 self._usage = _usage(_wire.obj(usage, "usage"))
@@ -398,12 +417,25 @@ class OpenAIStreamParser(StreamParser):
                 arguments = function.get("arguments") or ""
                 if not isinstance(arguments, str):  # some compatible servers send the object itself
                     arguments = json.dumps(arguments, ensure_ascii=False)
+                index, call_id = _wire.index(call.get("index")), _wire.call_id(call.get("id"))
+                current = self._open
+                if current is not None and call_id is not None and (index, call_id) != current:
+                    # the next call begins: the one before it is complete, if it has arguments
+                    # (a server that interleaves its calls starts them all before any argument;
+                    # and a JSON object that parses cannot grow, so a call it sends more of
+                    # was never taken as complete with other arguments)
+                    if self._open_arguments:
+                        out.append(ToolCallDeltaChunk("", *current, final=True))
+                    self._open_arguments = False
+                if call_id is not None:
+                    self._open = (index, call_id)
+                elif current is None:
+                    self._open = (index, None)
+                if arguments and self._open is not None and index in (None, self._open[0]):
+                    self._open_arguments = True  # a fragment of the open call
                 out.append(
                     ToolCallDeltaChunk(
-                        arguments,
-                        _wire.index(call.get("index")),
-                        _wire.call_id(call.get("id")),
-                        _wire.name(function.get("name"), "a tool call's name"),
+                        arguments, index, call_id, _wire.name(function.get("name"), "a tool call's name")
                     )
                 )
 

@@ -166,7 +166,11 @@ class _PlayedModel(StreamingProvider):
                         await asyncio.sleep(delay)
                     first = i == 0
                     yield ToolCallDeltaChunk(
-                        piece, index, (call.id or None) if first else None, call.name if first else None
+                        piece,
+                        index,
+                        (call.id or None) if first else None,
+                        call.name if first else None,
+                        final=i == len(pieces) - 1,
                     )
                 output += _estimate_tokens(raw)
             usage = Usage(_estimate_tokens(prompt_text), output)

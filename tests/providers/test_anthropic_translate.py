@@ -17,7 +17,14 @@ from agenticraft.core.errors import (
     ServerError,
     StreamProtocolError,
 )
-from agenticraft.core.events import TextChunk, ThinkingChunk, ToolCallDeltaChunk, TurnEndChunk, UsageChunk
+from agenticraft.core.events import (
+    TextChunk,
+    ThinkingChunk,
+    ToolCallChunk,
+    ToolCallDeltaChunk,
+    TurnEndChunk,
+    UsageChunk,
+)
 from agenticraft.core.messages import (
     Message,
     TextPart,
@@ -199,10 +206,11 @@ def test_text_tool_use_fragments_usage_and_stop_reason() -> None:
         "tool_use",
     )
     acc = TurnAccumulator("anthropic")
-    for chunk in out:
-        acc.feed(chunk)
+    emitted = [e for chunk in out for e in acc.feed(chunk) if isinstance(e, ToolCallChunk)]
     calls, turn = acc.finish()
-    assert [(c.id, c.name, c.arguments) for c in calls] == [("toolu_9", "f", {"city": "Paris"})]
+    assert calls == []  # complete at its content_block_stop, while the turn streamed
+    assert [(c.id, c.name, c.arguments) for c in emitted] == [("toolu_9", "f", {"city": "Paris"})]
+    assert turn.tool_calls == [c.call for c in emitted]
     assert turn.text == "Let me check." and turn.usage == Usage(25, 40)
 
 
@@ -297,7 +305,7 @@ def test_tool_use_given_whole_at_block_start_is_kept() -> None:
             _ev("content_block_stop", index=0),
         ],
     )
-    assert out == [ToolCallDeltaChunk("", 0, "t", "f"), ToolCallDeltaChunk('{"a": 1}', 0)]
+    assert out == [ToolCallDeltaChunk("", 0, "t", "f"), ToolCallDeltaChunk('{"a": 1}', 0, final=True)]
 
 
 def test_error_event_mid_stream_is_typed_and_malformed_data_is_a_protocol_error() -> None:

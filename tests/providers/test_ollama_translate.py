@@ -139,8 +139,9 @@ def test_text_thinking_tool_calls_usage_and_stop() -> None:
     acc = TurnAccumulator("ollama", 3)
     for event in out:
         acc.feed(event)
-    calls, turn = acc.finish()
-    assert [(c.id, c.name, c.arguments) for c in calls] == [
+    pending, turn = acc.finish()
+    assert pending == []  # whole calls: each complete as it came, while the turn streamed
+    assert [(c.id, c.name, c.arguments) for c in turn.tool_calls] == [
         ("call_3_0", "get_weather", {"city": "Zürich"}),
         ("call_real", "get_time", {}),
         ("call_3_2", "late", {"n": 1}),

@@ -70,7 +70,10 @@ class ScriptedResponse:
     closes the connection after ``n`` pieces without ending the body; ``hang`` keeps the
     connection open after the pieces, without ending the body, until the client leaves.
     ``content-type`` defaults to ``text/event-stream``; a header given as ``""`` is left out
-    (a response without a content type).
+    (a response without a content type). ``gates`` maps a piece index to a
+    ``threading.Event`` the server waits for before writing that piece (at most
+    ``gate_timeout`` seconds), so a test can hold the rest of a stream until the client did
+    something, and prove the order without timing.
     """
 
     status: int = 200
@@ -81,6 +84,8 @@ class ScriptedResponse:
     cut_after: int | None = None
     hang: bool = False
     chunked: bool = True
+    gates: dict[int, threading.Event] = field(default_factory=dict)
+    gate_timeout: float = 10.0
 
     @classmethod
     def json_body(cls, status: int, body: Any, headers: dict[str, str] | None = None) -> ScriptedResponse:
@@ -92,7 +97,8 @@ class ScriptedResponse:
 @dataclass(slots=True)
 class Exchange:
     """A request and how its response went. ``connection`` numbers the client connection it
-    came on (1 for the first the server accepted), so a test can see connections reused."""
+    came on (1 for the first the server accepted), so a test can see connections reused.
+    ``sent_at`` holds the ``time.monotonic()`` at which each piece was written."""
 
     request: RecordedRequest
     response: ScriptedResponse
@@ -100,6 +106,7 @@ class Exchange:
     completed: bool = False
     client_disconnected: bool = False
     connection: int = 0
+    sent_at: list[float] = field(default_factory=list)
 
 
 def split_bytes(
@@ -225,6 +232,9 @@ class _Connection(asyncio.Protocol):
             if response.cut_after is not None and index >= response.cut_after:
                 self.transport.close()
                 return False
+            gate = response.gates.get(index)
+            if gate is not None:
+                await self._wait_gate(gate, response.gate_timeout)
             delay = response.delays.get(index, response.delay)
             if delay:
                 await self._sleep_or_lost(delay)
@@ -239,6 +249,7 @@ class _Connection(asyncio.Protocol):
             else:
                 write(piece)
             exchange.pieces_sent += 1
+            exchange.sent_at.append(time.monotonic())
         if response.cut_after is not None:
             self.transport.close()
             return False
@@ -250,6 +261,12 @@ class _Connection(asyncio.Protocol):
             write(b"0\r\n\r\n")
         exchange.completed = True
         return True
+
+    async def _wait_gate(self, gate: threading.Event, timeout: float) -> None:
+        # a threading.Event set from the client's thread: polled, so a client that leaves is seen
+        deadline = time.monotonic() + timeout
+        while not gate.is_set() and not self.lost.is_set() and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
 
     async def _sleep_or_lost(self, delay: float) -> None:
         lost = asyncio.ensure_future(self.lost.wait())

@@ -18,6 +18,7 @@ also put an ``error`` event or a malformed line where it likes::
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -269,8 +270,10 @@ class AnthropicServer(ScriptedServer):
         split_at: Iterable[int] = (),
         split_seed: int | None = None,
         delay: float = 0.0,
+        delays: dict[int, float] | None = None,
         cut_after: int | None = None,
         hang: bool = False,
+        gates: dict[int, threading.Event] | None = None,
         **options: Any,
     ) -> list[bytes]:
         """Queue one streamed message (see :func:`anthropic_stream` for ``options``).
@@ -278,7 +281,8 @@ class AnthropicServer(ScriptedServer):
         By default each SSE event is one piece; ``split_every``, ``split_at`` and ``split_seed``
         re-cut the whole body at byte positions instead (see :func:`split_bytes`).
         ``cut_after=n`` drops the connection after ``n`` pieces; ``hang`` keeps it open without
-        ending the body. Returns the pieces as they will be sent.
+        ending the body; ``delays`` and ``gates`` pace single pieces (see
+        :class:`ScriptedResponse`). Returns the pieces as they will be sent.
         """
         self._streams += 1
         options.setdefault("message_id", f"msg_01{self._streams:06d}XFDUDYJgAACzvnptvVoY")
@@ -286,7 +290,18 @@ class AnthropicServer(ScriptedServer):
         if split_every is not None or split_seed is not None or split_at:
             pieces = split_bytes(b"".join(pieces), every=split_every, at=split_at, seed=split_seed, count=12)
         headers = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
-        self.add(ScriptedResponse(200, headers, pieces, delay=delay, cut_after=cut_after, hang=hang))
+        self.add(
+            ScriptedResponse(
+                200,
+                headers,
+                pieces,
+                delay=delay,
+                delays=dict(delays or {}),
+                cut_after=cut_after,
+                hang=hang,
+                gates=dict(gates or {}),
+            )
+        )
         return pieces
 
     def add_error(

@@ -14,6 +14,7 @@ compact, raw UTF-8, with ``<``, ``>`` and ``&`` escaped::
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -132,8 +133,10 @@ class OllamaServer(ScriptedServer):
         split_at: Iterable[int] = (),
         split_seed: int | None = None,
         delay: float = 0.0,
+        delays: dict[int, float] | None = None,
         cut_after: int | None = None,
         hang: bool = False,
+        gates: dict[int, threading.Event] | None = None,
         **options: Any,
     ) -> list[bytes]:
         """Queue one streamed chat turn (see :func:`ollama_stream` for ``options``).
@@ -141,7 +144,8 @@ class OllamaServer(ScriptedServer):
         By default each line is one piece; ``split_every``, ``split_at`` and ``split_seed``
         re-cut the whole body at byte positions instead (see :func:`split_bytes`).
         ``cut_after=n`` drops the connection after ``n`` pieces; ``hang`` keeps it open without
-        ending the body. Returns the pieces as they will be sent.
+        ending the body; ``delays`` and ``gates`` pace single pieces (see
+        :class:`ScriptedResponse`). Returns the pieces as they will be sent.
         """
         body = ollama_stream(pieces, **options)
         if split_every is not None or split_seed is not None or split_at:
@@ -152,8 +156,10 @@ class OllamaServer(ScriptedServer):
                 {"content-type": "application/x-ndjson"},
                 body,
                 delay=delay,
+                delays=dict(delays or {}),
                 cut_after=cut_after,
                 hang=hang,
+                gates=dict(gates or {}),
             )
         )
         return body

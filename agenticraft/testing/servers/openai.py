@@ -13,6 +13,7 @@ usage-only chunk (``choices: []``) and ``data: [DONE]``::
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -173,12 +174,14 @@ class OpenAIServer(ScriptedServer):
         delays: dict[int, float] | None = None,
         cut_after: int | None = None,
         hang: bool = False,
+        gates: dict[int, threading.Event] | None = None,
         **script: Any,
     ) -> list[bytes]:
         """Queue one streamed turn (arguments of :func:`openai_stream_events`); returns the
         pieces that will be written. By default each SSE event is one piece; ``split_*``
         re-cut the whole body at byte positions instead. ``delay`` seconds pass before each
-        piece (``delays`` maps a piece index to its own delay)."""
+        piece (``delays`` maps a piece index to its own delay); ``gates`` hold a piece until an
+        event is set (see :class:`ScriptedResponse`)."""
         events = openai_stream_events(text, **script)
         body = b"".join(events)
         if split_every is not None or split_seed is not None or split_at:
@@ -194,6 +197,7 @@ class OpenAIServer(ScriptedServer):
                 delays=dict(delays or {}),
                 cut_after=cut_after,
                 hang=hang,
+                gates=dict(gates or {}),
             )
         )
         return pieces
