@@ -14,6 +14,7 @@ from agenticraft.core.capabilities import Capability
 from agenticraft.core.context import DepsT
 from agenticraft.core.errors import ConfigurationError, StreamInterruptedError
 from agenticraft.core.events import OutputChunk, RunEvent, TextChunk
+from agenticraft.core.handoffs import Handoff, HandoffEnd, HandoffRun, HandoffToolset, as_handoffs
 from agenticraft.core.hooks import HookChain, RunHooks
 from agenticraft.core.instructions import InstructionFunction, InstructionSource
 from agenticraft.core.limits import UsageLimits
@@ -75,9 +76,11 @@ class AgentStream:
     the surrounding task raises ``asyncio.CancelledError`` unchanged.
     """
 
-    def __init__(self, state: RunState) -> None:
+    def __init__(self, state: RunState | HandoffRun) -> None:
         self._state = state
-        self._events: AsyncGenerator[RunEvent, None] = run_events(state)
+        self._events: AsyncGenerator[RunEvent, None] = (
+            state.events() if isinstance(state, HandoffRun) else run_events(state)
+        )
         self._consumer: asyncio.Task[Any] | None = None
         self._cancel_requested = False
         self._closed = False
@@ -159,7 +162,7 @@ class AgentStream:
     @property
     def text(self) -> str:
         """The answer text received so far."""
-        return self._state.folded.text
+        return self._state.text
 
     @property
     def finished(self) -> bool:
@@ -199,9 +202,9 @@ class AgentStream:
                 size += len(chunk.content)
                 if schedule.due(size):
                     shown = size
-                    yield self._state.folded.text
+                    yield self._state.text
         if self.finished and size != shown:
-            yield self._state.folded.text
+            yield self._state.text
 
 
 class Agent(Generic[DepsT]):
@@ -222,6 +225,8 @@ class Agent(Generic[DepsT]):
     ``hooks`` observe and wrap each run; ``capabilities`` bundle all of these. ``deps_type``
     types the ``deps=`` that runs pass to tools and instructions through ``RunContext``.
     ``max_tool_result_chars`` cuts a longer tool result (the model is told); ``None`` sends all.
+    ``handoffs`` are agents (or :func:`~agenticraft.core.handoffs.handoff` objects) the model
+    may hand the conversation to; ``max_handoffs`` bounds the transfers of one run.
     """
 
     def __init__(
@@ -246,6 +251,8 @@ class Agent(Generic[DepsT]):
         output_retries: int = 1,
         base_url: str | None = None,
         api_key: str | None = None,
+        handoffs: Sequence[Agent[Any] | Handoff] = (),
+        max_handoffs: int = 10,
     ) -> None:
         if max_turns < 1:
             raise ConfigurationError(f"max_turns must be at least 1, got {max_turns}")
@@ -284,6 +291,10 @@ class Agent(Generic[DepsT]):
         self._output_schemas: dict[Any, Any] = {}
         if output_type is not None and output_type is not str:
             self.output_schema(output_type)  # a type that cannot be validated fails here
+        if max_handoffs < 0:
+            raise ConfigurationError(f"max_handoffs must be 0 or more, got {max_handoffs}")
+        self.handoffs: list[Handoff] = as_handoffs(handoffs)
+        self.max_handoffs = max_handoffs
         self.base_url = base_url
         self.api_key = api_key
         # base_url and api_key belong to one provider: never send them to another one
@@ -312,7 +323,8 @@ class Agent(Generic[DepsT]):
         """Every toolset of a run: the agent's tools, its toolsets, then the capabilities'."""
         extra = [t for c in self.capabilities for t in c.toolsets]
         own = [self._function_tools] if self._function_tools.tools else []
-        return own + self._toolsets + extra
+        transfers = [HandoffToolset(self.handoffs)] if self.handoffs else []
+        return own + self._toolsets + extra + transfers
 
     @property
     def hooks(self) -> list[RunHooks]:
@@ -489,36 +501,82 @@ class Agent(Generic[DepsT]):
         previous run stopped for (``prompt`` may then be left out). ``output_type`` and
         ``output_mode`` replace the agent's for this run (``str``: plain text).
         """
-        provider = self._resolve(model) if model is not None else self.provider
         if history is not None and conversation_id is not None:
             raise ConfigurationError("pass either history= or conversation_id=, not both")
         memory = InMemoryConversation(history, max_messages=None) if history is not None else self.memory
+        config = self._config(
+            model,
+            memory,
+            conversation_id=conversation_id or DEFAULT_CONVERSATION,
+            deps=deps,
+            usage_limits=usage_limits,
+            output_type=output_type,
+            output_mode=output_mode,
+            exclusive=history is None,
+        )
+        state = RunState(config, _user_message(prompt), approvals)
+        if self.handoffs:
+            options = (model, output_type, output_mode)
+            handle = AgentStream(HandoffRun(state, _next_run(*options), self.max_handoffs))
+        else:
+            handle = AgentStream(state)
+        self._active.add(handle)
+        return handle
+
+    def _config(
+        self,
+        model: ModelLike | None,
+        memory: ConversationMemory,
+        *,
+        conversation_id: str,
+        deps: Any,
+        usage_limits: UsageLimits | None,
+        output_type: Any,
+        output_mode: OutputMode | None,
+        exclusive: bool,
+    ) -> RunConfig:
+        """The configuration of one run of this agent."""
+        provider = self._resolve(model) if model is not None else self.provider
         end = self._run_end(provider, output_type, output_mode)
         instructions = self.instruction_sources
         extra = getattr(end, "instructions", None)
         if extra is not None and (text := extra()):
             instructions = [*instructions, text]
-        config = RunConfig(
+        if self.handoffs:
+            end = HandoffEnd(end, self.handoffs, self.name)
+        return RunConfig(
             provider=provider,
             memory=memory,
             instructions=instructions,
             toolsets=self.toolsets,
             hooks=HookChain(self.hooks),
-            conversation_id=conversation_id or DEFAULT_CONVERSATION,
+            conversation_id=conversation_id,
             settings=self._settings(),
             max_turns=self.max_turns,
             tool_timeout=self.tool_timeout,
             deps=deps,
             usage_limits=usage_limits if usage_limits is not None else self.usage_limits,
             enter_toolsets=self._entered == 0,
-            exclusive=history is None,
+            exclusive=exclusive,
             agent_name=self.name,
             max_tool_result_chars=self.max_tool_result_chars,
             end=end,
         )
-        handle = AgentStream(RunState(config, _user_message(prompt), approvals))
-        self._active.add(handle)
-        return handle
+
+    def as_tool(
+        self, description: str | None = None, name: str | None = None, *, conversation: str = "fresh"
+    ) -> Tool:
+        """This agent as a tool of another agent: the calling model writes a request, this
+        agent runs on it and its output is the tool's result. Its events stream through the
+        caller's stream as :class:`~agenticraft.core.events.NestedChunk` tagged with this
+        agent's name, its usage adds to the caller's, and cancelling the caller cancels it.
+        ``conversation``: ``"fresh"`` (a new one per call), ``"shared"`` (a copy of the
+        caller's conversation) or a conversation id in this agent's memory (kept between
+        calls); see :mod:`agenticraft.core.agent_tool`.
+        """
+        from agenticraft.core.agent_tool import agent_tool
+
+        return agent_tool(self, description, name, conversation=conversation)
 
     async def arun(self, prompt: Prompt | None = None, **options: Unpack[RunOptions[DepsT]]) -> AgentResponse:
         """Run to the end and return the response (the stream drained); the options of
@@ -555,3 +613,25 @@ class Agent(Generic[DepsT]):
     def conversation(self, conversation_id: str) -> list[Message]:
         """The messages of one conversation."""
         return self.memory.load(conversation_id)
+
+
+def _next_run(
+    model: ModelLike | None, output_type: Any, output_mode: OutputMode | None
+) -> Callable[[Agent[Any], RunConfig], RunState]:
+    """How a handoff's target continues a run: its own configuration on the run's memory and
+    conversation, with the run's deps, limits and output options."""
+
+    def build(target: Agent[Any], config: RunConfig) -> RunState:
+        own = target._config(
+            model if model is not None and not isinstance(model, StreamingProvider) else None,
+            config.memory,
+            conversation_id=config.conversation_id,
+            deps=config.deps,
+            usage_limits=config.usage_limits,
+            output_type=output_type,
+            output_mode=output_mode,
+            exclusive=config.exclusive,
+        )
+        return RunState(own, None)
+
+    return build

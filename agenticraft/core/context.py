@@ -11,12 +11,16 @@ mypy checking the type, instead of through globals::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic
+from typing import TYPE_CHECKING, Generic
 
 from typing_extensions import TypeVar
 
 from agenticraft.core.messages import Message, ToolCall, Usage
+
+if TYPE_CHECKING:
+    from agenticraft.core.events import RunEvent
 
 __all__ = ["DepsT", "RunContext"]
 
@@ -32,6 +36,10 @@ class RunContext(Generic[DepsT]):
     number of the current model turn (0 before the first); ``usage`` the tokens used so far;
     ``messages`` the conversation as the model last saw it; ``tool_call`` and ``retry`` the call
     being run and how many times this tool has failed in this run before it.
+
+    A tool may stream events of its own into the run's stream with :meth:`emit` (an agent
+    called as a tool streams its run's events this way, as
+    :class:`~agenticraft.core.events.NestedChunk`).
     """
 
     deps: DepsT
@@ -45,3 +53,13 @@ class RunContext(Generic[DepsT]):
     messages: list[Message] = field(default_factory=list)
     tool_call: ToolCall | None = None
     retry: int = 0
+    event_sink: Callable[[RunEvent], None] | None = field(default=None, repr=False, compare=False)
+
+    def emit(self, event: RunEvent) -> None:
+        """Stream ``event`` in this run's stream now (tagged with the run's id and turn); a no-op
+        where nothing listens (outside a tool call)."""
+        sink = self.event_sink
+        if sink is not None:
+            event.run_id = self.run_id
+            event.turn = self.turn
+            sink(event)
