@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 
 from agenticraft.core.errors import AgentiCraftError
 from agenticraft.core.events import ExtensionChunk
-from agenticraft.core.response import TraceExtension, TraceStep, to_jsonable
+from agenticraft.core.response import TraceExtension, TraceStep
 
 __all__ = [
     "StepEndChunk",
@@ -118,7 +118,18 @@ class StepEndChunk(ExtensionChunk):
 
     @classmethod
     def of(cls, record: StepRecord) -> StepEndChunk:
-        return cls("step_end", to_jsonable(record))
+        r = record  # by hand: to_jsonable's generic walk was half the cost of a step
+        payload = {
+            "step": r.step,
+            "status": r.status,
+            "attempts": r.attempts,
+            "started": r.started,
+            "duration": r.duration,
+            "error": r.error,
+            "restored": r.restored,
+            "kind": r.kind,
+        }
+        return cls("step_end", payload)
 
     @property
     def step(self) -> str:
