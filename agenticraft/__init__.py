@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         BadRequestError,
         ConfigurationError,
         ConversationBusyError,
+        MaxHandoffsExceededError,
         MaxTurnsExceededError,
         ModelRetry,
         NotFoundError,
@@ -45,8 +46,9 @@ if TYPE_CHECKING:
         ToolError,
         UsageLimitExceededError,
     )
-    from agenticraft.core.events import ExtensionChunk, OutputChunk, RunEvent, StreamChunk
+    from agenticraft.core.events import ExtensionChunk, NestedChunk, OutputChunk, RunEvent, StreamChunk
     from agenticraft.core.fold import RunFold, StreamingResponse
+    from agenticraft.core.handoffs import Handoff, handoff
     from agenticraft.core.hooks import RunHooks
     from agenticraft.core.limits import UsageLimits
     from agenticraft.core.memory import ConversationMemory, InMemoryConversation
@@ -69,6 +71,7 @@ _LAZY: dict[str, str] = {
     "BadRequestError": "agenticraft.core.errors",
     "ConfigurationError": "agenticraft.core.errors",
     "ConversationBusyError": "agenticraft.core.errors",
+    "MaxHandoffsExceededError": "agenticraft.core.errors",
     "MaxTurnsExceededError": "agenticraft.core.errors",
     "ModelRetry": "agenticraft.core.errors",
     "OutputValidationError": "agenticraft.core.errors",
@@ -86,11 +89,14 @@ _LAZY: dict[str, str] = {
     "ToolError": "agenticraft.core.errors",
     "UsageLimitExceededError": "agenticraft.core.errors",
     "ExtensionChunk": "agenticraft.core.events",
+    "NestedChunk": "agenticraft.core.events",
     "OutputChunk": "agenticraft.core.events",
     "RunEvent": "agenticraft.core.events",
     "StreamChunk": "agenticraft.core.events",
     "RunFold": "agenticraft.core.fold",
     "StreamingResponse": "agenticraft.core.fold",
+    "Handoff": "agenticraft.core.handoffs",
+    "handoff": "agenticraft.core.handoffs",
     "RunHooks": "agenticraft.core.hooks",
     "UsageLimits": "agenticraft.core.limits",
     "ConversationMemory": "agenticraft.core.memory",
@@ -126,13 +132,16 @@ __all__ = [
     "ConversationMemory",
     "ExtensionChunk",
     "FunctionToolset",
+    "Handoff",
     "InMemoryConversation",
+    "MaxHandoffsExceededError",
     "MaxTurnsExceededError",
     "ModelRetry",
     "OutputChunk",
     "OutputValidationError",
     "Message",
     "ModelSettings",
+    "NestedChunk",
     "NotFoundError",
     "OverloadedError",
     "PermissionDeniedError",
@@ -166,6 +175,7 @@ __all__ = [
     "UsageLimitExceededError",
     "UsageLimits",
     "__version__",
+    "handoff",
     "tool",
 ]
 
