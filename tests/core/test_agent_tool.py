@@ -151,3 +151,21 @@ def test_an_inner_failure_is_a_tool_error_the_model_reads() -> None:
 def test_conversation_option_must_not_be_empty() -> None:
     with pytest.raises(Exception, match="conversation="):
         Agent(name="x", model=FunctionModel(lambda m, t: "x")).as_tool(conversation="")
+
+
+def test_the_callers_usage_limits_count_the_inner_runs_tokens() -> None:
+    from agenticraft.core.errors import UsageLimitExceededError
+    from agenticraft.core.limits import UsageLimits
+
+    chatty = Agent(name="chatty", model=FunctionModel(lambda m, t: "word " * 400))
+    lead_model = _caller("chatty")
+    lead = Agent(
+        name="lead",
+        model=lead_model,
+        tools=[chatty.as_tool()],
+        usage_limits=UsageLimits(max_output_tokens=150),
+    )
+    with pytest.raises(UsageLimitExceededError) as caught:
+        lead.run("go")  # the lead itself writes a few tokens; the inner run, hundreds
+    assert caught.value.limit == "max_output_tokens"
+    assert len(lead_model.requests) == 1  # stopped before the lead's second request
