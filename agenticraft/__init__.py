@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         ConversationBusyError,
         MaxHandoffsExceededError,
         MaxTurnsExceededError,
+        MediaError,
         ModelRetry,
         NotFoundError,
         OutputValidationError,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from agenticraft.core.handoffs import Handoff, handoff
     from agenticraft.core.hooks import RunHooks
     from agenticraft.core.limits import UsageLimits
+    from agenticraft.core.media import Audio, Document, Image, MediaPart
     from agenticraft.core.memory import ConversationMemory, InMemoryConversation
     from agenticraft.core.messages import Message, ToolCall, ToolResult, Usage
     from agenticraft.core.provider import ModelSettings, StreamingProvider, ToolDefinition
@@ -99,6 +101,11 @@ _LAZY: dict[str, str] = {
     "handoff": "agenticraft.core.handoffs",
     "RunHooks": "agenticraft.core.hooks",
     "UsageLimits": "agenticraft.core.limits",
+    "Audio": "agenticraft.core.media",
+    "Document": "agenticraft.core.media",
+    "Image": "agenticraft.core.media",
+    "MediaPart": "agenticraft.core.media",
+    "MediaError": "agenticraft.core.errors",
     "ConversationMemory": "agenticraft.core.memory",
     "InMemoryConversation": "agenticraft.core.memory",
     "Message": "agenticraft.core.messages",
@@ -124,18 +131,23 @@ __all__ = [
     "AgentResponse",
     "AgentStream",
     "AgentiCraftError",
+    "Audio",
     "AuthenticationError",
     "BadRequestError",
     "Capability",
     "ConfigurationError",
     "ConversationBusyError",
     "ConversationMemory",
+    "Document",
     "ExtensionChunk",
     "FunctionToolset",
     "Handoff",
+    "Image",
     "InMemoryConversation",
     "MaxHandoffsExceededError",
     "MaxTurnsExceededError",
+    "MediaError",
+    "MediaPart",
     "ModelRetry",
     "OutputChunk",
     "OutputValidationError",

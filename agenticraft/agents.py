@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from agenticraft.core.agent import Agent
+from agenticraft.core.agent import Agent, Prompt
 from agenticraft.core.errors import ConfigurationError
 from agenticraft.core.memory import ConversationMemory
 from agenticraft.core.messages import Message
@@ -96,22 +96,22 @@ class ReasoningAgent:
     def clear_memory(self) -> None:
         self.agent.clear_memory()
 
-    def stream(self, task: str, *, output_type: Any = None) -> ReasoningStream:
+    def stream(self, task: Prompt, *, output_type: Any = None) -> ReasoningStream:
         """Stream the reasoning: ``reasoning_step`` events as they happen, each model call's
         ``usage`` / ``turn_end`` (and ReAct's ``tool_call`` / ``tool_result``), then the
         answer as ``text`` and ``done``."""
         return self.pattern.stream(self.agent, task, output_type=output_type)
 
-    async def think_and_act(self, task: str, *, output_type: Any = None) -> ReasoningResponse:
+    async def think_and_act(self, task: Prompt, *, output_type: Any = None) -> ReasoningResponse:
         """Reason about ``task`` and answer; the response has the answer (``content``), the
         ``reasoning_steps``, the whole trace (``reasoning``) and the pattern's ``result``;
         with an ``output_type`` (or the agent's), ``output`` is the answer as that type."""
         return await self.pattern.run(self.agent, task, output_type=output_type)
 
-    async def arun(self, task: str, *, output_type: Any = None) -> ReasoningResponse:
+    async def arun(self, task: Prompt, *, output_type: Any = None) -> ReasoningResponse:
         """The same as :meth:`think_and_act`."""
         return await self.think_and_act(task, output_type=output_type)
 
-    def run(self, task: str, *, output_type: Any = None) -> ReasoningResponse:
+    def run(self, task: Prompt, *, output_type: Any = None) -> ReasoningResponse:
         """:meth:`think_and_act` from synchronous code."""
         return run_sync(self.think_and_act(task, output_type=output_type))

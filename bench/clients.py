@@ -268,6 +268,33 @@ class AgentiCraftOutput(AgentiCraft):
             raise AssertionError(f"typed output came back wrong: {str(output)[:200]}")
 
 
+class AgentiCraftInstrumented(AgentiCraft):
+    """The same run with OpenTelemetry on: ``instrument()`` with the SDK's tracer provider (a
+    simple span processor into an in-memory exporter) and meter provider (an in-memory reader),
+    so every span and metric is really recorded."""
+
+    module = "opentelemetry.sdk"
+
+    def __init__(self, protocol: str, base: str) -> None:
+        super().__init__(protocol, base)
+        from opentelemetry.sdk.metrics import MeterProvider
+        from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+        from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+        from agenticraft.telemetry import instrument
+
+        self.exporter = InMemorySpanExporter()
+        tracer_provider = TracerProvider()
+        tracer_provider.add_span_processor(SimpleSpanProcessor(self.exporter))
+        instrument(tracer_provider, MeterProvider(metric_readers=[InMemoryMetricReader()]))
+
+    async def stream(self, on_text: OnText) -> None:
+        await super().stream(on_text)
+        self.exporter.clear()  # spans of earlier runs are not kept growing between repetitions
+
+
 # -- official SDKs ---------------------------------------------------------------------------------
 class OpenAIChunkClient(Client):
     """A client that streams OpenAI-shaped chunk objects; its tool loop is written by hand."""
@@ -500,6 +527,7 @@ ADAPTERS: dict[str, type[Client]] = {
     "agenticraft": AgentiCraft,
     "agenticraft-hooks": AgentiCraftHooked,
     "agenticraft-output": AgentiCraftOutput,
+    "agenticraft-otel": AgentiCraftInstrumented,
     "openai-sdk": OpenAISDK,
     "anthropic-sdk": AnthropicSDK,
     "ollama-sdk": OllamaSDK,

@@ -35,6 +35,7 @@ CLIENTS: list[tuple[str, str, str, str]] = [
     ("agenticraft", "anthropic", "agenticraft.providers.anthropic", "ours"),
     ("agenticraft", "ollama", "agenticraft.providers.ollama", "ours"),
     ("agenticraft-hooks", "openai", "agenticraft.providers.openai", "hooks"),
+    ("agenticraft-otel", "openai", "opentelemetry.sdk", "otel"),
     ("openai-sdk", "openai", "openai", "sdk"),
     ("anthropic-sdk", "anthropic", "anthropic", "sdk"),
     ("ollama-sdk", "ollama", "ollama", "sdk"),

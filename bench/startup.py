@@ -18,6 +18,7 @@ if __name__ == "__main__":
         "floor": "httpx2",
         "agenticraft": "agenticraft",
         "agenticraft-hooks": "agenticraft",
+        "agenticraft-otel": "agenticraft",
         "openai-sdk": "openai",
         "anthropic-sdk": "anthropic",
         "ollama-sdk": "ollama",

@@ -104,6 +104,13 @@ def demo_reply(messages: Sequence[dict[str, Any]], call: int = 0) -> DemoTurn:
         where = name.group(1) if name else "that city"
         return DemoTurn(text=f"It is **{result}** in {where} right now. A good day for a walk.")
     prompt = _text(last.get("content")).lower()
+    attached = [p for p in last.get("content") or () if isinstance(p, dict) and p.get("type") != "text"]
+    if attached:  # --attach: the demo model cannot see, but it says what came
+        kinds = ", ".join(str(p.get("type")) for p in attached)
+        return DemoTurn(
+            text=f"I received {len(attached)} attachment(s) ({kinds}); "
+            "I am the demo model and cannot see them."
+        )
     if "think step by step" in prompt:  # a Chain of Thought sample
         return DemoTurn(text=TRIP_SLIP if call % 3 == 2 else TRIP_CHAIN)
     users = [_text(m.get("content")) for m in messages if m.get("role") == "user"]

@@ -21,7 +21,7 @@ from agenticraft import __version__
 from .session import EXIT_FAILED, EXIT_USAGE, UsageError, exit_code_for
 
 if TYPE_CHECKING:
-    from agenticraft.core.agent import Agent
+    from agenticraft.core.agent import Agent, Prompt
 
 __all__ = ["build_parser", "main"]
 
@@ -95,9 +95,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print every stream event as a JSON line")
     run.add_argument("-q", "--quiet", action="store_true", help="no usage line after the answer")
     run.add_argument(
+        "--attach",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="send a file with the prompt: an image, a PDF, a text file or audio (repeatable)",
+    )
+    run.add_argument(
         "--output-type",
         metavar="MODULE:TYPE",
         help="answer with this type (a pydantic model, dataclass, ...): its validated JSON is printed",
+    )
+    run.add_argument(
+        "--trace",
+        action="store_true",
+        help="print the run's span tree on stderr after the answer (needs agenticraft[otel])",
     )
     run.add_argument(
         "--output-mode",
@@ -136,6 +148,23 @@ def _prompt_text(prompt: str) -> str:
     if not prompt.strip():
         raise UsageError("the prompt is empty")
     return prompt
+
+
+def _attachments(paths: Sequence[str]) -> list[Any]:
+    """The ``--attach`` files as content parts, read now: a missing or unknown file is a usage
+    error before any request."""
+    from agenticraft.core.errors import MediaError
+    from agenticraft.core.media import part_from_path
+
+    parts = []
+    for path in paths:
+        try:
+            parts.append(part_from_path(path))
+        except FileNotFoundError:
+            raise UsageError(f"--attach {path!r}: no such file") from None
+        except (MediaError, OSError) as exc:
+            raise UsageError(f"--attach {path!r}: {exc}") from None
+    return parts
 
 
 def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -178,7 +207,9 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         problem = base_url_problem(args.base_url.strip().rstrip("/"))
         if problem is not None:
             raise UsageError(f"--base-url {redact_url(args.base_url)!r} is not usable: {problem}")
-    prompt = _prompt_text(args.prompt) if command == "run" else ""
+    prompt: Prompt = _prompt_text(args.prompt) if command == "run" else ""
+    if getattr(args, "attach", None):
+        prompt = [str(prompt), *_attachments(args.attach)]
     if args.offline:
         return _offline(args, prompt)
     resolution = resolve_cli_model(args.model)
@@ -201,17 +232,17 @@ def _output_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _answer(args: argparse.Namespace, agent: Agent, prompt: str, source: str) -> int:
+def _answer(args: argparse.Namespace, agent: Agent, prompt: Prompt, source: str) -> int:
     if args.command == "chat":
         from .chat import run_chat
 
         return run_chat(agent, model_source=source)
     from .oneshot import run_once
 
-    return run_once(agent, prompt, json_mode=args.json, quiet=args.quiet)
+    return run_once(agent, prompt, json_mode=args.json, quiet=args.quiet, trace=args.trace)
 
 
-def _offline(args: argparse.Namespace, prompt: str) -> int:
+def _offline(args: argparse.Namespace, prompt: Prompt) -> int:
     """``chat`` or ``run`` with the demo model on a local server, for as long as they last."""
     if args.model or args.base_url:
         raise UsageError("--offline uses the demo model: leave out --model and --base-url")

@@ -3,7 +3,10 @@
 In a terminal the answer is rendered like in ``chat``; piped, the answer text goes to stdout
 and the rest to stderr; with ``--json`` every stream event is one JSON line on stdout. With
 ``--output-type`` the streamed text goes to stderr and stdout gets only the validated output
-as JSON, ready for ``jq``.
+as JSON, ready for ``jq``. ``--trace`` prints the run's span tree on stderr after the answer,
+recorded in process by :class:`~agenticraft.telemetry.SpanRecorder` (the OpenTelemetry API
+only: the ``otel`` extra, no SDK). ``--attach FILE`` (repeatable) sends files with the prompt as
+content parts; ``--json`` events name them by type, size and SHA-256, never with their bytes.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import asyncio
 import json
 import sys
 
-from agenticraft.core.agent import Agent
+from agenticraft.core.agent import Agent, Prompt
 from agenticraft.core.response import to_jsonable
 
 from .render import JsonRenderer, PlainRenderer, Renderer
@@ -36,7 +39,7 @@ def _renderer(json_mode: bool, quiet: bool, typed: bool) -> Renderer:
     return PlainRenderer(sys.stdout, sys.stderr, show_stats=not quiet)
 
 
-async def _run(agent: Agent, prompt: str, renderer: Renderer, print_output: bool) -> int:
+async def _run(agent: Agent, prompt: Prompt, renderer: Renderer, print_output: bool) -> int:
     try:
         answer = await stream_answer(agent, prompt, renderer)
     finally:
@@ -48,8 +51,29 @@ async def _run(agent: Agent, prompt: str, renderer: Renderer, print_output: bool
     return EXIT_OK
 
 
-def run_once(agent: Agent, prompt: str, *, json_mode: bool = False, quiet: bool = False) -> int:
+_TRACE_ATTRIBUTES = (
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+    "gen_ai.response.finish_reasons",
+)
+
+
+def run_once(
+    agent: Agent, prompt: Prompt, *, json_mode: bool = False, quiet: bool = False, trace: bool = False
+) -> int:
     """Answer ``prompt`` once; returns the exit code (errors propagate to ``main``)."""
     typed = agent.output_type not in (None, str)
     renderer = _renderer(json_mode, quiet, typed)
-    return asyncio.run(_run(agent, prompt, renderer, typed and not json_mode))
+    if not trace:
+        return asyncio.run(_run(agent, prompt, renderer, typed and not json_mode))
+    from agenticraft.telemetry import SpanRecorder, instrument, uninstrument
+
+    recorder = SpanRecorder()
+    instrument(tracer_provider=recorder)
+    try:
+        return asyncio.run(_run(agent, prompt, renderer, typed and not json_mode))
+    finally:
+        uninstrument()
+        tree = recorder.render(attributes=_TRACE_ATTRIBUTES)
+        if tree:
+            print(tree, file=sys.stderr)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from agenticraft.core.agent import Agent
+from agenticraft.core.agent import Agent, Prompt
 from agenticraft.core.errors import (
     AgentiCraftError,
     AuthenticationError,
@@ -207,7 +207,7 @@ def quiet_terminal() -> Iterator[None]:
 
 async def stream_answer(
     agent: Agent,
-    prompt: str,
+    prompt: Prompt,
     renderer: Renderer,
     *,
     stop_after_chars: int | None = None,

@@ -60,6 +60,7 @@ class ModelTurn:
     stop_reason: str = "end_turn"
     raw_stop_reason: str | None = None
     model: str = ""
+    response_id: str | None = None  # the provider's id of the response, when it sent one
 
     @property
     def text(self) -> str:
@@ -124,6 +125,7 @@ class TurnAccumulator:
         self.stop_reason: str | None = None
         self.raw_stop_reason: str | None = None
         self.model = ""
+        self.response_id: str | None = None
         self._redacted = False
 
     # -- hot path -----------------------------------------------------------------------
@@ -157,6 +159,8 @@ class TurnAccumulator:
                 self.raw_stop_reason = event.raw_stop_reason
                 if event.model:
                     self.model = event.model
+                if event.response_id:
+                    self.response_id = event.response_id
                 if event.usage.total_tokens:
                     self.usage = event.usage
                 return ()
@@ -300,7 +304,9 @@ class TurnAccumulator:
         if interrupted:
             stop = "interrupted"
         message = Message("assistant", parts, interrupted=interrupted)
-        return events, ModelTurn(message, self.usage, stop, self.raw_stop_reason, self.model)
+        return events, ModelTurn(
+            message, self.usage, stop, self.raw_stop_reason, self.model, self.response_id
+        )
 
 
 async def drain_turn(provider: StreamingProvider, request: ModelRequest) -> ModelTurn:

@@ -14,12 +14,12 @@ from agenticraft.core.capabilities import Capability
 from agenticraft.core.context import DepsT
 from agenticraft.core.errors import ConfigurationError, StreamInterruptedError
 from agenticraft.core.handoffs import Handoff, HandoffEnd, HandoffRun, HandoffToolset, as_handoffs
-from agenticraft.core.hooks import HookChain, RunHooks
+from agenticraft.core.hooks import HookChain, RunHooks, global_hooks
 from agenticraft.core.instructions import InstructionFunction, InstructionSource
 from agenticraft.core.limits import UsageLimits
 from agenticraft.core.loop import Approval, RunConfig, RunState
 from agenticraft.core.memory import DEFAULT_CONVERSATION, ConversationMemory, InMemoryConversation
-from agenticraft.core.messages import Message, Part, TextPart
+from agenticraft.core.messages import Message, Part
 from agenticraft.core.model_registry import ModelLike, parse_model_string, resolve_model
 from agenticraft.core.provider import ModelSettings, OutputMode, StreamingProvider
 from agenticraft.core.response import AgentResponse
@@ -46,7 +46,8 @@ class RunOptions(TypedDict, Generic[DepsT], total=False):
 
 
 Prompt = str | Message | Sequence[str | Part]
-"""A user prompt: text, a message, or a list of parts (text, and the content parts to come)."""
+"""A user prompt: text, a message, or a list of text and content parts (``Image``, ``Document``,
+``Audio``)."""
 
 
 def _checked(option: str, values: Sequence[Any], kind: type[Any], what: str) -> list[Any]:
@@ -60,9 +61,7 @@ def _checked(option: str, values: Sequence[Any], kind: type[Any], what: str) -> 
 def _user_message(prompt: Prompt | None) -> Message | None:
     if prompt is None or isinstance(prompt, Message):
         return prompt
-    if isinstance(prompt, str):
-        return Message.user(prompt)
-    return Message("user", [TextPart(p) if isinstance(p, str) else p for p in prompt])
+    return Message.user(prompt)
 
 
 class Agent(Generic[DepsT]):
@@ -85,6 +84,8 @@ class Agent(Generic[DepsT]):
     ``max_tool_result_chars`` cuts a longer tool result (the model is told); ``None`` sends all.
     ``handoffs`` are agents (or :func:`~agenticraft.core.handoffs.handoff` objects) the model
     may hand the conversation to; ``max_handoffs`` bounds the transfers of one run.
+    ``instrument=False`` leaves this agent out of process-wide instrumentation (the hooks
+    ``agenticraft.telemetry.instrument()`` installs).
     """
 
     def __init__(
@@ -111,6 +112,7 @@ class Agent(Generic[DepsT]):
         api_key: str | None = None,
         handoffs: Sequence[Agent[Any] | Handoff] = (),
         max_handoffs: int = 10,
+        instrument: bool = True,
     ) -> None:
         if max_turns < 1:
             raise ConfigurationError(f"max_turns must be at least 1, got {max_turns}")
@@ -155,6 +157,7 @@ class Agent(Generic[DepsT]):
         self.max_handoffs = max_handoffs
         self.base_url = base_url
         self.api_key = api_key
+        self.instrument = instrument
         # base_url and api_key belong to one provider: never send them to another one
         self._credentials_owner: str | None = None
         self._model: ModelLike | None = model
@@ -187,6 +190,12 @@ class Agent(Generic[DepsT]):
     @property
     def hooks(self) -> list[RunHooks]:
         return self._hooks + [h for c in self.capabilities for h in c.hooks]
+
+    @property
+    def run_hooks(self) -> list[RunHooks]:
+        """Every hook of a run: the process-wide ones (unless ``instrument=False``), then the
+        agent's and its capabilities'."""
+        return [*global_hooks(), *self.hooks] if self.instrument else self.hooks
 
     @property
     def instruction_sources(self) -> list[InstructionSource]:
@@ -407,7 +416,7 @@ class Agent(Generic[DepsT]):
             memory=memory,
             instructions=instructions,
             toolsets=self.toolsets,
-            hooks=HookChain(self.hooks),
+            hooks=HookChain(self.run_hooks),
             conversation_id=conversation_id,
             settings=self._settings(),
             max_turns=self.max_turns,

@@ -12,6 +12,7 @@ mypy checking the type, instead of through globals::
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic
 
@@ -21,8 +22,9 @@ from agenticraft.core.messages import Message, ToolCall, Usage
 
 if TYPE_CHECKING:
     from agenticraft.core.events import RunEvent
+    from agenticraft.core.provider import StreamingProvider
 
-__all__ = ["DepsT", "RunContext"]
+__all__ = ["DepsT", "RunContext", "current_parent_run", "enclosing_run"]
 
 DepsT = TypeVar("DepsT", default=None)
 """The type of a run's ``deps`` (``None`` when an agent declares no ``deps_type``)."""
@@ -35,7 +37,9 @@ class RunContext(Generic[DepsT]):
     ``deps`` is what was passed as ``deps=`` to ``run`` / ``arun`` / ``stream``; ``turn`` the
     number of the current model turn (0 before the first); ``usage`` the tokens used so far;
     ``messages`` the conversation as the model last saw it; ``tool_call`` and ``retry`` the call
-    being run and how many times this tool has failed in this run before it.
+    being run and how many times this tool has failed in this run before it; ``provider`` the
+    provider the run's turns are sent to; ``parent_run_id`` the run this one is part of (the
+    run whose tool started it, or the reasoning run whose model call it is), else ``None``.
 
     A tool may stream events of its own into the run's stream with :meth:`emit` (an agent
     called as a tool streams its run's events this way, as
@@ -53,6 +57,8 @@ class RunContext(Generic[DepsT]):
     messages: list[Message] = field(default_factory=list)
     tool_call: ToolCall | None = None
     retry: int = 0
+    provider: StreamingProvider | None = None
+    parent_run_id: str | None = None
     event_sink: Callable[[RunEvent], None] | None = field(default=None, repr=False, compare=False)
 
     def emit(self, event: RunEvent) -> None:
@@ -63,3 +69,13 @@ class RunContext(Generic[DepsT]):
             event.run_id = self.run_id
             event.turn = self.turn
             sink(event)
+
+
+enclosing_run: ContextVar[str | None] = ContextVar("agenticraft_enclosing_run", default=None)
+"""The id of the run whose work is going on in this task: set in each tool call's task and in a
+reasoning pattern's task, so a run started there knows its ``parent_run_id``."""
+
+
+def current_parent_run() -> str | None:
+    """The run a run started now is part of (:data:`enclosing_run`)."""
+    return enclosing_run.get()

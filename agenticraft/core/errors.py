@@ -3,8 +3,11 @@
 Every error the framework raises on purpose derives from :class:`AgentiCraftError`::
 
     AgentiCraftError
-    ├── ConfigurationError            bad arguments, unknown model string, missing key
-    │   └── RealProviderCallBlocked   a real provider was called while the test guard is on
+    ├── ConfigurationError            bad arguments, unknown model string, missing key, a content
+    │   │                             part the model cannot take (named, before any request)
+    │   ├── RealProviderCallBlocked   a real provider was called while the test guard is on
+    │   └── MediaError                a content part that cannot be made: unknown or mislabelled
+    │                                 media type, bad base64 (a ValueError too)
     ├── ProviderError                 anything a model provider did wrong (provider, status_code, body)
     │   ├── AuthenticationError       401
     │   ├── PermissionDeniedError     403
@@ -50,6 +53,7 @@ __all__ = [
     "ConversationBusyError",
     "MaxHandoffsExceededError",
     "MaxTurnsExceededError",
+    "MediaError",
     "ModelRetry",
     "NotFoundError",
     "OutputValidationError",
@@ -78,6 +82,11 @@ class AgentiCraftError(Exception):
 
 class ConfigurationError(AgentiCraftError):
     """The agent or provider was configured in a way that cannot work."""
+
+
+class MediaError(ConfigurationError, ValueError):
+    """A content part (image, document, audio) that cannot be made as given: its media type
+    cannot be told, its bytes say another type than its name, or its base64 is broken."""
 
 
 class RealProviderCallBlocked(ConfigurationError):

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal
 
+from agenticraft.core.media.parts import MediaPart, part_from_dict
 from agenticraft.core.messages import ToolCall, ToolResult, Usage, tool_call_from_dict, usage_from_dict
 from agenticraft.core.response import AgentResponse, ExtensionStep, TraceStep, to_jsonable
 
@@ -71,9 +72,10 @@ class StreamChunk:
     def content(self) -> str:
         return ""
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON data, with the ``type`` tag first."""
-        data: dict[str, Any] = to_jsonable(self)
+    def to_dict(self, *, inline_media: bool = False) -> dict[str, Any]:
+        """Plain JSON data, with the ``type`` tag first. Content parts (images, documents) are
+        given by media type, size and SHA-256; their base64 only with ``inline_media=True``."""
+        data: dict[str, Any] = to_jsonable(self, inline_media=inline_media)
         return data
 
     @staticmethod
@@ -148,7 +150,8 @@ class ToolCallChunk(StreamChunk):
 
 @dataclass(slots=True)
 class ToolResultChunk(StreamChunk):
-    """A tool finished: ``result`` on success, ``error`` (the text the model sees) on failure."""
+    """A tool finished: ``result`` on success, ``error`` (the text the model sees) on failure;
+    ``parts``, the images and documents it returned."""
 
     type: ClassVar[Literal["tool_result"]] = "tool_result"
     id: str
@@ -157,6 +160,7 @@ class ToolResultChunk(StreamChunk):
     error: str | None = None
     arguments: dict[str, Any] = field(default_factory=dict)
     duration: float = field(default=0.0, compare=False)
+    parts: list[MediaPart] = field(default_factory=list, kw_only=True)
 
     @property
     def is_error(self) -> bool:
@@ -165,7 +169,9 @@ class ToolResultChunk(StreamChunk):
     def to_result(self) -> ToolResult:
         """The result as the model gets it and memory keeps it."""
         failed = self.error is not None
-        return ToolResult(self.id, self.name, (self.error if failed else self.result) or "", failed)
+        return ToolResult(
+            self.id, self.name, (self.error if failed else self.result) or "", failed, list(self.parts)
+        )
 
 
 @dataclass(slots=True)
@@ -181,7 +187,8 @@ class UsageChunk(StreamChunk):
 class TurnEndChunk(StreamChunk):
     """One model turn finished. ``stop_reason`` is one of ``end_turn``, ``tool_use``,
     ``max_tokens``, ``stop_sequence``, ``content_filter``, ``refusal``, ``interrupted``;
-    ``raw_stop_reason`` is the provider's own word."""
+    ``raw_stop_reason`` is the provider's own word; ``response_id`` the provider's id of the
+    response (``chatcmpl-...``, ``msg_...``), when it sends one."""
 
     type: ClassVar[Literal["turn_end"]] = "turn_end"
     stop_reason: str
@@ -189,6 +196,7 @@ class TurnEndChunk(StreamChunk):
     model: str = ""
     usage: Usage = field(default_factory=Usage)
     duration: float = field(default=0.0, compare=False)
+    response_id: str | None = field(default=None, kw_only=True, compare=False)
 
 
 @dataclass(slots=True)
@@ -364,6 +372,8 @@ def chunk_from_dict(data: dict[str, Any]) -> StreamChunk:
         value = data[f.name]
         if f.name == "usage":
             value = usage_from_dict(value)
+        elif f.name == "parts":
+            value = [part_from_dict(p) for p in value]
         elif f.name == "calls":
             value = [tool_call_from_dict(c) for c in value]
         elif f.name == "response":

@@ -11,6 +11,10 @@ the request and a ``handler`` that streams the turn, and returns the turn's prov
 may replay recorded ones instead of calling the handler); :meth:`RunHooks.wrap_tool_call` is
 given the call and a ``handler`` that runs it, and returns its :class:`ToolOutcome`. The first
 hook given is the outermost wrapper. A hook that overrides nothing costs nothing per chunk.
+
+Process-wide hooks (:func:`add_global_hooks`) join every agent's runs, outside the agent's own
+hooks; instrumentation installs itself this way (``agenticraft.telemetry.instrument()``), and
+``Agent(instrument=False)`` leaves them out of that agent's runs.
 """
 
 from __future__ import annotations
@@ -28,7 +32,15 @@ if TYPE_CHECKING:
     from agenticraft.core.accumulator import ModelTurn
     from agenticraft.core.response import AgentResponse
 
-__all__ = ["HookChain", "ModelTurnHandler", "RunHooks", "ToolCallHandler"]
+__all__ = [
+    "HookChain",
+    "ModelTurnHandler",
+    "RunHooks",
+    "ToolCallHandler",
+    "add_global_hooks",
+    "global_hooks",
+    "remove_global_hooks",
+]
 
 ModelTurnHandler = Callable[[ModelRequest], AsyncIterator[ProviderEvent]]
 ToolCallHandler = Callable[[ToolCall], Awaitable[ToolOutcome]]
@@ -121,3 +133,24 @@ def _bind_turn(hook: RunHooks, ctx: RunContext[Any], inner: ModelTurnHandler) ->
 
 def _bind_tool(hook: RunHooks, ctx: RunContext[Any], inner: ToolCallHandler) -> ToolCallHandler:
     return lambda call: hook.wrap_tool_call(ctx, call, inner)
+
+
+_global_hooks: tuple[RunHooks, ...] = ()
+
+
+def add_global_hooks(*hooks: RunHooks) -> None:
+    """Add hooks to every run of every agent (except ``Agent(instrument=False)``), outside
+    the agent's own hooks. A hook already added is not added twice."""
+    global _global_hooks
+    _global_hooks = (*_global_hooks, *(h for h in hooks if h not in _global_hooks))
+
+
+def remove_global_hooks(*hooks: RunHooks) -> None:
+    """Remove hooks added by :func:`add_global_hooks` (runs already started keep them)."""
+    global _global_hooks
+    _global_hooks = tuple(h for h in _global_hooks if h not in hooks)
+
+
+def global_hooks() -> tuple[RunHooks, ...]:
+    """The process-wide hooks, in the order they were added."""
+    return _global_hooks

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agenticraft.core.accumulator import TurnAccumulator
-from agenticraft.core.context import RunContext
+from agenticraft.core.context import RunContext, current_parent_run
 from agenticraft.core.errors import (
     ConfigurationError,
     ConversationBusyError,
@@ -109,7 +109,12 @@ class RunState:
         self.run_id = self.folded.run_id = uuid.uuid4().hex
         self.folded.agent = config.agent_name
         self.ctx: RunContext[Any] = RunContext(
-            config.deps, self.run_id, config.conversation_id, config.agent_name
+            config.deps,
+            self.run_id,
+            config.conversation_id,
+            config.agent_name,
+            provider=config.provider,
+            parent_run_id=current_parent_run(),
         )
         self.turn: TurnAccumulator | None = None  # the model turn being streamed
         self.finished = False

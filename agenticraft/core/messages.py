@@ -3,14 +3,26 @@
 These types are ours and provider-neutral. Provider adapters translate between them and their
 wire formats; nothing else in the package knows a wire format. Every type round-trips through
 plain JSON with :func:`message_to_dict` / :func:`message_from_dict`.
+
+A user message holds text parts and content parts (:class:`~agenticraft.core.media.Image`,
+:class:`~agenticraft.core.media.Document`, :class:`~agenticraft.core.media.Audio`); a tool
+result holds its text and, in ``ToolResult.parts``, the content parts the tool returned.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
+from agenticraft.core.media.parts import Audio, ContentPart, Document, Image, MediaPart, part_from_dict
+
 __all__ = [
+    "Audio",
+    "ContentPart",
+    "Document",
+    "Image",
+    "MediaPart",
     "Message",
     "OpaquePart",
     "Part",
@@ -102,12 +114,15 @@ class ToolCall:
 @dataclass(slots=True)
 class ToolResult:
     """The outcome of one tool call, as sent back to the model: the same shape from the run loop
-    to memory. ``content`` is the text the model reads (for a failure: what went wrong)."""
+    to memory. ``content`` is the text the model reads (for a failure: what went wrong);
+    ``parts`` the images and documents the tool returned, in order (each adapter sends them
+    the way its provider takes content in a tool result)."""
 
     tool_call_id: str
     name: str
     content: str
     is_error: bool = False
+    parts: list[MediaPart] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -154,14 +169,15 @@ class OpaquePart:
     kind: Literal["opaque"] = "opaque"
 
 
-Part = TextPart | ThinkingPart | ToolCallPart | ToolResultPart | OpaquePart
+Part = TextPart | ThinkingPart | ToolCallPart | ToolResultPart | OpaquePart | Image | Document | Audio
 
 
 @dataclass(slots=True)
 class Message:
     """One message of a conversation.
 
-    ``system`` and ``user`` messages hold text parts, ``assistant`` messages hold text,
+    ``system`` messages hold text parts, ``user`` messages text and content parts (images,
+    documents, audio), ``assistant`` messages hold text,
     thinking and tool-call parts, and ``tool`` messages hold the results of the previous
     assistant message's tool calls. ``interrupted`` marks an assistant message that was cut
     off (it holds only what was really received).
@@ -176,8 +192,24 @@ class Message:
         return cls("system", [TextPart(text)])
 
     @classmethod
-    def user(cls, text: str) -> Message:
-        return cls("user", [TextPart(text)])
+    def user(cls, content: str | Sequence[str | Part]) -> Message:
+        """A user message of text, or of a list of text and content parts::
+
+        Message.user(["What is wrong on this chart?", Image.from_path("chart.png")])
+        """
+        if isinstance(content, str):
+            return cls("user", [TextPart(content)])
+        parts: list[Part] = []
+        for item in content:
+            if isinstance(item, str):
+                parts.append(TextPart(item))
+            elif isinstance(item, (TextPart, MediaPart)):
+                parts.append(item)
+            else:
+                raise TypeError(
+                    f"a user message takes text, Image, Document or Audio parts, got {type(item).__name__}"
+                )
+        return cls("user", parts)
 
     @classmethod
     def assistant(cls, text: str = "", tool_calls: list[ToolCall] | None = None) -> Message:
@@ -205,6 +237,12 @@ class Message:
     @property
     def results(self) -> list[ToolResult]:
         return [p.result for p in self.parts if isinstance(p, ToolResultPart)]
+
+    @property
+    def media(self) -> list[MediaPart]:
+        """The content parts: the message's own, then those of its tool results."""
+        own = [p for p in self.parts if isinstance(p, MediaPart)]
+        return own + [m for r in self.results for m in r.parts]
 
 
 def sendable_text(text: str) -> str:
@@ -255,7 +293,9 @@ def usage_from_dict(data: dict[str, Any]) -> Usage:
     return Usage(**{k: v for k, v in data.items() if k in names})
 
 
-def _part_to_dict(part: Part) -> dict[str, Any]:
+def _part_to_dict(part: Part, inline: bool = True) -> dict[str, Any]:
+    if isinstance(part, MediaPart):
+        return part.to_dict(inline=inline)
     if isinstance(part, TextPart):
         return {"kind": "text", "text": part.text}
     if isinstance(part, ThinkingPart):
@@ -271,13 +311,16 @@ def _part_to_dict(part: Part) -> dict[str, Any]:
     if isinstance(part, OpaquePart):
         return {"kind": "opaque", "provider": part.provider, "data": part.data}
     r = part.result
-    return {
+    out = {
         "kind": "tool_result",
         "tool_call_id": r.tool_call_id,
         "name": r.name,
         "content": r.content,
         "is_error": r.is_error,
     }
+    if r.parts:
+        out["parts"] = [m.to_dict(inline=inline) for m in r.parts]
+    return out
 
 
 def _part_from_dict(data: dict[str, Any]) -> Part:
@@ -294,14 +337,26 @@ def _part_from_dict(data: dict[str, Any]) -> Part:
         return OpaquePart(data["provider"], dict(data.get("data") or {}))
     if kind == "tool_result":
         return ToolResultPart(
-            ToolResult(data["tool_call_id"], data["name"], data["content"], bool(data.get("is_error")))
+            ToolResult(
+                data["tool_call_id"],
+                data["name"],
+                data["content"],
+                bool(data.get("is_error")),
+                [part_from_dict(m) for m in data.get("parts") or ()],
+            )
         )
+    if kind in ("image", "document", "audio"):
+        return part_from_dict(data)
     raise ValueError(f"unknown message part kind: {kind!r}")
 
 
-def message_to_dict(message: Message) -> dict[str, Any]:
-    """A JSON-ready dict of ``message``."""
-    out: dict[str, Any] = {"role": message.role, "parts": [_part_to_dict(p) for p in message.parts]}
+def message_to_dict(message: Message, *, inline_media: bool = True) -> dict[str, Any]:
+    """A JSON-ready dict of ``message``; content parts hold their base64 unless
+    ``inline_media=False`` (then only their media type, size and SHA-256)."""
+    out: dict[str, Any] = {
+        "role": message.role,
+        "parts": [_part_to_dict(p, inline_media) for p in message.parts],
+    }
     if message.interrupted:
         out["interrupted"] = True
     return out

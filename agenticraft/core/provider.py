@@ -9,15 +9,27 @@ them into parts, and the run loop adds the rest. Providers register their model 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from agenticraft.core.accumulator import ModelTurn, drain_turn
 from agenticraft.core.events import ProviderEvent
+from agenticraft.core.media.support import MediaSupport, check_media
 from agenticraft.core.messages import Message
 
-__all__ = ["ModelRequest", "ModelSettings", "OutputMode", "OutputSpec", "StreamingProvider", "ToolDefinition"]
+if TYPE_CHECKING:
+    from agenticraft.core.errors import ProviderError
+
+__all__ = [
+    "ModelRequest",
+    "ModelSettings",
+    "OutputMode",
+    "OutputSpec",
+    "RequestAttempt",
+    "StreamingProvider",
+    "ToolDefinition",
+]
 
 OutputMode = Literal["tool", "native", "prompted"]
 """How a typed output is asked for: an output tool, the provider's JSON-schema feature, or
@@ -48,7 +60,11 @@ class ModelSettings:
     """Sampling settings; ``None`` leaves the provider's default.
 
     ``thinking_budget`` asks for extended thinking (Anthropic budget tokens, Ollama ``think``);
-    ``extra_body`` is merged into the request body as is.
+    ``extra_body`` is merged into the request body as is. For content parts:
+    ``downscale_images`` replaces an image over the provider's size limit by a smaller copy
+    (needs Pillow: ``pip install 'agenticraft[images]'``) instead of refusing it;
+    ``fetch_media_urls`` lets AgentiCraft download a URL part for a provider that cannot fetch
+    URLs itself (Ollama), instead of refusing it.
     """
 
     temperature: float | None = None
@@ -57,6 +73,8 @@ class ModelSettings:
     stop: list[str] | None = None
     thinking_budget: int | None = None
     extra_body: dict[str, Any] | None = None
+    downscale_images: bool | None = None
+    fetch_media_urls: bool | None = None
 
     def merged(self, other: ModelSettings | None) -> ModelSettings:
         """These settings with every value ``other`` sets put over them."""
@@ -90,15 +108,42 @@ class OutputSpec:
     wrapped: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class RequestAttempt:
+    """One request a provider sends for a turn, as :attr:`ModelRequest.on_attempt` is told of it.
+
+    Reported when the request is sent (``error`` is ``None``) and again when it failed before
+    its first event (``error`` set; ``retrying`` when the same provider sends it again). A
+    fallback's next model reports its own attempts, so an observer sees every try in order.
+    ``attempt`` is 1 for the first request of a provider in the turn; ``url`` has no
+    credentials.
+    """
+
+    provider: str
+    model: str
+    url: str
+    attempt: int = 1
+    error: ProviderError | None = None
+    retrying: bool = False
+
+
 @dataclass(slots=True)
 class ModelRequest:
     """One model turn's input: the whole conversation (system message first), tools, settings,
-    and the typed output the turn must give (``None``: text)."""
+    and the typed output the turn must give (``None``: text).
+
+    Two fields are for the layers that wrap a turn (telemetry, a gateway's request ids):
+    ``headers`` go out with the turn's HTTP requests, and ``on_attempt`` is told of every
+    request sent and every one that failed before its first event (retries and fallbacks
+    included). Providers that send no HTTP ignore both.
+    """
 
     messages: Sequence[Message]
     tools: Sequence[ToolDefinition] = ()
     settings: ModelSettings = field(default_factory=ModelSettings)
     output: OutputSpec | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    on_attempt: Callable[[RequestAttempt], None] | None = None
 
 
 class StreamingProvider(ABC):
@@ -119,6 +164,28 @@ class StreamingProvider(ABC):
     @abstractmethod
     def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         """Stream one model turn."""
+
+    def media_support(self) -> MediaSupport | None:
+        """What content parts (images, documents, audio) this provider's model takes
+        (``None``: it does not say, and parts go as they are)."""
+        return None
+
+    async def prepare_request(self, request: ModelRequest) -> ModelRequest:
+        """``request`` made ready to send, before anything is: every content part checked
+        against :meth:`media_support` (a :class:`~agenticraft.core.errors.ConfigurationError`
+        naming the model and the part for one that cannot go), oversized images downscaled
+        when the settings ask for it. Adapters call it first in :meth:`stream_turn`."""
+        support = self.media_support()
+        if support is None or not any(m.media for m in request.messages):
+            return request
+        messages = check_media(
+            request.messages,
+            support,
+            self.label,
+            downscale=bool(request.settings.downscale_images),
+            fetch_urls=bool(request.settings.fetch_media_urls),
+        )
+        return replace(request, messages=messages)
 
     async def complete(self, request: ModelRequest) -> ModelTurn:
         """One model turn, not streamed: the stream drained through the accumulator."""

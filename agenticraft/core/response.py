@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Literal
 
+from agenticraft.core.media.parts import MediaPart, part_from_dict
 from agenticraft.core.messages import (
     Message,
     ToolCall,
@@ -233,8 +234,9 @@ class AgentResponse:
     def __str__(self) -> str:
         return self.content
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = to_jsonable(self)
+    def to_dict(self, *, inline_media: bool = False) -> dict[str, Any]:
+        """Plain JSON; content parts without their base64 unless ``inline_media=True``."""
+        data: dict[str, Any] = to_jsonable(self, inline_media=inline_media)
         return data
 
     @classmethod
@@ -243,7 +245,10 @@ class AgentResponse:
         names = {f.name for f in fields(cls)}
         values = {k: v for k, v in data.items() if k in names}
         values["tool_calls"] = [tool_call_from_dict(c) for c in data.get("tool_calls", ())]
-        values["tool_results"] = [ToolResult(**r) for r in data.get("tool_results", ())]
+        values["tool_results"] = [
+            ToolResult(**{**r, "parts": [part_from_dict(p) for p in r.get("parts", ())]})
+            for r in data.get("tool_results", ())
+        ]
         values["usage"] = usage_from_dict(data.get("usage", {}))
         values["trace"] = RunTrace.from_dict(data.get("trace", {}))
         values["messages"] = [message_from_dict(m) for m in data.get("messages", ())]
@@ -252,22 +257,25 @@ class AgentResponse:
         return cls(**values)
 
 
-def to_jsonable(obj: Any) -> Any:
-    """Plain JSON data for any of our dataclasses (used for ``--json`` output and logs)."""
+def to_jsonable(obj: Any, *, inline_media: bool = True) -> Any:
+    """Plain JSON data for any of our dataclasses (used for ``--json`` output and logs).
+    ``inline_media=False`` gives content parts without their base64 (media type, size, SHA-256)."""
     if isinstance(obj, Message):
-        return message_to_dict(obj)
+        return message_to_dict(obj, inline_media=inline_media)
+    if isinstance(obj, MediaPart):
+        return obj.to_dict(inline=inline_media)
     if isinstance(obj, Usage):
         return obj.to_dict()
     if is_dataclass(obj) and not isinstance(obj, type):
-        out = {f.name: to_jsonable(getattr(obj, f.name)) for f in fields(obj)}
+        out = {f.name: to_jsonable(getattr(obj, f.name), inline_media=inline_media) for f in fields(obj)}
         type_tag = getattr(obj, "type", None)
         if isinstance(type_tag, str):
             out = {"type": type_tag, **out}
         return out
     if isinstance(obj, dict):
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
+        return {str(k): to_jsonable(v, inline_media=inline_media) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [to_jsonable(v) for v in obj]
+        return [to_jsonable(v, inline_media=inline_media) for v in obj]
     if obj is None or isinstance(obj, (str, int, float, bool)):
         return obj
     if hasattr(obj, "__pydantic_fields__") or hasattr(obj, "__pydantic_core_schema__"):

@@ -13,7 +13,7 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from agenticraft.core.context import RunContext
+from agenticraft.core.context import RunContext, enclosing_run
 from agenticraft.core.events import RunEvent, ToolResultChunk
 from agenticraft.core.hooks import HookChain
 from agenticraft.core.messages import ToolCall
@@ -63,6 +63,7 @@ async def _run_one(
     max_result_chars: int | None,
 ) -> tuple[int, ToolResultChunk]:
     started = time.perf_counter()
+    enclosing_run.set(ctx.run_id)  # this task's own context: a run the tool starts is part of ours
     resolved = tools.get(call.name)
     for hook in hooks.tool_start:
         await hook.on_tool_start(ctx, call)
@@ -96,6 +97,7 @@ async def _run_one(
         outcome.error,
         call.arguments,
         time.perf_counter() - started,
+        parts=list(outcome.parts) if outcome.error is None else [],
         run_id=ctx.run_id,
         turn=ctx.turn,
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -67,6 +68,9 @@ class ToolThreads:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         state = {"abandoned": False}
+        # the caller's context goes with the call, as asyncio.to_thread does: a tool's own
+        # spans nest under its tool span, its context variables are the run's
+        context = contextvars.copy_context()
 
         def settle(ok: bool, value: Any) -> None:
             if future.done():
@@ -78,7 +82,7 @@ class ToolThreads:
 
         def work() -> None:
             try:
-                result = function(*args)
+                result = context.run(function, *args)
             except BaseException as exc:
                 outcome: tuple[bool, Any] = (False, exc)
             else:

@@ -19,16 +19,25 @@ import json
 import re
 import typing
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass, is_dataclass
+from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, TypeVar, overload
 
 from agenticraft.core.context import RunContext
 from agenticraft.core.errors import ModelRetry, ToolCallError, ToolDefinitionError
+from agenticraft.core.media.parts import MediaPart
 from agenticraft.core.messages import sendable_text
 from agenticraft.core.provider import ToolDefinition
 from agenticraft.core.tool_runner import TOOL_THREADS, await_with_timeout
 
-__all__ = ["Tool", "ToolOutcome", "outcome_of", "parse_docstring", "tool", "tool_output_text"]
+__all__ = [
+    "Tool",
+    "ToolOutcome",
+    "outcome_of",
+    "parse_docstring",
+    "tool",
+    "tool_output_parts",
+    "tool_output_text",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -95,10 +104,27 @@ def parse_docstring(doc: str | None) -> tuple[str, dict[str, str]]:
 @dataclass(slots=True)
 class ToolOutcome:
     """What one call produced: ``output``, the text for the model, or ``error``, the text that
-    tells the model what went wrong. Plain data, so a durable engine can record it."""
+    tells the model what went wrong, and ``error_type`` the class of the failure (the exception's
+    name, ``timeout``, ``cancelled``, ``invalid_result``); ``parts``, the images and documents it
+    returned. Plain data, so a durable engine can record it."""
 
     output: str | None
     error: str | None = None
+    error_type: str | None = field(default=None, compare=False)
+    parts: list[MediaPart] = field(default_factory=list)
+
+
+def tool_output_parts(value: Any) -> tuple[str, list[MediaPart]]:
+    """The text and the content parts a model gets for a tool's return value: an ``Image``
+    (or ``Document``, ``Audio``) is a part with no text, and a list holding parts gives its
+    parts in order and its other items as text lines."""
+    if isinstance(value, MediaPart):
+        return "", [value]
+    if isinstance(value, (list, tuple)) and any(isinstance(v, MediaPart) for v in value):
+        parts = [v for v in value if isinstance(v, MediaPart)]
+        texts = [tool_output_text(v) for v in value if not isinstance(v, MediaPart)]
+        return "\n".join(texts), parts
+    return tool_output_text(value), []
 
 
 def tool_output_text(value: Any) -> str:
@@ -291,26 +317,29 @@ async def outcome_of(name: str, call: Awaitable[Any], timeout: float | None) -> 
     try:
         value = await await_with_timeout(call, timeout)
     except TimeoutError:
-        return ToolOutcome(None, f"Tool {name!r} timed out after {timeout:g} s.")
+        return ToolOutcome(None, f"Tool {name!r} timed out after {timeout:g} s.", "timeout")
     except asyncio.CancelledError:
         # a tool's own inner cancellation (an awaited task cancelled elsewhere) is a tool
         # failure; only a cancellation of this task is the run being stopped
         task = asyncio.current_task()
         if task is None or task.cancelling():
             raise
-        return ToolOutcome(None, f"Tool {name!r} was cancelled before it finished.")
+        return ToolOutcome(None, f"Tool {name!r} was cancelled before it finished.", "cancelled")
     except ModelRetry as exc:  # ToolCallError too
-        return ToolOutcome(None, sendable_text(str(exc)))
+        return ToolOutcome(None, sendable_text(str(exc)), type(exc).__name__)
     except ToolDefinitionError:
         raise
     except Exception as exc:  # a failing tool is reported to the model, not raised
         if isinstance(exc, _StopIterationInThread):
             exc = exc.original
-        return ToolOutcome(None, sendable_text(f"Tool {name!r} raised {type(exc).__name__}: {exc}"))
+        return ToolOutcome(
+            None, sendable_text(f"Tool {name!r} raised {type(exc).__name__}: {exc}"), type(exc).__name__
+        )
     try:
-        return ToolOutcome(tool_output_text(value), None)
+        text, parts = tool_output_parts(value)
+        return ToolOutcome(text, None, parts=parts)
     except Exception as exc:  # a __str__ or model_dump_json that fails is the tool's failure
-        return ToolOutcome(None, f"Tool {name!r} returned a value that is not JSON: {exc}")
+        return ToolOutcome(None, f"Tool {name!r} returned a value that is not JSON: {exc}", "invalid_result")
 
 
 class _StopIterationInThread(Exception):

@@ -51,7 +51,8 @@ from agenticraft.core.errors import (
 )
 from agenticraft.core.events import ProviderEvent, TurnEndChunk
 from agenticraft.core.network_guard import check_request_allowed
-from agenticraft.core.provider import ModelRequest, StreamingProvider
+from agenticraft.core.provider import ModelRequest, RequestAttempt, StreamingProvider
+from agenticraft.providers._body import request_bytes
 from agenticraft.providers._parser import StreamParser
 from agenticraft.providers._pool import close_shared_clients, lease, release, shared_client
 from agenticraft.providers._urls import base_url_problem, redact_url, split_credentials
@@ -263,6 +264,7 @@ class HTTPProvider(StreamingProvider):
         self.retry = retry or RetryPolicy()
         self.extra_headers = dict(headers or {})
         self.url = self.base_url + self.path
+        self._shown_url = redact_url(self.url)
         self._httpx_timeout = self.timeouts.for_httpx()
 
     def __repr__(self) -> str:
@@ -308,6 +310,21 @@ class HTTPProvider(StreamingProvider):
                 if messages:
                     return "; ".join(messages)
         return None
+
+    async def prepare_request(self, request: ModelRequest) -> ModelRequest:
+        """Checked as every provider's request is; then, where the settings allow it, each URL
+        part this provider cannot fetch itself (any URL for Ollama, a PDF's for OpenAI) is
+        fetched by us, once per part."""
+        request = await super().prepare_request(request)
+        support = self.media_support()
+        if support is not None and request.settings.fetch_media_urls:
+            from agenticraft.providers._media import fetch_part
+
+            for message in request.messages:
+                for part in message.media:
+                    if part.is_url and part.kind not in support.urls:
+                        await fetch_part(part, self.name)
+        return request
 
     def check_ready(self) -> None:
         """Raise :class:`ConfigurationError` when a request cannot work (no key)."""
@@ -453,9 +470,10 @@ class HTTPProvider(StreamingProvider):
     async def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         """Stream one model turn over HTTP."""
         self.check_ready()
+        request = await self.prepare_request(request)  # content parts checked: nothing sent yet
         check_request_allowed(self.url, self.name)
         try:
-            content = json.dumps(self.build_body(request), separators=(",", ":"), ensure_ascii=False).encode()
+            content = request_bytes(self.build_body(request), request)
         except UnicodeEncodeError as exc:
             bad = exc.object[max(0, exc.start - 20) : exc.end + 20] if isinstance(exc.object, str) else ""
             raise BadRequestError(
@@ -465,12 +483,17 @@ class HTTPProvider(StreamingProvider):
                 provider=self.name,
             ) from None
         headers = {**self.build_headers(), "accept-encoding": "identity", **self.extra_headers}
+        if request.headers:
+            headers.update(request.headers)
+        observe = request.on_attempt
         # the pooled client is leased for the whole turn: not evicted or closed under it
         holder = lease(self.url) if self.http_client is None else contextlib.nullcontext(self.http_client)
         async with holder as client:
             retry = self.retry
             attempt = 0
             while True:
+                if observe is not None:
+                    observe(RequestAttempt(self.name, self.model, self._shown_url, attempt + 1))
                 try:
                     async with asyncio.timeout(self.timeouts.first_token):
                         response, chunks, parser, events, ended = await self._open(client, content, headers)
@@ -484,7 +507,12 @@ class HTTPProvider(StreamingProvider):
                     error.__cause__ = exc
                 except httpx2.HTTPError as exc:
                     error = _transport_error(exc, self.name, self.url)
-                if attempt >= retry.max_retries or not error.is_transient:
+                retrying = attempt < retry.max_retries and error.is_transient
+                if observe is not None:
+                    observe(
+                        RequestAttempt(self.name, self.model, self._shown_url, attempt + 1, error, retrying)
+                    )
+                if not retrying:
                     raise error
                 attempt += 1
                 delay = retry.delay(attempt, error.retry_after)

@@ -22,6 +22,11 @@ What the wire needs that our model does not say:
   Our ``input_tokens`` counts the whole prompt (``input_tokens`` plus cache reads and writes),
   so it compares with other providers' prompt token counts; ``cache_read_tokens`` and
   ``cache_write_tokens`` keep the split, for pricing.
+- Content parts are ``image`` and ``document`` blocks with a ``base64`` or ``url`` source (a
+  text document: a ``text`` source, its type sent as ``text/plain``, the only one the API
+  takes there; its name as ``title``), in a user message or in a ``tool_result``'s content.
+  A part made with ``cache=True`` carries ``cache_control: {"type": "ephemeral"}``, so the
+  prompt up to it is cached.
 """
 
 from __future__ import annotations
@@ -55,6 +60,8 @@ from agenticraft.core.events import (
     TurnEndChunk,
     UsageChunk,
 )
+from agenticraft.core.media.parts import Document, Image, MediaPart
+from agenticraft.core.media.support import MediaSupport
 from agenticraft.core.messages import (
     Message,
     TextPart,
@@ -66,6 +73,7 @@ from agenticraft.core.messages import (
 from agenticraft.core.provider import ModelRequest, ToolDefinition
 from agenticraft.providers import _wire
 from agenticraft.providers._http import HTTPProvider, RetryPolicy, StreamParser, Timeouts
+from agenticraft.providers._media import anthropic_support
 from agenticraft.providers._schema import anthropic_output_schema
 from agenticraft.providers._sse import SSEDecoder
 
@@ -148,15 +156,36 @@ def _assistant_blocks(message: Message) -> list[dict[str, Any]]:
     return blocks
 
 
+def media_block(part: MediaPart) -> dict[str, Any]:
+    """One content part as an ``image`` or ``document`` block."""
+    source: dict[str, Any]
+    if part.url is not None:
+        source = {"type": "url", "url": part.url}
+    elif isinstance(part, Document) and part.is_text:
+        source = {"type": "text", "media_type": "text/plain", "data": part.text}
+    else:
+        source = {"type": "base64", "media_type": part.media_type, "data": part.base64}
+    block: dict[str, Any] = {"type": "image" if isinstance(part, Image) else "document", "source": source}
+    if isinstance(part, Document) and part.name:
+        block["title"] = part.name
+    if part.cache:
+        block["cache_control"] = {"type": "ephemeral"}
+    return block
+
+
 def _user_blocks(message: Message) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = []
     for part in message.parts:
         if isinstance(part, ToolResultPart):
             result = part.result
+            content: str | list[dict[str, Any]] = result.content
+            if result.parts:
+                content = [{"type": "text", "text": result.content}] if result.content.strip() else []
+                content.extend(media_block(p) for p in result.parts)
             block: dict[str, Any] = {
                 "type": "tool_result",
                 "tool_use_id": _tool_id(result.tool_call_id),
-                "content": result.content,
+                "content": content,
             }
             if result.is_error:
                 block["is_error"] = True
@@ -165,6 +194,8 @@ def _user_blocks(message: Message) -> list[dict[str, Any]]:
             blocks.append(block)
         elif isinstance(part, TextPart) and part.text.strip():
             blocks.append({"type": "text", "text": part.text})
+        elif isinstance(part, MediaPart):
+            blocks.append(media_block(part))
     return blocks
 
 
@@ -294,6 +325,7 @@ class AnthropicStreamParser(StreamParser):
         "_cache_create",
         "_cache_read",
         "_held",
+        "_id",
         "_input",
         "_output",
         "_sse",
@@ -316,6 +348,7 @@ class AnthropicStreamParser(StreamParser):
         self._held: UsageChunk | None = None  # message_start's usage, until the first output
         self._stop: str | None = None
         self.model = ""
+        self._id: str | None = None
         self.done = False
 
     @property
@@ -380,6 +413,7 @@ class AnthropicStreamParser(StreamParser):
             elif kind == "message_start":
                 message = payload["message"]
                 self.model = _wire.name(message.get("model"), "model") or ""
+                self._id = _wire.name(message.get("id"), "id")
                 self._held = self._usage(message.get("usage"))
             elif kind == "message_delta":
                 delta = _wire.obj(payload.get("delta"), "delta")
@@ -392,7 +426,11 @@ class AnthropicStreamParser(StreamParser):
                 self.done = True
                 raw = self._stop
                 stop = _STOP_REASONS.get(raw, "end_turn") if raw else "end_turn"
-                out.append(TurnEndChunk(stop, raw, model=self.model, usage=self._current_usage()))
+                out.append(
+                    TurnEndChunk(
+                        stop, raw, model=self.model, usage=self._current_usage(), response_id=self._id
+                    )
+                )
             elif kind == "error":
                 raise error_from_payload(payload)
             # ping, and event types added after this was written
@@ -524,3 +562,6 @@ class AnthropicProvider(HTTPProvider):
 
     def new_parser(self) -> AnthropicStreamParser:
         return AnthropicStreamParser()
+
+    def media_support(self) -> MediaSupport:
+        return anthropic_support(self.model)

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 
 from agenticraft.core.errors import ConfigurationError, ProviderError
 from agenticraft.core.events import ProviderEvent
-from agenticraft.core.provider import ModelRequest, OutputMode, StreamingProvider
+from agenticraft.core.provider import ModelRequest, OutputMode, RequestAttempt, StreamingProvider
 
 __all__ = ["FallbackProvider"]
 
@@ -89,12 +89,19 @@ class FallbackProvider(StreamingProvider):
 
     async def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         """Stream the turn from the first provider that gets to its first event."""
+        from agenticraft.providers._http import HTTPProvider
+
         self.errors = []
         last = len(self.providers) - 1
+        observe = request.on_attempt
         for position, provider in enumerate(self.providers):
             self._active.set(provider)
             self._last = provider
             started = False
+            # HTTP providers report their own requests; any other is one attempt, reported here
+            report = observe if observe is not None and not isinstance(provider, HTTPProvider) else None
+            if report is not None:
+                report(RequestAttempt(provider.name, provider.model, ""))
             try:
                 async with aclosing(provider.stream_turn(request)) as events:
                     async for event in events:
@@ -102,6 +109,8 @@ class FallbackProvider(StreamingProvider):
                         yield event
                 return
             except ProviderError as exc:
+                if report is not None and not started:
+                    report(RequestAttempt(provider.name, provider.model, "", error=exc))
                 if started or position == last or not exc.is_transient:
                     if self.errors:
                         tried = "; ".join(f"{e.provider}: {e}" for e in self.errors)

@@ -14,6 +14,11 @@ What the wire needs that our model does not say:
   as ``tool_use``.
 - Thinking is asked for with ``think: true``; only thinking Ollama produced goes back (as the
   assistant message's ``thinking``), never another provider's signed or redacted reasoning.
+- Images go in a message's ``images`` field as base64; a text document's text is appended to
+  the message's content. Ollama cannot fetch a URL, so a URL part is refused unless
+  ``ModelSettings(fetch_media_urls=True)`` lets us fetch it (once per part, through the test
+  guard, no redirects followed). Images a tool returned follow in a user message after the
+  turn's tool messages, introduced by the call's id (as for OpenAI).
 """
 
 from __future__ import annotations
@@ -41,10 +46,21 @@ from agenticraft.core.events import (
     TurnEndChunk,
     UsageChunk,
 )
-from agenticraft.core.messages import Message, TextPart, ThinkingPart, ToolCallPart, ToolResultPart, Usage
+from agenticraft.core.media.parts import Document, Image
+from agenticraft.core.media.support import MediaSupport
+from agenticraft.core.messages import (
+    Message,
+    TextPart,
+    ThinkingPart,
+    ToolCallPart,
+    ToolResult,
+    ToolResultPart,
+    Usage,
+)
 from agenticraft.core.provider import ModelRequest, ToolDefinition
 from agenticraft.providers import _wire
 from agenticraft.providers._http import HTTPProvider, RetryPolicy, StreamParser, Timeouts
+from agenticraft.providers._media import ollama_support
 from agenticraft.providers._sse import NDJSONDecoder
 
 __all__ = [
@@ -104,6 +120,33 @@ def _assistant_message(message: Message) -> dict[str, Any]:
     return out
 
 
+def _with_media(entry: dict[str, Any], parts: Sequence[object]) -> dict[str, Any]:
+    """``entry`` with the parts' images as base64 and text documents appended to its content."""
+    images = [p.base64 for p in parts if isinstance(p, Image)]
+    texts = [
+        f"{p.name}:\n{p.text}" if p.name else p.text for p in parts if isinstance(p, Document) and p.is_text
+    ]
+    if texts:
+        entry["content"] = "\n\n".join([entry["content"], *texts] if entry["content"] else texts)
+    if images:
+        entry["images"] = images
+    return entry
+
+
+def _tool_messages(results: list[ToolResult]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    follow_up: list[dict[str, Any]] = []
+    for r in results:
+        content = r.content
+        if r.parts:
+            note = "[what this call returned besides text is in the next user message]"
+            content = f"{content}\n{note}" if content else note
+            intro = {"role": "user", "content": f"Returned by tool call {r.tool_call_id} ({r.name}):"}
+            follow_up.append(_with_media(intro, r.parts))
+        out.append({"role": "tool", "content": content, "tool_name": r.name, "tool_call_id": r.tool_call_id})
+    return out + follow_up
+
+
 def to_ollama_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
     """Our conversation as Ollama chat messages (one ``tool`` message per tool result)."""
     out: list[dict[str, Any]] = []
@@ -114,21 +157,10 @@ def to_ollama_messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
             if entry["content"] or len(entry) > 2:  # drop turns left empty (only others' thinking)
                 out.append(entry)
         elif role == "tool":
-            for part in message.parts:
-                if isinstance(part, ToolResultPart):
-                    r = part.result
-                    out.append(
-                        {
-                            "role": "tool",
-                            "content": r.content,
-                            "tool_name": r.name,
-                            "tool_call_id": r.tool_call_id,
-                        }
-                    )
+            out.extend(_tool_messages([p.result for p in message.parts if isinstance(p, ToolResultPart)]))
         else:
-            out.append(
-                {"role": role, "content": "".join(p.text for p in message.parts if isinstance(p, TextPart))}
-            )
+            text = "".join(p.text for p in message.parts if isinstance(p, TextPart))
+            out.append(_with_media({"role": role, "content": text}, message.parts))
     return out
 
 
@@ -367,6 +399,9 @@ class OllamaProvider(HTTPProvider):
 
     def new_parser(self) -> OllamaStreamParser:
         return OllamaStreamParser(self._turn, self.model)
+
+    def media_support(self) -> MediaSupport:
+        return ollama_support(self.model)
 
     def stream_turn(self, request: ModelRequest) -> AsyncGenerator[ProviderEvent, None]:
         """Stream one model turn.

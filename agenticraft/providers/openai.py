@@ -21,7 +21,12 @@ Decisions where the protocol leaves room:
 - ``content`` sent as a list of typed parts (Mistral's reasoning models) gives text and
   thinking by part type;
 - a stream that ends without ``[DONE]`` but after a ``finish_reason`` is complete; one that
-  ends before any ``finish_reason`` raises :class:`ProviderConnectionError`.
+  ends before any ``finish_reason`` raises :class:`ProviderConnectionError`;
+- content parts: an image is an ``image_url`` part (its URL, or a data URL, with ``detail``),
+  a PDF a ``file`` part (``file_data`` as a data URL), a text document a ``text`` part, audio
+  an ``input_audio`` part. A tool message takes text only, so the images and documents a tool
+  returned follow in one user message after the turn's tool messages, each group introduced
+  by the call's id, and the tool message itself says they follow there.
 """
 
 from __future__ import annotations
@@ -53,10 +58,13 @@ from agenticraft.core.events import (
     TurnEndChunk,
     UsageChunk,
 )
-from agenticraft.core.messages import Message, TextPart, ToolCallPart, ToolResultPart, Usage
+from agenticraft.core.media.parts import Audio, Document, Image, MediaPart
+from agenticraft.core.media.support import MediaSupport
+from agenticraft.core.messages import Message, TextPart, ToolCallPart, ToolResult, ToolResultPart, Usage
 from agenticraft.core.provider import ModelRequest, ToolDefinition
 from agenticraft.providers import _wire
 from agenticraft.providers._http import HTTPProvider, StreamParser
+from agenticraft.providers._media import openai_support
 from agenticraft.providers._schema import openai_strict_schema
 from agenticraft.providers._sse import SSEDecoder
 
@@ -112,22 +120,73 @@ def _tool_call(call: Any) -> dict[str, Any]:
     }
 
 
+def content_part(part: MediaPart) -> dict[str, Any]:
+    """One content part as a Chat Completions content part."""
+    if isinstance(part, Image):
+        image_url: dict[str, Any] = {"url": part.url if part.url is not None else part.data_url}
+        if part.detail is not None:
+            image_url["detail"] = part.detail
+        return {"type": "image_url", "image_url": image_url}
+    if isinstance(part, Document):
+        if part.is_text:
+            title = f"{part.name}:\n" if part.name else ""
+            return {"type": "text", "text": f"{title}{part.text}"}
+        return {"type": "file", "file": {"filename": part.name or "document.pdf", "file_data": part.data_url}}
+    assert isinstance(part, Audio)
+    return {"type": "input_audio", "input_audio": {"data": part.base64, "format": part.format}}
+
+
+def _user_content(message: Message) -> str | list[dict[str, Any]]:
+    if not any(isinstance(p, MediaPart) for p in message.parts):
+        return "".join(p.text for p in message.parts if isinstance(p, TextPart))
+    content: list[dict[str, Any]] = []
+    for p in message.parts:
+        if isinstance(p, TextPart) and p.text:
+            content.append({"type": "text", "text": p.text})
+        elif isinstance(p, MediaPart):
+            content.append(content_part(p))
+    return content
+
+
+def _tool_messages(results: list[ToolResult]) -> list[dict[str, Any]]:
+    # a tool message holds text only: parts go in one user message after the turn's results
+    out: list[dict[str, Any]] = []
+    follow_up: list[dict[str, Any]] = []
+    for result in results:
+        content = result.content
+        if result.parts:
+            note = f"[{_count(result.parts)} returned by this call: in the next user message]"
+            content = f"{content}\n{note}" if content else note
+            intro = f"Returned by tool call {_call_id(result.tool_call_id)} ({result.name}):"
+            follow_up.append({"type": "text", "text": intro})
+            follow_up.extend(content_part(p) for p in result.parts)
+        out.append({"role": "tool", "tool_call_id": _call_id(result.tool_call_id), "content": content})
+    if follow_up:
+        out.append({"role": "user", "content": follow_up})
+    return out
+
+
+def _count(parts: list[MediaPart]) -> str:
+    kinds = [p.kind for p in parts]
+    words = []
+    for kind in dict.fromkeys(kinds):
+        n = kinds.count(kind)
+        words.append(
+            f"{n} {kind}{'s' if n > 1 else ''}" if kind != "audio" else f"{n} audio clip{'s' * (n > 1)}"
+        )
+    return ", ".join(words)
+
+
 def to_openai_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
     """Our messages as Chat Completions messages (thinking is left out: the API cannot take it)."""
     out: list[dict[str, Any]] = []
     for message in messages:
         role = message.role
         if role == "tool":
-            for part in message.parts:
-                if isinstance(part, ToolResultPart):
-                    result = part.result
-                    out.append(
-                        {
-                            "role": "tool",
-                            "tool_call_id": _call_id(result.tool_call_id),
-                            "content": result.content,
-                        }
-                    )
+            out.extend(_tool_messages([p.result for p in message.parts if isinstance(p, ToolResultPart)]))
+            continue
+        if role == "user":
+            out.append({"role": "user", "content": _user_content(message)})
             continue
         text = "".join(p.text for p in message.parts if isinstance(p, TextPart))
         if role == "assistant":
@@ -248,7 +307,7 @@ def _usage(usage: dict[str, Any]) -> Usage:
 class OpenAIStreamParser(StreamParser):
     """Chat Completions chunks into provider events."""
 
-    __slots__ = ("_called", "_decoder", "_done", "_finish", "_model", "_refused", "_usage")
+    __slots__ = ("_called", "_decoder", "_done", "_finish", "_id", "_model", "_refused", "_usage")
 
     def __init__(self, provider: str = "openai") -> None:
         super().__init__(provider)
@@ -258,6 +317,7 @@ class OpenAIStreamParser(StreamParser):
         self._called = False  # a tool call was streamed
         self._done = False
         self._model = ""
+        self._id: str | None = None
         self._usage: Usage | None = None
 
     @property
@@ -306,6 +366,8 @@ class OpenAIStreamParser(StreamParser):
                 out.append(UsageChunk(self._usage))
             if not self._model:
                 self._model = _wire.name(chunk.get("model"), "model") or ""
+            if self._id is None:
+                self._id = _wire.name(chunk.get("id"), "id")
 
     def _other_delta(self, delta: dict[str, Any], content: Any, out: list[ProviderEvent]) -> None:
         # in the order a model produces them: reasoning, text, refusal, tool calls
@@ -350,7 +412,7 @@ class OpenAIStreamParser(StreamParser):
             # some compatible servers (Ollama's /v1, llama.cpp) say "stop" after tool calls;
             # the turn still asks for tools, as the native Ollama adapter reports it too
             stop = "tool_use"
-        return TurnEndChunk(stop, raw, model=self._model, usage=self._usage or Usage())
+        return TurnEndChunk(stop, raw, model=self._model, usage=self._usage or Usage(), response_id=self._id)
 
     def finish(self) -> list[ProviderEvent]:
         self._decoder.close()
@@ -403,3 +465,6 @@ class OpenAIProvider(HTTPProvider):
 
     def new_parser(self) -> OpenAIStreamParser:
         return OpenAIStreamParser(self.name)
+
+    def media_support(self) -> MediaSupport:
+        return openai_support(self.model)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, assert_never
 
@@ -37,7 +37,7 @@ from agenticraft.core.events import (
 from agenticraft.core.fold import RunFold
 from agenticraft.core.instructions import InstructionSource
 from agenticraft.core.memory import InMemoryConversation
-from agenticraft.core.messages import ToolCall, ToolResult, Usage
+from agenticraft.core.messages import ContentPart, ToolCall, ToolResult, Usage
 from agenticraft.core.provider import ModelSettings
 from agenticraft.core.response import AgentResponse, TraceStep, TurnStep
 from agenticraft.reasoning.steps import ReasoningStep, ReasoningStepChunk
@@ -104,8 +104,11 @@ class ReasoningContext:
         *,
         max_model_calls: int | None = None,
         sink: Callable[[RunEvent], None] | None = None,
+        attachments: Sequence[ContentPart] = (),
     ) -> None:
         self.agent = agent
+        #: the task's content parts (images, documents): sent with every model call's prompt
+        self.attachments = list(attachments)
         self.pattern = pattern
         self.max_model_calls = max_model_calls
         self.steps: list[TraceStep] = []
@@ -212,6 +215,7 @@ class ReasoningContext:
             output_type=output_type,
             output_mode=agent.output_mode,
             output_retries=agent.output_retries,
+            instrument=agent.instrument,
         )
         for validator in agent.output_validators:
             sub.output_validator(validator)
@@ -219,7 +223,8 @@ class ReasoningContext:
         moved = 0
         results_from = len(self.tool_results)
         try:
-            async with sub.stream(prompt) as handle:
+            # the task's parts go with every call: each one must see the image to reason on it
+            async with sub.stream([prompt, *self.attachments] if self.attachments else prompt) as handle:
                 async for chunk in handle:
                     if isinstance(chunk, TurnEndChunk):
                         # number turns across the whole reasoning run, one per model turn

@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
-from agenticraft.core.agent import Agent
+from agenticraft.core.agent import Agent, Prompt
 from agenticraft.core.errors import StreamInterruptedError
 from agenticraft.reasoning.base import PatternResult, ReasoningContext
 from agenticraft.reasoning.stream import ReasoningResponse, ReasoningStream
@@ -31,7 +31,7 @@ class ReasoningPattern(ABC):
         """Work on ``task`` through ``ctx`` and return the conclusion."""
 
     def stream(
-        self, agent: Agent, task: str, *, remember: bool = True, output_type: Any = None
+        self, agent: Agent, task: Prompt, *, remember: bool = True, output_type: Any = None
     ) -> ReasoningStream:
         """Stream the reasoning: reasoning-step events as they happen, then the answer.
 
@@ -49,7 +49,7 @@ class ReasoningPattern(ABC):
         )
 
     async def run(
-        self, agent: Agent, task: str, *, remember: bool = True, output_type: Any = None
+        self, agent: Agent, task: Prompt, *, remember: bool = True, output_type: Any = None
     ) -> ReasoningResponse:
         """Reason to the end; the response holds the answer, the steps and the whole trace."""
         async with self.stream(agent, task, remember=remember, output_type=output_type) as handle:

@@ -7,6 +7,10 @@ consumer sees, for every model call, its ``usage`` and ``turn_end`` events (ReAc
 then the answer as ``text`` and a final ``done``. The model's intermediate text (proposals,
 evaluations, samples) is not streamed as ``text``: it is not the answer. It is in the
 reasoning steps and in the trace's turn steps.
+
+A task may be a list of text and content parts (``["What is wrong here?", Image...]``): the
+pattern reasons over its text, and every model call it makes carries the parts with its
+prompt, so each sample, proposal, evaluation and ReAct step sees the image or document.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from agenticraft.core.agent import Agent
+from agenticraft.core.agent import Agent, Prompt
+from agenticraft.core.context import RunContext, enclosing_run
 from agenticraft.core.errors import ProviderError
 from agenticraft.core.events import DoneChunk, RunEvent, TextChunk
-from agenticraft.core.messages import Message
+from agenticraft.core.hooks import HookChain
+from agenticraft.core.media.parts import MediaPart
+from agenticraft.core.messages import Message, TextPart
 from agenticraft.core.response import AgentResponse, ReasoningTrace, StreamMetrics
 from agenticraft.reasoning.base import ModelCall, PatternResult, ReasoningContext, Selection
 from agenticraft.reasoning.steps import ReasoningStep, reasoning_steps
@@ -61,7 +68,7 @@ class ReasoningStream:
     def __init__(
         self,
         agent: Agent,
-        task: str,
+        task: Prompt,
         reasoner: Reasoner,
         *,
         pattern: str,
@@ -70,14 +77,19 @@ class ReasoningStream:
         output_type: Any = None,
     ) -> None:
         self.agent = agent
-        self.task = task
+        self.prompt = task if isinstance(task, Message) else Message.user(task)
+        #: the task's text, what the pattern reasons over (its parts go with every call)
+        self.task = "".join(p.text for p in self.prompt.parts if isinstance(p, TextPart))
+        attachments = [p for p in self.prompt.parts if isinstance(p, MediaPart)]
         wanted = output_type if output_type is not None else agent.output_type
         self.output_type = None if wanted is str else wanted
         self._output: Any = None
         self._reasoner = reasoner
         self._remember = remember
         self._queue: asyncio.Queue[RunEvent | None] = asyncio.Queue()
-        self.ctx = ReasoningContext(agent, pattern, max_model_calls=max_model_calls, sink=self._put)
+        self.ctx = ReasoningContext(
+            agent, pattern, max_model_calls=max_model_calls, sink=self._put, attachments=attachments
+        )
         self._task: asyncio.Task[None] | None = None
         self._final: ReasoningResponse | None = None
         self._result: PatternResult | None = None
@@ -107,6 +119,34 @@ class ReasoningStream:
         self._queue.put_nowait(chunk)
 
     async def _drive(self) -> None:
+        # the pattern's run is a run of the agent: its hooks see it start and end, and each
+        # model call's run (started in this task or its children) is part of it
+        hooks = HookChain(self.agent.run_hooks)
+        run = RunContext(
+            None,
+            self.ctx.run_id,
+            agent_name=self.agent.name,
+            provider=self.agent.provider,
+            parent_run_id=enclosing_run.get(),
+        )
+        enclosing_run.set(self.ctx.run_id)
+        error: BaseException | None = None
+        try:
+            for hook in hooks.run_start:
+                await hook.on_run_start(run)
+            await self._reason()
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            try:
+                run.usage = self.ctx.usage
+                for hook in hooks.run_end:
+                    await hook.on_run_end(run, self.response, error)
+            finally:
+                self._queue.put_nowait(None)  # after the hooks: the consumer may close us next
+
+    async def _reason(self) -> None:
         try:
             result = await self._reasoner(self.ctx, self.task)
             self._result = result
@@ -123,8 +163,6 @@ class ReasoningStream:
             # the whole reasoning so far, not just the failed call's own partial turn
             exc.partial_response = self.response
             raise
-        finally:
-            self._queue.put_nowait(None)
 
     async def _typed_output(self, answer: str) -> Any:
         """The answer as the output type: parsed as it is when it already fits (and no
@@ -199,7 +237,7 @@ class ReasoningStream:
     def _build(self, result: PatternResult | None, *, interrupted: bool) -> ReasoningResponse:
         ctx = self.ctx
         answer = result.answer if result is not None else ""
-        messages = [Message.user(self.task)] + ([Message.assistant(answer)] if answer else [])
+        messages = [self.prompt] + ([Message.assistant(answer)] if answer else [])
         duration = time.perf_counter() - self._started
         return ReasoningResponse(
             content=answer,

@@ -179,3 +179,65 @@ def test_tool_call_wrappers_nest_first_outermost_and_may_replace_the_call() -> N
     response = agent.run("go")
     assert order == ["outer in", "inner", "outer out"]
     assert response.tool_results[0].content == "<10>"
+
+
+# -- process-wide hooks and Agent(instrument=False) ---------------------------------------------
+class Seen(RunHooks):
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, str | None]] = []
+
+    async def on_run_start(self, ctx: RunContext[Any]) -> None:
+        self.runs.append((ctx.agent_name, ctx.parent_run_id))
+
+
+def test_global_hooks_join_every_run_outside_the_agents_own_unless_opted_out() -> None:
+    from agenticraft.core.hooks import add_global_hooks, global_hooks, remove_global_hooks
+
+    seen, own = Seen(), Seen()
+    add_global_hooks(seen)
+    add_global_hooks(seen)  # once only
+    try:
+        assert global_hooks().count(seen) == 1
+        agent = Agent(name="a", model=FunctionModel(lambda m, t: "hi"), hooks=[own])
+        assert agent.run_hooks == [seen, own]  # outermost first
+        agent.run("x")
+        Agent(name="out", model=FunctionModel(lambda m, t: "hi"), instrument=False).run("x")
+        assert seen.runs == [("a", None)] and own.runs == [("a", None)]
+    finally:
+        remove_global_hooks(seen)
+    assert seen not in global_hooks()
+
+
+def test_a_run_started_in_a_tool_knows_its_parent_run_and_every_run_its_provider() -> None:
+    seen = Seen()
+    model = FunctionModel(lambda m, t: "inner")
+    inner = Agent(name="inner", model=model, hooks=[seen])
+    providers: list[Any] = []
+
+    class Provider(RunHooks):
+        async def on_run_start(self, ctx: RunContext[Any]) -> None:
+            providers.append(ctx.provider)
+
+    async def ask(q: str) -> str:
+        """Ask."""
+        return (await inner.arun(q)).content
+
+    @tool
+    def ask_sync(q: str) -> str:
+        """Ask from a thread."""
+        return inner.run(q).content
+
+    replies = iter([ToolCall("ask", {"q": "?"}, "c1"), ToolCall("ask_sync", {"q": "?"}, "c2"), "done"])
+    outer = Agent(
+        name="outer",
+        model=FunctionModel(lambda m, t: next(replies)),
+        tools=[ask, ask_sync],
+        hooks=[seen, Provider()],
+    )
+    response = outer.run("go")
+    assert [name for name, _ in seen.runs] == ["outer", "inner", "inner"]
+    outer_id = response.run_id
+    assert seen.runs[0][1] is None
+    assert seen.runs[1][1] == outer_id  # started in the tool's task
+    assert seen.runs[2][1] == outer_id  # started in the sync tool's thread: the context went along
+    assert providers == [outer.provider]

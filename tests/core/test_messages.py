@@ -50,7 +50,7 @@ def test_unknown_kinds_are_rejected() -> None:
     with pytest.raises(ValueError, match="role"):
         message_from_dict({"role": "robot", "parts": []})
     with pytest.raises(ValueError, match="kind"):
-        message_from_dict({"role": "user", "parts": [{"kind": "image"}]})
+        message_from_dict({"role": "user", "parts": [{"kind": "video"}]})
 
 
 def test_usage_adds_and_totals() -> None:

@@ -496,3 +496,29 @@ def test_a_tool_result_that_is_not_valid_unicode_does_not_poison_later_runs() ->
     agent.run("What is here?")
     assert agent.run("And now?").content == "two files"  # before: UnicodeEncodeError on every run
     assert "caf\ufffd.txt" in agent.history[2].results[0].content
+
+
+async def test_a_failed_outcome_names_its_error_type() -> None:
+    import asyncio as _asyncio
+
+    from agenticraft.core.errors import ModelRetry
+    from agenticraft.core.tools import outcome_of
+
+    async def raises(exc: BaseException) -> None:
+        raise exc
+
+    async def slow() -> None:
+        await _asyncio.sleep(5)
+
+    class Unprintable:
+        def __str__(self) -> str:
+            raise RuntimeError("no")
+
+    async def unprintable() -> Unprintable:
+        return Unprintable()
+
+    assert (await outcome_of("t", raises(ValueError("x")), None)).error_type == "ValueError"
+    assert (await outcome_of("t", raises(ModelRetry("again")), None)).error_type == "ModelRetry"
+    assert (await outcome_of("t", slow(), 0.01)).error_type == "timeout"
+    assert (await outcome_of("t", unprintable(), None)).error_type == "invalid_result"
+    assert (await outcome_of("t", _asyncio.sleep(0, "ok"), None)).error_type is None

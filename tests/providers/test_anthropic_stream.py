@@ -106,6 +106,7 @@ async def _agree(server: AnthropicServer, pieces: Sequence[bytes]) -> ModelTurn:
     )
     assert turn.raw_stop_reason == final.stop_reason
     assert turn.model == final.model
+    assert turn.response_id == final.id
     # block order is the SDK's order too
     kinds = [p.kind for p in turn.message.parts]
     sdk_kinds = [

@@ -743,3 +743,36 @@ async def test_provider_aclose_releases_its_pooled_client_not_a_users(server: Op
     async with httpx2.AsyncClient() as mine:
         await _provider(server, http_client=mine).aclose()
         assert not mine.is_closed
+
+
+async def test_request_headers_go_out_and_every_attempt_is_reported(server: OpenAIServer) -> None:
+    from agenticraft.core.provider import RequestAttempt
+
+    seen: list[RequestAttempt] = []
+    server.add_error(503, "busy")
+    server.add_stream("ok")
+    request = ModelRequest(
+        [Message.user("hi")], headers={"traceparent": "00-ab-cd-01"}, on_attempt=seen.append
+    )
+    turn = await _provider(server).complete(request)
+    assert turn.text == "ok"
+    assert [r.headers["traceparent"] for r in server.requests] == ["00-ab-cd-01"] * 2
+    assert [(a.attempt, a.error is None, a.retrying) for a in seen] == [
+        (1, True, False),
+        (1, False, True),
+        (2, True, False),
+    ]
+    failed = seen[1].error
+    assert isinstance(failed, ServerError) and failed.status_code == 503
+    assert {(a.provider, a.model) for a in seen} == {("openai", "gpt-4o-mini")}
+    assert seen[0].url == server.base_url + "/chat/completions"
+
+
+async def test_the_last_failed_attempt_is_reported_as_not_retrying(server: OpenAIServer) -> None:
+    from agenticraft.core.provider import RequestAttempt
+
+    seen: list[RequestAttempt] = []
+    server.add_error(401, "bad key")
+    with pytest.raises(AuthenticationError):
+        await _provider(server).complete(ModelRequest([Message.user("hi")], on_attempt=seen.append))
+    assert [(a.error is None, a.retrying) for a in seen] == [(True, False), (False, False)]

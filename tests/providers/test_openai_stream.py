@@ -79,6 +79,7 @@ async def _agree(server: OpenAIServer, pieces: Sequence[bytes]) -> ModelTurn:
     )
     assert turn.raw_stop_reason == final.choices[0].finish_reason
     assert turn.model == final.model
+    assert turn.response_id == final.id
     return turn
 
 

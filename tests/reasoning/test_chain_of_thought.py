@@ -154,3 +154,36 @@ def test_completed_steps_only_counts_steps_that_cannot_change() -> None:
         ParsedStep("b more"),
     ]
     assert completed_steps("Let me think\nabout it\n") == []  # unnumbered: wait for the end
+
+
+async def test_the_pattern_run_is_a_run_of_its_agent_for_hooks() -> None:
+    from typing import Any
+
+    from agenticraft import RunContext, RunHooks
+
+    class Runs(RunHooks):
+        def __init__(self) -> None:
+            self.started: list[tuple[str, str | None]] = []
+            self.ended: list[tuple[str, BaseException | None]] = []
+
+        async def on_run_start(self, ctx: RunContext[Any]) -> None:
+            self.started.append((ctx.run_id, ctx.parent_run_id))
+
+        async def on_run_end(self, ctx: RunContext[Any], response: Any, error: BaseException | None) -> None:
+            self.ended.append((ctx.run_id, error))
+
+    runs = Runs()
+    agent = Agent(model=FunctionModel(Samples(["Final answer: 42"] * 3)), hooks=[runs])
+    response = await ChainOfThought(samples=3).run(agent, "6 * 7?")
+    assert response.content == "42"
+    pattern_id, parent = runs.started[0]
+    assert parent is None
+    assert [p for _, p in runs.started[1:]] == [pattern_id] * 3  # every sample is part of it
+    assert runs.ended[-1] == (pattern_id, None)  # the pattern's run ends last
+    assert len(runs.ended) == 4
+
+    failing = Runs()
+    broken = Agent(model=FunctionModel(Samples([ProviderError("down", provider="x")])), hooks=[failing])
+    with pytest.raises(ProviderError):
+        await ChainOfThought().run(broken, "?")
+    assert isinstance(failing.ended[-1][1], ProviderError)

@@ -19,6 +19,7 @@ from agenticraft.testing.servers._base import (
     ScriptedServer,
     split_bytes,
 )
+from agenticraft.testing.servers._parts import ReceivedPart, describe_parts
 
 if TYPE_CHECKING:
     from agenticraft.testing.servers.anthropic import AnthropicServer
@@ -30,9 +31,11 @@ __all__ = [
     "Exchange",
     "OllamaServer",
     "OpenAIServer",
+    "ReceivedPart",
     "RecordedRequest",
     "ScriptedResponse",
     "ScriptedServer",
+    "describe_parts",
     "split_bytes",
 ]
 

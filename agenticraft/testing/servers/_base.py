@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
+from agenticraft.testing.servers._parts import ReceivedPart, describe_parts
+
 __all__ = ["Exchange", "RecordedRequest", "ScriptedResponse", "ScriptedServer", "split_bytes"]
 
 _REASONS = {
@@ -333,6 +335,26 @@ class ScriptedServer:
     def output_schema_of(self, body: Any) -> dict[str, Any] | None:
         """The structured-output schema in one request body; each protocol's server knows where."""
         return None
+
+    @property
+    def received_parts(self) -> list[list[ReceivedPart]]:
+        """The content parts (images, documents, audio) each request carried, in order."""
+        return [self.parts_of(r.json()) if r.body else [] for r in self.requests]
+
+    def parts_of(self, body: Any) -> list[ReceivedPart]:
+        """The content parts of one request body; each protocol's server knows where."""
+        return []
+
+    def answer_about_parts(self, describe: Callable[[list[ReceivedPart]], str] | None = None) -> None:
+        """Answer every request not otherwise scripted with a text turn about the content parts
+        it carried: ``describe(parts)``, by default :func:`describe_parts` ("I received 1
+        part: image image/png (68 bytes)."). Queued responses still come first."""
+        say = describe or describe_parts
+        self.handler = lambda request: self.text_response(say(self.parts_of(request.json())))
+
+    def text_response(self, text: str) -> ScriptedResponse:
+        """One streamed text answer in this protocol (each dialect server provides it)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot answer in a protocol")
 
     @property
     def open_connections(self) -> int:

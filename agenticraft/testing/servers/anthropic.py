@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agenticraft.testing.servers._base import ScriptedResponse, ScriptedServer, split_bytes
+from agenticraft.testing.servers._parts import ReceivedPart, anthropic_parts
 
 __all__ = [
     "AnthropicServer",
@@ -252,6 +253,13 @@ class AnthropicServer(ScriptedServer):
         return None
 
     _streams = 0  # numbers the default message ids, so tool-use ids differ between messages
+
+    def parts_of(self, body: Any) -> list[ReceivedPart]:
+        return anthropic_parts(body)
+
+    def text_response(self, text: str) -> ScriptedResponse:
+        headers = {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"}
+        return ScriptedResponse(200, headers, anthropic_stream([Text(text)]))
 
     def add_stream(
         self,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agenticraft.testing.servers._base import ScriptedResponse, ScriptedServer, split_bytes
+from agenticraft.testing.servers._parts import ReceivedPart, ollama_parts
 
 __all__ = ["OllamaServer", "OllamaToolCall", "ollama_line", "ollama_stream"]
 
@@ -116,6 +117,12 @@ class OllamaServer(ScriptedServer):
         """``format`` of a ``/api/chat`` body, when it is a schema (not ``"json"``)."""
         fmt = body.get("format") if isinstance(body, dict) else None
         return fmt if isinstance(fmt, dict) else None
+
+    def parts_of(self, body: Any) -> list[ReceivedPart]:
+        return ollama_parts(body)
+
+    def text_response(self, text: str) -> ScriptedResponse:
+        return ScriptedResponse(200, {"content-type": "application/x-ndjson"}, ollama_stream([text]))
 
     def add_stream(
         self,

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agenticraft.testing.servers._base import ScriptedResponse, ScriptedServer, split_bytes
+from agenticraft.testing.servers._parts import ReceivedPart, openai_parts
 
 __all__ = ["OpenAIServer", "ScriptedToolCall", "openai_stream_events"]
 
@@ -149,6 +150,12 @@ class OpenAIServer(ScriptedServer):
             schema: dict[str, Any] = fmt["json_schema"]["schema"]
             return schema
         return None
+
+    def parts_of(self, body: Any) -> list[ReceivedPart]:
+        return openai_parts(body)
+
+    def text_response(self, text: str) -> ScriptedResponse:
+        return ScriptedResponse(200, {"content-type": "text/event-stream"}, openai_stream_events(text))
 
     @property
     def base_url(self) -> str:
