@@ -38,6 +38,14 @@ OPENAI_TOOLS = [
         "function": {"name": "get_weather", "description": "Get the weather.", "parameters": WEATHER_SCHEMA},
     }
 ]
+RESPONSES_TOOLS = [
+    {
+        "type": "function",
+        "name": "get_weather",
+        "description": "Get the weather.",
+        "parameters": WEATHER_SCHEMA,
+    }
+]
 ANTHROPIC_TOOLS = [{"name": "get_weather", "description": "Get the weather.", "input_schema": WEATHER_SCHEMA}]
 
 
@@ -64,7 +72,12 @@ class Client:
 
 
 # -- the floor: raw httpx2 and json.loads, nothing else -------------------------------------------
-_PATHS = {"openai": "/v1/chat/completions", "anthropic": "/v1/messages", "ollama": "/api/chat"}
+_PATHS = {
+    "openai": "/v1/chat/completions",
+    "responses": "/v1/responses",
+    "anthropic": "/v1/messages",
+    "ollama": "/api/chat",
+}
 
 
 class Floor(Client):
@@ -85,7 +98,11 @@ class Floor(Client):
 
     def _body(self, messages: list[dict[str, Any]], tools: bool) -> dict[str, Any]:
         body: dict[str, Any] = {"model": "bench", "messages": messages, "stream": True}
-        if self.protocol == "anthropic":
+        if self.protocol == "responses":
+            body = {"model": "bench", "input": messages, "stream": True}
+            if tools:
+                body["tools"] = RESPONSES_TOOLS
+        elif self.protocol == "anthropic":
             body["max_tokens"] = 1024
             if tools:
                 body["tools"] = ANTHROPIC_TOOLS
@@ -122,6 +139,18 @@ class Floor(Client):
                         if call.get("id"):
                             calls.append({"id": call["id"], "name": call["function"]["name"], "args": ""})
                         calls[-1]["args"] += call["function"].get("arguments") or ""
+
+        elif self.protocol == "responses":
+
+            def handle(event: Any) -> None:
+                kind = event["type"]
+                if kind == "response.output_text.delta":
+                    on_text(event["delta"])
+                elif kind == "response.function_call_arguments.delta":
+                    calls[-1]["args"] += event["delta"]
+                elif kind == "response.output_item.added" and event["item"]["type"] == "function_call":
+                    item = event["item"]
+                    calls.append({"id": item["call_id"], "name": item["name"], "args": ""})
 
         elif self.protocol == "anthropic":
 
@@ -167,6 +196,15 @@ class Floor(Client):
                 {"role": "assistant", "tool_calls": [{"id": call["id"], "type": "function", "function": fn}]}
             )
             messages.append({"role": "tool", "tool_call_id": call["id"], "content": result})
+        elif self.protocol == "responses":
+            fc = {
+                "type": "function_call",
+                "call_id": call["id"],
+                "name": call["name"],
+                "arguments": call["args"],
+            }
+            messages.append(fc)
+            messages.append({"type": "function_call_output", "call_id": call["id"], "output": result})
         elif self.protocol == "anthropic":
             use = {"type": "tool_use", "id": call["id"], "name": call["name"], "input": args}
             messages.append({"role": "assistant", "content": [use]})
@@ -195,9 +233,10 @@ class AgentiCraft(Client):
         # the tool is wrapped once, as an application would: a plain function given to a new
         # Agent is wrapped again and its schema rebuilt (about 1 ms) on that agent's first run
         self.tools = [tool(get_weather)]
-        base_url = base + "/v1" if protocol == "openai" else base
+        base_url = base + "/v1" if protocol in ("openai", "responses") else base
+        name = "openai-responses" if protocol == "responses" else protocol
         self.Agent = Agent
-        self.provider = Agent(model=f"{protocol}:bench", base_url=base_url, api_key="bench").provider
+        self.provider = Agent(model=f"{name}:bench", base_url=base_url, api_key="bench").provider
 
     async def stream(self, on_text: OnText) -> None:
         async for chunk in self.Agent(model=self.provider).stream(PROMPT):
@@ -346,6 +385,44 @@ class OpenAISDK(OpenAIChunkClient):
     async def _open(self, messages: list[Any], tools: bool) -> Any:
         extra: dict[str, Any] = {"tools": OPENAI_TOOLS} if tools else {}
         return await self.sdk.chat.completions.create(model="bench", messages=messages, stream=True, **extra)
+
+    async def aclose(self) -> None:
+        await self.sdk.close()
+
+
+class ResponsesSDK(Client):
+    """``openai.AsyncOpenAI().responses.stream(...)``: the SDK's Responses stream helper,
+    which folds every event into a response snapshot (as our accumulator folds ours)."""
+
+    module = "openai"
+
+    def __init__(self, protocol: str, base: str) -> None:
+        super().__init__(protocol, base)
+        from openai import AsyncOpenAI
+
+        self.sdk = AsyncOpenAI(base_url=base + "/v1", api_key="bench", max_retries=0)
+
+    async def _turn(self, items: list[Any], on_text: OnText, tools: bool) -> list[Any]:
+        extra: dict[str, Any] = {"tools": RESPONSES_TOOLS} if tools else {}
+        async with self.sdk.responses.stream(model="bench", input=items, **extra) as stream:
+            async for event in stream:
+                if event.type == "response.output_text.delta":
+                    on_text(event.delta)
+            final = await stream.get_final_response()
+        return [o for o in final.output if o.type == "function_call"]
+
+    async def stream(self, on_text: OnText) -> None:
+        await self._turn([{"role": "user", "content": PROMPT}], on_text, tools=False)
+
+    async def tool_run(self, on_text: OnText) -> None:
+        items: list[Any] = [{"role": "user", "content": TOOL_PROMPT}]
+        call = (await self._turn(items, on_text, tools=True))[0]
+        result = get_weather(**json.loads(call.arguments))
+        items.append(
+            {"type": "function_call", "call_id": call.call_id, "name": call.name, "arguments": call.arguments}
+        )
+        items.append({"type": "function_call_output", "call_id": call.call_id, "output": result})
+        await self._turn(items, on_text, tools=True)
 
     async def aclose(self) -> None:
         await self.sdk.close()
@@ -529,6 +606,7 @@ ADAPTERS: dict[str, type[Client]] = {
     "agenticraft-output": AgentiCraftOutput,
     "agenticraft-otel": AgentiCraftInstrumented,
     "openai-sdk": OpenAISDK,
+    "responses-sdk": ResponsesSDK,
     "anthropic-sdk": AnthropicSDK,
     "ollama-sdk": OllamaSDK,
     "pydantic-ai": PydanticAI,

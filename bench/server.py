@@ -7,6 +7,7 @@ response bodies built once per scenario and cached as bytes.
 The scenario is encoded in the URL path prefix, so every SDK can reach it through its base URL::
 
     /b/<chunks>/<interval_ms>/<mode>/v1/chat/completions   OpenAI chat completions (SSE)
+    /b/<chunks>/<interval_ms>/<mode>/v1/responses          OpenAI Responses API (SSE)
     /b/<chunks>/<interval_ms>/<mode>/v1/messages           Anthropic messages (SSE)
     /b/<chunks>/<interval_ms>/<mode>/api/chat              Ollama chat (NDJSON)
 
@@ -87,6 +88,96 @@ def openai_events(n: int, tool_turn: bool, usage: bool) -> tuple[list[bytes], by
     tail.append(b"data: [DONE]\n\n")
     template = _sse(_openai_chunk({"content": PLACEHOLDER}))
     return head, template, tail
+
+
+# -- OpenAI Responses API ------------------------------------------------------------------------
+def _response(status: str, output: list[object], usage: object) -> dict[str, object]:
+    return {
+        "id": "resp_bench",
+        "object": "response",
+        "created_at": 1700000000,
+        "status": status,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": None,
+        "metadata": {},
+        "model": "bench",
+        "output": output,
+        "parallel_tool_calls": True,
+        "temperature": 1.0,
+        "tool_choice": "auto",
+        "tools": [],
+        "top_p": 1.0,
+        "usage": usage,
+    }
+
+
+def responses_events(n: int, tool_turn: bool) -> tuple[list[bytes], bytes, list[bytes]]:
+    """(head events, text-delta template, tail events). Sequence numbers are left out: no
+    client reads them, and the cached body could not renumber its deltas."""
+
+    def event(data: dict[str, object]) -> bytes:
+        return _sse(data, str(data["type"]))
+
+    head = [
+        event({"type": "response.created", "response": _response("in_progress", [], None)}),
+        event({"type": "response.in_progress", "response": _response("in_progress", [], None)}),
+    ]
+    tail: list[bytes] = []
+    if tool_turn:
+        call = {
+            "id": "fc_bench_1",
+            "type": "function_call",
+            "status": "in_progress",
+            "arguments": "",
+            "call_id": "call_bench_1",
+            "name": TOOL_NAME,
+        }
+        head.append(event({"type": "response.output_item.added", "output_index": 0, "item": call}))
+        ids = {"item_id": "fc_bench_1", "output_index": 0}
+        for frag in TOOL_ARG_FRAGMENTS:
+            head.append(event({"type": "response.function_call_arguments.delta", **ids, "delta": frag}))
+        arguments = "".join(TOOL_ARG_FRAGMENTS)
+        head.append(event({"type": "response.function_call_arguments.done", **ids, "arguments": arguments}))
+        item: dict[str, object] = {**call, "status": "completed", "arguments": arguments}
+    else:
+        message = {
+            "id": "msg_bench",
+            "type": "message",
+            "status": "in_progress",
+            "content": [],
+            "role": "assistant",
+        }
+        part = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
+        ids = {"item_id": "msg_bench", "output_index": 0}
+        head.append(event({"type": "response.output_item.added", "output_index": 0, "item": message}))
+        head.append(event({"type": "response.content_part.added", **ids, "content_index": 0, "part": part}))
+        # the done events repeat the text; no client checks it against the deltas
+        tail.append(
+            event(
+                {"type": "response.output_text.done", **ids, "content_index": 0, "text": "", "logprobs": []}
+            )
+        )
+        tail.append(event({"type": "response.content_part.done", **ids, "content_index": 0, "part": part}))
+        item = {**message, "status": "completed", "content": [part]}
+    tail.append(event({"type": "response.output_item.done", "output_index": 0, "item": item}))
+    usage = {
+        "input_tokens": 10,
+        "input_tokens_details": {"cached_tokens": 0},
+        "output_tokens": n,
+        "output_tokens_details": {"reasoning_tokens": 0},
+        "total_tokens": 10 + n,
+    }
+    tail.append(event({"type": "response.completed", "response": _response("completed", [item], usage)}))
+    delta = {
+        "type": "response.output_text.delta",
+        "item_id": "msg_bench",
+        "output_index": 0,
+        "content_index": 0,
+        "delta": PLACEHOLDER,
+        "logprobs": [],
+    }
+    return head, event(delta), tail
 
 
 # -- Anthropic messages ------------------------------------------------------------------------
@@ -188,6 +279,7 @@ def _chunked(event: bytes) -> bytes:
 
 _CONTENT_TYPES = {
     "openai": b"text/event-stream",
+    "responses": b"text/event-stream",
     "anthropic": b"text/event-stream",
     "ollama": b"application/x-ndjson",
 }
@@ -205,6 +297,8 @@ def _events(protocol: str, n: int, tool_turn: bool, usage: bool) -> tuple[list[b
         return openai_events(n, tool_turn, usage)
     if protocol == "anthropic":
         return anthropic_events(n, tool_turn)
+    if protocol == "responses":
+        return responses_events(n, tool_turn)
     return ollama_events(n, tool_turn)
 
 
@@ -213,6 +307,7 @@ def _protocol_of(path: str) -> tuple[str, str] | None:
     for suffix, protocol in (
         ("/v1/chat/completions", "openai"),
         ("/chat/completions", "openai"),
+        ("/v1/responses", "responses"),
         ("/v1/messages", "anthropic"),
         ("/api/chat", "ollama"),
     ):

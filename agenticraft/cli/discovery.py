@@ -32,13 +32,23 @@ __all__ = [
 #: the model used for a provider when only the provider is known
 DEFAULT_MODELS: dict[str, str] = {
     "openai": "gpt-4o-mini",
+    "openai-responses": "gpt-5-mini",
     "anthropic": "claude-sonnet-4-6",
     "ollama": "llama3.2",
 }
 
-_KEY_VARIABLES: dict[str, str] = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+# in the order a key is looked for: OpenAI's key means Chat Completions unless asked otherwise
+_KEY_VARIABLES: dict[str, str] = {
+    "openai": "OPENAI_API_KEY",
+    "openai-responses": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+}
 #: the server a provider talks to when no --base-url is given (a local one needs no key)
-_BASE_URL_VARIABLES: dict[str, str] = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL"}
+_BASE_URL_VARIABLES: dict[str, str] = {
+    "openai": "OPENAI_BASE_URL",
+    "openai-responses": "OPENAI_BASE_URL",
+    "anthropic": "ANTHROPIC_BASE_URL",
+}
 
 #: short, because a missing Ollama must not make every command feel slow
 OLLAMA_PROBE_TIMEOUT = 0.3

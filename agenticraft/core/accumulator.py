@@ -20,7 +20,7 @@ import json
 from collections.abc import Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 from agenticraft.core.events import (
     ProviderEvent,
@@ -35,6 +35,7 @@ from agenticraft.core.events import (
 )
 from agenticraft.core.messages import (
     Message,
+    OpaquePart,
     Part,
     TextPart,
     ThinkingPart,
@@ -127,6 +128,7 @@ class TurnAccumulator:
         self.model = ""
         self.response_id: str | None = None
         self._redacted = False
+        self._state: dict[str, Any] | None = None  # the provider's own state (see TurnEndChunk)
 
     # -- hot path -----------------------------------------------------------------------
     def add_text(self, text: str) -> int:
@@ -163,6 +165,8 @@ class TurnAccumulator:
                     self.response_id = event.response_id
                 if event.usage.total_tokens:
                     self.usage = event.usage
+                if event.provider_state:
+                    self._state = dict(event.provider_state)
                 return ()
             case _:
                 assert_never(event)
@@ -300,6 +304,8 @@ class TurnAccumulator:
             events.append(
                 ToolCallChunk(call.id, call.name, arguments, error, raw, part=position, turn=self.turn)
             )
+        if self._state is not None and not interrupted:
+            parts.append(OpaquePart(self.provider_name, self._state))
         stop = self.stop_reason or ("tool_use" if events else "end_turn")
         if interrupted:
             stop = "interrupted"

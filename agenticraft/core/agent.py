@@ -86,6 +86,7 @@ class Agent(Generic[DepsT]):
     may hand the conversation to; ``max_handoffs`` bounds the transfers of one run.
     ``instrument=False`` leaves this agent out of process-wide instrumentation (the hooks
     ``agenticraft.telemetry.instrument()`` installs).
+    ``reasoning_effort`` (``"low"``, ...) is ``settings.reasoning_effort``, for reasoning models.
     """
 
     def __init__(
@@ -113,6 +114,7 @@ class Agent(Generic[DepsT]):
         handoffs: Sequence[Agent[Any] | Handoff] = (),
         max_handoffs: int = 10,
         instrument: bool = True,
+        reasoning_effort: str | None = None,
     ) -> None:
         if max_turns < 1:
             raise ConfigurationError(f"max_turns must be at least 1, got {max_turns}")
@@ -135,6 +137,8 @@ class Agent(Generic[DepsT]):
         self.memory: ConversationMemory = memory if memory is not None else InMemoryConversation()
         self.max_turns = max_turns
         self.settings = settings or ModelSettings()
+        if reasoning_effort is not None:
+            self.settings = self.settings.merged(ModelSettings(reasoning_effort=reasoning_effort))
         self.tool_timeout = tool_timeout
         self.max_tool_result_chars = max_tool_result_chars
         self.usage_limits = usage_limits

@@ -188,7 +188,12 @@ class TurnEndChunk(StreamChunk):
     """One model turn finished. ``stop_reason`` is one of ``end_turn``, ``tool_use``,
     ``max_tokens``, ``stop_sequence``, ``content_filter``, ``refusal``, ``interrupted``;
     ``raw_stop_reason`` is the provider's own word; ``response_id`` the provider's id of the
-    response (``chatcmpl-...``, ``msg_...``), when it sends one."""
+    response (``chatcmpl-...``, ``msg_...``), when it sends one.
+
+    ``provider_state`` (from a provider only) is what the provider needs back on the next turn
+    and nobody else reads (an OpenAI Responses response id for chaining, say): the accumulator
+    keeps it in the turn's message as an :class:`~agenticraft.core.messages.OpaquePart` of that
+    provider. The run's own ``turn_end`` events never carry it."""
 
     type: ClassVar[Literal["turn_end"]] = "turn_end"
     stop_reason: str
@@ -197,6 +202,7 @@ class TurnEndChunk(StreamChunk):
     usage: Usage = field(default_factory=Usage)
     duration: float = field(default=0.0, compare=False)
     response_id: str | None = field(default=None, kw_only=True, compare=False)
+    provider_state: dict[str, Any] | None = field(default=None, kw_only=True, compare=False)
 
 
 @dataclass(slots=True)

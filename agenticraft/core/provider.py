@@ -60,6 +60,8 @@ class ModelSettings:
     """Sampling settings; ``None`` leaves the provider's default.
 
     ``thinking_budget`` asks for extended thinking (Anthropic budget tokens, Ollama ``think``);
+    ``reasoning_effort`` how hard a reasoning model thinks (``"minimal"``, ``"low"``,
+    ``"medium"``, ``"high"``: OpenAI's ``reasoning.effort`` / ``reasoning_effort``);
     ``extra_body`` is merged into the request body as is. For content parts:
     ``downscale_images`` replaces an image over the provider's size limit by a smaller copy
     (needs Pillow: ``pip install 'agenticraft[images]'``) instead of refusing it;
@@ -75,6 +77,7 @@ class ModelSettings:
     extra_body: dict[str, Any] | None = None
     downscale_images: bool | None = None
     fetch_media_urls: bool | None = None
+    reasoning_effort: str | None = None
 
     def merged(self, other: ModelSettings | None) -> ModelSettings:
         """These settings with every value ``other`` sets put over them."""

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from agenticraft.providers.fallback import FallbackProvider
     from agenticraft.providers.ollama import OllamaProvider
     from agenticraft.providers.openai import OpenAIProvider
+    from agenticraft.providers.openai_responses import OpenAIResponsesProvider
     from agenticraft.providers.registry import parse_model_string, resolve_model
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "HTTPProvider",
     "OllamaProvider",
     "OpenAIProvider",
+    "OpenAIResponsesProvider",
     "RetryPolicy",
     "Timeouts",
     "base_url_problem",
@@ -39,6 +41,7 @@ _LAZY = {
     "HTTPProvider": "agenticraft.providers._http",
     "OllamaProvider": "agenticraft.providers.ollama",
     "OpenAIProvider": "agenticraft.providers.openai",
+    "OpenAIResponsesProvider": "agenticraft.providers.openai_responses",
     "RetryPolicy": "agenticraft.providers._http",
     "Timeouts": "agenticraft.providers._http",
     "close_shared_clients": "agenticraft.providers._http",

@@ -32,6 +32,7 @@ Decisions where the protocol leaves room:
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 from collections.abc import Sequence
@@ -40,6 +41,7 @@ from typing import Any
 from agenticraft.core.errors import (
     AuthenticationError,
     BadRequestError,
+    ConfigurationError,
     NotFoundError,
     OverloadedError,
     PermissionDeniedError,
@@ -242,6 +244,8 @@ def build_request_body(
         body["top_p"] = s.top_p
     if s.stop:
         body["stop"] = list(s.stop)
+    if s.reasoning_effort is not None:
+        body["reasoning_effort"] = s.reasoning_effort
     if s.extra_body:
         body.update(s.extra_body)
     return body
@@ -434,7 +438,9 @@ class OpenAIProvider(HTTPProvider):
 
     The key comes from ``api_key`` or ``OPENAI_API_KEY``; the server from ``base_url`` or
     ``OPENAI_BASE_URL`` (a compatible server needs no key). ``OPENAI_ORG_ID`` and
-    ``OPENAI_PROJECT_ID`` are sent when set, as the official SDK does. Other keyword arguments
+    ``OPENAI_PROJECT_ID`` are sent when set, as the official SDK does. ``api="responses"``
+    gives :class:`~agenticraft.providers.openai_responses.OpenAIResponsesProvider` (the
+    Responses API) instead of Chat Completions. Other keyword arguments
     (``http_client``, ``timeouts``, ``retry``, ``headers``) are
     :class:`~agenticraft.providers._http.HTTPProvider`'s.
     """
@@ -445,7 +451,18 @@ class OpenAIProvider(HTTPProvider):
     path = "/chat/completions"
     api_key_env = "OPENAI_API_KEY"
 
-    def __init__(self, model: str, *, base_url: str | None = None, **options: Any) -> None:
+    def __new__(cls, model: str, *, api: str = "chat", **options: Any) -> OpenAIProvider:
+        # api="responses" gives the Responses API adapter, a subclass loaded on first use the
+        # way the registry loads adapters (its module imports this one, never the reverse)
+        if api == "responses" and cls is OpenAIProvider:
+            module = importlib.import_module("agenticraft.providers.openai_responses")
+            subclass: type[OpenAIProvider] = module.OpenAIResponsesProvider
+            return super().__new__(subclass)
+        return super().__new__(cls)
+
+    def __init__(self, model: str, *, base_url: str | None = None, api: str = "chat", **options: Any) -> None:
+        if api not in ("chat", "responses"):
+            raise ConfigurationError(f"api must be 'chat' or 'responses', got {api!r}")
         super().__init__(model, base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None, **options)
         self.organization = os.environ.get("OPENAI_ORG_ID") or None
         self.project = os.environ.get("OPENAI_PROJECT_ID") or None
@@ -463,7 +480,7 @@ class OpenAIProvider(HTTPProvider):
         field = "max_completion_tokens" if official else "max_tokens"
         return build_request_body(request, self.model, max_tokens_field=field)
 
-    def new_parser(self) -> OpenAIStreamParser:
+    def new_parser(self) -> StreamParser:
         return OpenAIStreamParser(self.name)
 
     def media_support(self) -> MediaSupport:

@@ -19,6 +19,8 @@ __all__ = ["BUILTIN_PROVIDERS", "parse_model_string", "register_models", "resolv
 #: people pull into Ollama; anything else needs an explicit "provider:" prefix.
 BUILTIN_PROVIDERS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "openai": ("agenticraft.providers.openai", "OpenAIProvider", ("gpt-", "chatgpt-", "o1", "o3", "o4")),
+    # the Responses API: by name only ("openai-responses:gpt-5-mini"); bare names stay on chat
+    "openai-responses": ("agenticraft.providers.openai_responses", "OpenAIResponsesProvider", ()),
     "anthropic": ("agenticraft.providers.anthropic", "AnthropicProvider", ("claude-",)),
     "ollama": (
         "agenticraft.providers.ollama",
@@ -52,7 +54,7 @@ def _fallback(
 
 
 def register_models(registry: ModelRegistry) -> None:
-    """Register OpenAI, Anthropic and Ollama, and the fallback list."""
+    """Register OpenAI (Chat Completions and Responses), Anthropic and Ollama, and the fallback list."""
     for name, (module, cls, prefixes) in BUILTIN_PROVIDERS.items():
         registry.register(name, _Lazy(name, module, cls), prefixes=prefixes)
     registry.register_fallback(_fallback)

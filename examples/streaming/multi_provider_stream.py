@@ -1,7 +1,7 @@
 """The provider comparison tool: one prompt streamed from every configured provider at once.
 
     python examples/streaming/multi_provider_stream.py            # OpenAI / Anthropic / Ollama, as set up
-    python examples/streaming/multi_provider_stream.py --offline  # local servers of all three protocols
+    python examples/streaming/multi_provider_stream.py --offline  # local servers of all four protocols
     python examples/streaming/multi_provider_stream.py --model openai:gpt-4o --model ollama:qwen3
 
 Each provider streams side by side (live lines on a terminal, a summary when piped), then a
@@ -40,6 +40,7 @@ class Lane:
     label: str
     provider: StreamingProvider
     folded: RunFold = field(default_factory=RunFold)
+    thinking: list[str] = field(default_factory=list)  # the reasoning it showed, if any
     error: str | None = None
     done: bool = False
 
@@ -58,6 +59,7 @@ def configured_models() -> list[str]:
     models = []
     if os.environ.get("OPENAI_API_KEY"):
         models.append("openai:gpt-4o-mini")
+        models.append("openai-responses:gpt-5-mini")
     if os.environ.get("ANTHROPIC_API_KEY"):
         models.append("anthropic:claude-haiku-4-5")
     if ollama_running():
@@ -83,13 +85,27 @@ def offline_lanes(servers: list[Any]) -> list[Lane]:
     openai_server.add_stream(words(ANSWER), usage=(31, 52), delay=0.01)
     provider = OpenAIProvider("gpt-4o-mini", base_url=openai_server.base_url, api_key="offline")
     lanes.append(Lane("openai:gpt-4o-mini (local)", provider))
+    from agenticraft.providers import OpenAIResponsesProvider
+    from agenticraft.testing.servers.openai_responses import OpenAIResponsesServer, Reasoning, Text
+
+    responses_server = OpenAIResponsesServer().start()
+    servers.append(responses_server)
+    summary = words("The user wants two sentences on streaming: speed and control.")
+    responses_server.add_stream(
+        [Reasoning([summary]), Text(words(ANSWER))], usage=(35, 70), reasoning_tokens=18, delay=0.012
+    )
+    reasoner = OpenAIResponsesProvider("gpt-5-mini", base_url=responses_server.base_url, api_key="offline")
+    lanes.append(Lane("openai-responses:gpt-5-mini (local)", reasoner))
     try:
         from agenticraft.providers import AnthropicProvider
-        from agenticraft.testing.servers.anthropic import AnthropicServer, Text
+        from agenticraft.testing.servers.anthropic import AnthropicServer
+        from agenticraft.testing.servers.anthropic import Text as AnthropicText
 
         anthropic_server = AnthropicServer().start()
         servers.append(anthropic_server)
-        anthropic_server.add_stream([Text(words(ANSWER))], input_tokens=33, output_tokens=50, delay=0.015)
+        anthropic_server.add_stream(
+            [AnthropicText(words(ANSWER))], input_tokens=33, output_tokens=50, delay=0.015
+        )
         claude = AnthropicProvider("claude-haiku-4-5", base_url=anthropic_server.url, api_key="offline")
         lanes.append(Lane("anthropic:claude-haiku-4-5 (local)", claude))
     except ImportError as exc:  # the Anthropic pieces are optional here
@@ -113,6 +129,8 @@ async def run_lane(lane: Lane, prompt: str) -> None:
         async with agent.stream(prompt) as stream:
             async for chunk in stream:
                 lane.folded.add(chunk)
+                if chunk.type == "thinking":
+                    lane.thinking.append(chunk.thinking)
     except Exception as exc:  # one provider failing must not stop the comparison
         lane.error = f"{type(exc).__name__}: {exc}"
     finally:
@@ -169,6 +187,9 @@ async def main(lanes: list[Lane], prompt: str) -> None:
     else:
         for lane in lanes:
             print(f"[{lane.label}]")
+            thought = " ".join("".join(lane.thinking).split())
+            if thought and not lane.error:
+                print(f"(thinking: {thought})")
             print(lane.error if lane.error else lane.folded.text)
             print()
     print(table(lanes))
@@ -177,7 +198,7 @@ async def main(lanes: list[Lane], prompt: str) -> None:
 
 def cli(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Stream one prompt from several providers side by side.")
-    parser.add_argument("--offline", action="store_true", help="use local servers of all three protocols")
+    parser.add_argument("--offline", action="store_true", help="use local servers of all four protocols")
     parser.add_argument("--model", action="append", default=[], help="a model string (repeatable)")
     parser.add_argument("--prompt", default=PROMPT)
     args = parser.parse_args(argv)

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ("startup", "cpu", "latency", "ttfc", "concurrency", "tool")
-PROTOCOLS = ("openai", "anthropic", "ollama")
+PROTOCOLS = ("openai", "anthropic", "ollama", "responses")
 
 
 @pytest.fixture(scope="module")

@@ -50,7 +50,7 @@ def test_the_explicit_model_wins_then_agenticraft_model_then_keys() -> None:
     resolution = resolve_cli_model(None, env)
     assert (resolution.model, resolution.source) == ("anthropic:claude-x", "AGENTICRAFT_MODEL")
     del env["AGENTICRAFT_MODEL"]
-    assert resolve_cli_model(None, env).model == "openai:gpt-4o-mini"  # OpenAI is first
+    assert resolve_cli_model(None, env).model == "openai:gpt-4o-mini"  # OpenAI (chat) is first
     del env["OPENAI_API_KEY"]
     resolution = resolve_cli_model(None, env)
     assert (resolution.model, resolution.source) == ("anthropic:claude-sonnet-4-6", "ANTHROPIC_API_KEY")
@@ -106,9 +106,11 @@ def test_the_providers_command_lists_status_and_the_default_model(ollama: Script
     row = {
         line.split()[0]: line
         for line in lines
-        if line.split() and line.split()[0] in ("openai", "anthropic", "ollama")
+        if line.split() and line.split()[0] in ("openai", "openai-responses", "anthropic", "ollama")
     }
     assert "✗ OPENAI_API_KEY is not set" in row["openai"] and "openai:gpt-4o-mini" in row["openai"]
+    responses = row["openai-responses"]
+    assert "✗ OPENAI_API_KEY is not set" in responses and "openai-responses:gpt-5-mini" in responses
     assert "✓ ANTHROPIC_API_KEY is set" in row["anthropic"]
     assert "✓ running at" in row["ollama"] and "ollama:qwen3:4b" in row["ollama"]
     assert "default model: anthropic:claude-sonnet-4-6 (from ANTHROPIC_API_KEY)" in result.stdout
@@ -131,6 +133,7 @@ def test_discover_shows_the_base_url_variables_without_their_credentials() -> No
     assert (
         statuses["openai"].detail == "OPENAI_API_KEY is not set; OPENAI_BASE_URL=http://***@127.0.0.1:8000/v1"
     )
+    assert statuses["openai-responses"].detail == statuses["openai"].detail
     assert statuses["anthropic"].detail == "ANTHROPIC_API_KEY is not set"
     assert statuses["ollama"].detail == "no server at http://***@127.0.0.1:9"
 
@@ -142,3 +145,18 @@ def test_the_providers_command_says_how_to_use_a_local_server_or_none() -> None:
     assert "OPENAI_BASE_URL=http://127.0.0.1:8000/v1" in result.stdout
     for hint in ("--base-url", "--offline", "agenticraft serve"):
         assert hint in result.stdout
+
+
+def test_run_speaks_the_responses_api_by_its_model_string() -> None:
+    from agenticraft.testing.servers.openai_responses import OpenAIResponsesServer, Reasoning, Text
+
+    with OpenAIResponsesServer() as server:
+        server.add_stream([Reasoning(["a thought"]), Text(["Hello ", "from Responses."])])
+        result = run_cli(
+            ["run", "--model", "openai-responses:gpt-5-mini", "--base-url", server.base_url, "Hi"],
+            env=offline_env(),
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "Hello from Responses.\n"
+        assert "a thought" in result.stderr  # the reasoning summary, shown beside the answer
+        assert [r.path for r in server.requests] == ["/v1/responses"]

@@ -214,3 +214,20 @@ def test_a_surrogate_pair_split_across_deltas_is_joined_and_a_lone_one_replaced(
 def test_arguments_nested_thousands_deep_are_an_arguments_error_not_a_crash() -> None:
     arguments, error = parse_arguments('{"a": ' + "[" * 5000 + "]" * 5000 + "}")
     assert arguments == {} and error is not None and "nested too deeply" in error
+
+
+def test_provider_state_is_kept_as_an_opaque_part_of_that_provider() -> None:
+    from agenticraft.core.messages import OpaquePart, message_from_dict, message_to_dict
+
+    acc = TurnAccumulator("openai-responses")
+    acc.feed(TextChunk("hi"))
+    acc.feed(TurnEndChunk("end_turn", "completed", provider_state={"response_id": "resp_1"}))
+    _, turn = acc.finish()
+    assert turn.message.parts[-1] == OpaquePart("openai-responses", {"response_id": "resp_1"})
+    assert turn.text == "hi"  # nobody else reads it
+    assert message_from_dict(message_to_dict(turn.message)) == turn.message  # memory keeps it
+    cut = TurnAccumulator("openai-responses")
+    cut.feed(TextChunk("half"))
+    cut.feed(TurnEndChunk("end_turn", provider_state={"response_id": "resp_2"}))
+    # an interrupted turn's state is not the provider's to resume from
+    assert not any(isinstance(p, OpaquePart) for p in cut.finish(interrupted=True)[1].message.parts)

@@ -40,15 +40,18 @@ def test_basic_streaming_without_any_provider_falls_back_to_offline() -> None:
     assert "It is 18 degrees celsius and sunny in Paris." in out
 
 
-def test_multi_provider_stream_offline_compares_all_three_protocols() -> None:
+def test_multi_provider_stream_offline_compares_all_four_protocols() -> None:
     out = _run("multi_provider_stream.py", "--offline")
     answer = "Streaming lets the interface show words as soon as the model produces them"
+    thought = "(thinking: The user wants two sentences on streaming: speed and control.)\n"
+    assert out.split("[openai-responses:gpt-5-mini (local)]\n", 1)[1].startswith(thought)
     for label, usage in [
         ("openai:gpt-4o-mini (local)", r"31\s+52"),
+        ("openai-responses:gpt-5-mini (local)", r"35\s+70"),
         ("anthropic:claude-haiku-4-5 (local)", r"33\s+50"),
         ("ollama:llama3.2 (local)", r"29\s+54"),
     ]:
-        section = out.split(f"[{label}]\n", 1)[1]
+        section = out.split(f"[{label}]\n", 1)[1].removeprefix(thought)
         assert section.startswith(answer), label
         row = next(line for line in out.splitlines() if line.startswith(label) and " ms " in line)
         assert re.search(r"\d+ ms\s+[\d.]+\s+" + usage + r"\s+[\d.]+s$", row), row

@@ -1,6 +1,7 @@
 """Conversations move between providers (issue point 6).
 
-A multi-turn tool run happens on one provider; ``agent.set_provider(...)`` switches to another
+A multi-turn tool run happens on one provider (OpenAI Chat Completions or Responses,
+Anthropic, Ollama); ``agent.set_provider(...)`` switches to another
 and the conversation goes on. Every request the target's local server recorded must be valid
 for the target's protocol: checked against the official SDKs' request types and against the
 rules each API enforces (roles, tool call / result pairing, ids, signed thinking only).
@@ -17,6 +18,7 @@ from typing import Any
 import anthropic.types
 import ollama
 import openai.types.chat
+import openai.types.responses.response_create_params as responses_params
 import pydantic
 import pytest
 
@@ -28,10 +30,12 @@ from agenticraft.providers.anthropic import AnthropicProvider
 from agenticraft.providers.fallback import FallbackProvider
 from agenticraft.providers.ollama import OllamaProvider
 from agenticraft.providers.openai import OpenAIProvider
+from agenticraft.providers.openai_responses import OpenAIResponsesProvider
 from agenticraft.testing.servers import RecordedRequest, ScriptedServer
 from agenticraft.testing.servers.anthropic import AnthropicServer, Thinking, ToolUse
 from agenticraft.testing.servers.ollama import OllamaServer, OllamaToolCall
 from agenticraft.testing.servers.openai import OpenAIServer, ScriptedToolCall
+from agenticraft.testing.servers.openai_responses import ENCRYPTED, Call, OpenAIResponsesServer, Reasoning
 
 SIGNATURE = "EqQBCgIYAhIMsignature/+=="
 NO_RETRY = RetryPolicy(max_retries=0)
@@ -103,6 +107,40 @@ def valid_for_openai(body: dict[str, Any]) -> None:
             pending.append(call["id"])
         if message["role"] == "assistant":
             assert message.get("content") or message.get("tool_calls")
+    assert not pending
+
+
+_RESPONSES_BODY = pydantic.TypeAdapter(responses_params.ResponseCreateParamsStreaming)
+
+
+def valid_for_responses(body: dict[str, Any]) -> None:
+    """What the Responses API accepts: the SDK's request type, calls answered by call_id, only
+    this provider's encrypted reasoning sent back, and a reasoning item sent with its id
+    followed by items with theirs (the API pairs them by id)."""
+    items = body["input"]
+    _RESPONSES_BODY.validate_python(body)
+    for position, item in enumerate(items):
+        if item.get("type") == "reasoning":
+            assert item["encrypted_content"] == ENCRYPTED, item
+            assert item["summary"] == [{"type": "summary_text", "text": "responses reasons"}]
+            assert item["id"].startswith("rs_") and items[position + 1]["id"][:3] in ("msg", "fc_")
+    pending: list[str] = []
+    for item in items:
+        kind = item.get("type", "message")
+        assert set(item) <= {
+            *("type", "role", "content", "call_id", "name", "arguments", "output"),
+            *("summary", "encrypted_content", "id", "status"),
+        }, item
+        if kind == "function_call_output":
+            assert item["call_id"] == pending.pop(0), "results answer the calls, in order"
+            continue
+        if kind == "function_call":
+            assert isinstance(json.loads(item["arguments"]), dict)
+            pending.append(item["call_id"])
+            continue
+        assert not pending, "every call is answered before the conversation goes on"
+        if kind == "message":
+            assert item["role"] in ("user", "assistant") and item["content"]
     assert not pending
 
 
@@ -184,10 +222,27 @@ def _ollama_side(server: OllamaServer) -> Side:
     )
 
 
+def _responses_side(server: OpenAIResponsesServer) -> Side:
+    def script(city: str) -> None:
+        call = Call("get_weather", {"city": city}, call_id=f"call_rs_{city}")
+        server.add_stream([Reasoning(["responses reasons"]), "Checking. ", call])
+        server.add_stream([f"Sunny in {city}."])
+
+    return Side(
+        "openai-responses",
+        server,
+        lambda: OpenAIResponsesProvider("gpt-5-mini", base_url=server.base_url, api_key="k", retry=NO_RETRY),
+        script,
+        valid_for_responses,
+    )
+
+
 @pytest.fixture(scope="module")
 def sides() -> Iterator[dict[str, Side]]:
-    with OpenAIServer() as oa, AnthropicServer() as an, OllamaServer() as ol:
-        yield {s.name: s for s in (_openai_side(oa), _anthropic_side(an), _ollama_side(ol))}
+    with OpenAIServer() as oa, AnthropicServer() as an, OllamaServer() as ol, OpenAIResponsesServer() as rs:
+        yield {
+            s.name: s for s in (_openai_side(oa), _anthropic_side(an), _ollama_side(ol), _responses_side(rs))
+        }
 
 
 def _new_requests(side: Side, before: int) -> list[RecordedRequest]:
@@ -203,9 +258,8 @@ def _agent(first: Side) -> Agent:
     )
 
 
-PAIRS = [
-    (a, b) for a in ("openai", "anthropic", "ollama") for b in ("openai", "anthropic", "ollama") if a != b
-]
+NAMES = ("openai", "anthropic", "ollama", "openai-responses")
+PAIRS = [(a, b) for a in NAMES for b in NAMES if a != b]
 
 
 @pytest.mark.parametrize(("source", "target"), PAIRS)
@@ -226,14 +280,14 @@ async def test_history_of_a_tool_run_is_accepted_by_the_other_provider(
     for request in requests:
         second.valid(request.json())
     # the whole conversation went: both tool runs, in order, with their results
-    text = json.dumps(requests[-1].json()["messages"])
+    text = json.dumps(requests[-1].json())
     assert (
         text.index("Paris") < text.index("Sunny in Paris") < text.index("Rome") < text.index("Sunny in Rome")
     )
 
 
-async def test_one_conversation_around_all_three_providers(sides: dict[str, Side]) -> None:
-    order = ["anthropic", "ollama", "openai", "anthropic", "ollama"]
+async def test_one_conversation_around_all_four_protocols(sides: dict[str, Side]) -> None:
+    order = ["anthropic", "openai-responses", "ollama", "openai", "openai-responses", "anthropic", "ollama"]
     agent = _agent(sides[order[0]])
     for turn, name in enumerate(order):
         side = sides[name]
@@ -271,3 +325,27 @@ async def test_fallback_to_anthropic_in_the_middle_of_a_tool_loop(sides: dict[st
     # the answer's thinking is known as Anthropic's (not the first provider's), so it can go back
     thinking = [p for p in agent.history[-1].parts if isinstance(p, ThinkingPart)]
     assert [(p.provider, p.signature) for p in thinking] == [("anthropic", SIGNATURE)]
+
+
+async def test_responses_reasoning_goes_back_to_it_after_a_detour(sides: dict[str, Side]) -> None:
+    """Reasoning items of the Responses API are dropped by the others, and still sent back
+    (verbatim, without their id) when the conversation comes back."""
+    responses, anthropic_side = sides["openai-responses"], sides["anthropic"]
+    agent = _agent(responses)
+    responses.script("Lima")
+    await agent.arun("Weather in Lima?")
+    agent.set_provider(anthropic_side.provider())
+    anthropic_side.script("Quito")
+    await agent.arun("And Quito?")
+    agent.set_provider(responses.provider())
+    before = len(responses.server.requests)
+    responses.script("Bogota")
+    await agent.arun("And Bogota?")
+    body = _new_requests(responses, before)[0].json()
+    valid_for_responses(body)
+    kinds = [i.get("type", "message") for i in body["input"]]
+    # Lima's tool turn kept its reasoning (before its call); Quito's thinking was Anthropic's
+    assert kinds.count("reasoning") == 1
+    assert "anthropic thinks" not in json.dumps(body)
+    first_call = kinds.index("function_call")
+    assert kinds[first_call - 2 : first_call] == ["reasoning", "message"]

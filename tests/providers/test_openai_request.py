@@ -207,3 +207,13 @@ async def test_a_prompt_that_is_not_valid_unicode_is_a_typed_error_and_memory_st
             await agent.arun("bad \udc80 prompt")
         assert agent.history == [] and server.requests == []
         assert (await agent.arun("good prompt")).content == "fine"
+
+
+async def test_reasoning_effort_goes_out_as_reasoning_effort(server: OpenAIServer) -> None:
+    server.add_stream("ok")
+    provider = OpenAIProvider("o4-mini", base_url=server.base_url, api_key="sk-test")
+    await Agent(model=provider, reasoning_effort="high").arun("hi")
+    assert server.requests[0].json()["reasoning_effort"] == "high"
+    server.add_stream("ok")
+    await Agent(model=provider).arun("hi")
+    assert "reasoning_effort" not in server.requests[1].json()

@@ -1,4 +1,4 @@
-"""The three stream parsers and the accumulator under fuzzed bodies (hypothesis, fixed seed).
+"""The four stream parsers and the accumulator under fuzzed bodies (hypothesis, fixed seed).
 
 Each example takes a real stream of one protocol, replaces, drops or adds fields anywhere in
 its chunks with arbitrary JSON, may insert raw bytes or JSON nested too deep to decode, and cuts
@@ -32,11 +32,12 @@ from agenticraft.core.events import (
 )
 from agenticraft.core.messages import Message, Usage, message_to_dict
 from agenticraft.core.provider import ModelRequest
-from agenticraft.providers import anthropic, ollama, openai
+from agenticraft.providers import anthropic, ollama, openai, openai_responses
 from agenticraft.providers._http import StreamParser
 from agenticraft.testing.servers.anthropic import Thinking, ToolUse, anthropic_stream
 from agenticraft.testing.servers.ollama import OllamaToolCall, ollama_stream
 from agenticraft.testing.servers.openai import ScriptedToolCall, openai_stream_events
+from agenticraft.testing.servers.openai_responses import Call, Reasoning, Text, responses_stream_events
 
 # bounded and reproducible: the same examples on every run, a few seconds in all
 FUZZ = settings(
@@ -80,6 +81,19 @@ ANTHROPIC = [
         ["Hi there", Thinking(["hm"]), ToolUse("f", ['{"a":', " [1]}"], id="toolu_1")],
         cache_read_input_tokens=3,
         cache_creation_input_tokens=1,
+    )
+]
+RESPONSES = [
+    _data_of(p)
+    for p in responses_stream_events(
+        [
+            Reasoning([["hm", "m"], "ok"]),
+            Text(["Hi ", "there"]),
+            Call("f", {"a": [1, "\u00e9"]}, fragment_size=4),
+        ],
+        cached_tokens=2,
+        reasoning_tokens=1,
+        unknown_events=True,
     )
 ]
 OLLAMA = [
@@ -190,3 +204,13 @@ def test_anthropic_parser_lets_only_our_errors_out(pieces: list[bytes]) -> None:
 @given(_bodies(OLLAMA, _ndjson))
 def test_ollama_parser_lets_only_our_errors_out(pieces: list[bytes]) -> None:
     _check(ollama.OllamaStreamParser(), pieces, lambda r: ollama.build_request_body(r, "m"))
+
+
+@FUZZ
+@given(_bodies(RESPONSES, _sse))
+def test_openai_responses_parser_lets_only_our_errors_out(pieces: list[bytes]) -> None:
+    _check(
+        openai_responses.ResponsesStreamParser(),
+        pieces,
+        lambda r: openai_responses.build_request_body(r, "gpt-5-mini"),
+    )

@@ -2,8 +2,9 @@
 
 Each server listens on 127.0.0.1 on an ephemeral port, plays scripted responses and records
 the requests it received. :class:`ScriptedServer` speaks plain HTTP; the dialect servers
-(:class:`OpenAIServer`, and the Anthropic and Ollama ones) turn a high-level script (text,
-tool calls, usage, an error event, a cut connection) into that service's exact bytes.
+(:class:`OpenAIServer`, :class:`OpenAIResponsesServer`, and the Anthropic and Ollama ones)
+turn a high-level script (text, tool calls, usage, an error event, a cut connection) into
+that service's exact bytes.
 See ``docs/testing-servers.md``.
 """
 
@@ -25,11 +26,13 @@ if TYPE_CHECKING:
     from agenticraft.testing.servers.anthropic import AnthropicServer
     from agenticraft.testing.servers.ollama import OllamaServer
     from agenticraft.testing.servers.openai import OpenAIServer
+    from agenticraft.testing.servers.openai_responses import OpenAIResponsesServer
 
 __all__ = [
     "AnthropicServer",
     "Exchange",
     "OllamaServer",
+    "OpenAIResponsesServer",
     "OpenAIServer",
     "ReceivedPart",
     "RecordedRequest",
@@ -42,6 +45,7 @@ __all__ = [
 # dialect servers load on first use
 _LAZY = {
     "OpenAIServer": "agenticraft.testing.servers.openai",
+    "OpenAIResponsesServer": "agenticraft.testing.servers.openai_responses",
     "AnthropicServer": "agenticraft.testing.servers.anthropic",
     "OllamaServer": "agenticraft.testing.servers.ollama",
 }
