@@ -117,6 +117,8 @@ class _Runner:
         self.first_error: BaseException | None = None
         self.started = time.perf_counter()
         self.futures: dict[str, asyncio.Future[_Outcome]] = {}
+        limit = workflow.max_parallel
+        self.slots: asyncio.Semaphore | None = asyncio.Semaphore(limit) if limit is not None else None
         self.tasks: dict[str, asyncio.Task[None]] = {}
 
     def emit(self, event: RunEvent) -> None:
@@ -291,7 +293,11 @@ class _Runner:
             self.emit(StepStartChunk("step_start", {"step": step_id, "attempt": attempt}))
             ctx = StepContext(self.wf.name, self.run_id, step_id, attempt, self.inputs, self.emit, step.agent)
             try:
-                value = await self._call(step, ctx, args)
+                if self.slots is None:
+                    value = await self._call(step, ctx, args)
+                else:
+                    async with self.slots:
+                        value = await self._call(step, ctx, args)
                 value = self.wf.validated(step.returns, value)
             except asyncio.CancelledError:
                 raise

@@ -43,7 +43,8 @@ class Workflow:
     ``checkpoint`` records each run (default: :func:`~agenticraft.workflows.checkpoint.default_checkpoint`,
     a SQLite file) so :meth:`resume` can finish one after a crash. ``on_failure``:
     ``"continue"`` (a failed step blocks its dependents, the other branches finish) or
-    ``"cancel"`` (a failure cancels every running step).
+    ``"cancel"`` (a failure cancels every running step). ``max_parallel`` bounds the step
+    attempts (fanned-out items included) that run at once; by default all that are ready run.
     """
 
     def __init__(
@@ -52,9 +53,13 @@ class Workflow:
         *,
         checkpoint: Checkpoint | None = None,
         on_failure: Literal["continue", "cancel"] = "continue",
+        max_parallel: int | None = None,
     ) -> None:
         if on_failure not in ("continue", "cancel"):
             raise WorkflowDefinitionError(f"on_failure must be 'continue' or 'cancel', got {on_failure!r}")
+        if max_parallel is not None and max_parallel < 1:
+            raise WorkflowDefinitionError(f"max_parallel must be at least 1, got {max_parallel}")
+        self.max_parallel = max_parallel
         self.name = name
         self.steps: dict[str, Step] = {}
         self.on_failure = on_failure

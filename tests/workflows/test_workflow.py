@@ -366,3 +366,27 @@ def test_interrupting_the_consumer_stops_running_steps_and_leaves_memory_consist
     kept = agent.conversation("notes")
     assert [m.role for m in kept] == ["user", "assistant"]  # the cut answer, marked interrupted
     assert kept[-1].interrupted
+
+
+def test_max_parallel_bounds_the_steps_running_at_once() -> None:
+    running: list[int] = [0]
+    most: list[int] = [0]
+    wf = _wf(max_parallel=2)
+
+    @wf.step
+    async def items(ctx: Any) -> list[int]:
+        return list(range(6))
+
+    @wf.step
+    async def work(ctx: Any, items: int) -> int:
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        for _ in range(5):
+            await asyncio.sleep(0)
+        running[0] -= 1
+        return items
+
+    assert asyncio.run(wf.run())["work"] == list(range(6))
+    assert most[0] == 2
+    with pytest.raises(WorkflowDefinitionError, match="max_parallel"):
+        _wf(max_parallel=0)
