@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         BadRequestError,
         ConfigurationError,
         ConversationBusyError,
+        MaxHandoffsExceededError,
         MaxTurnsExceededError,
         MediaError,
         ModelRetry,
@@ -46,8 +47,9 @@ if TYPE_CHECKING:
         ToolError,
         UsageLimitExceededError,
     )
-    from agenticraft.core.events import ExtensionChunk, OutputChunk, RunEvent, StreamChunk
+    from agenticraft.core.events import ExtensionChunk, NestedChunk, OutputChunk, RunEvent, StreamChunk
     from agenticraft.core.fold import RunFold, StreamingResponse
+    from agenticraft.core.handoffs import Handoff, handoff
     from agenticraft.core.hooks import RunHooks
     from agenticraft.core.limits import UsageLimits
     from agenticraft.core.media import Audio, Document, Image, MediaPart
@@ -71,6 +73,7 @@ _LAZY: dict[str, str] = {
     "BadRequestError": "agenticraft.core.errors",
     "ConfigurationError": "agenticraft.core.errors",
     "ConversationBusyError": "agenticraft.core.errors",
+    "MaxHandoffsExceededError": "agenticraft.core.errors",
     "MaxTurnsExceededError": "agenticraft.core.errors",
     "ModelRetry": "agenticraft.core.errors",
     "OutputValidationError": "agenticraft.core.errors",
@@ -88,11 +91,14 @@ _LAZY: dict[str, str] = {
     "ToolError": "agenticraft.core.errors",
     "UsageLimitExceededError": "agenticraft.core.errors",
     "ExtensionChunk": "agenticraft.core.events",
+    "NestedChunk": "agenticraft.core.events",
     "OutputChunk": "agenticraft.core.events",
     "RunEvent": "agenticraft.core.events",
     "StreamChunk": "agenticraft.core.events",
     "RunFold": "agenticraft.core.fold",
     "StreamingResponse": "agenticraft.core.fold",
+    "Handoff": "agenticraft.core.handoffs",
+    "handoff": "agenticraft.core.handoffs",
     "RunHooks": "agenticraft.core.hooks",
     "UsageLimits": "agenticraft.core.limits",
     "Audio": "agenticraft.core.media",
@@ -135,8 +141,10 @@ __all__ = [
     "Document",
     "ExtensionChunk",
     "FunctionToolset",
+    "Handoff",
     "Image",
     "InMemoryConversation",
+    "MaxHandoffsExceededError",
     "MaxTurnsExceededError",
     "MediaError",
     "MediaPart",
@@ -145,6 +153,7 @@ __all__ = [
     "OutputValidationError",
     "Message",
     "ModelSettings",
+    "NestedChunk",
     "NotFoundError",
     "OverloadedError",
     "PermissionDeniedError",
@@ -178,6 +187,7 @@ __all__ = [
     "UsageLimitExceededError",
     "UsageLimits",
     "__version__",
+    "handoff",
     "tool",
 ]
 

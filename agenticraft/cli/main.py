@@ -179,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("name", help="the project directory to create")
 
     commands.add_parser("providers", help="which providers are configured, and the default model")
+
+    workflow = commands.add_parser("workflow", help="look at a workflow")
+    actions = workflow.add_subparsers(dest="action", metavar="ACTION", required=True)
+    show = actions.add_parser("show", help="print the workflow's graph as a Mermaid flowchart")
+    show.add_argument(
+        "workflow", metavar="MODULE:WF", help="the workflow object, module:name or path/file.py:name"
+    )
     return parser
 
 
@@ -244,6 +251,10 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         from .status import show_providers
 
         return show_providers()
+    if command == "workflow":
+        from .workflow import show_workflow
+
+        return show_workflow(args.workflow)
 
     from .discovery import resolve_cli_model
     from .session import build_agent

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import asyncio
 import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Generic, Literal, TypedDict
 
 from typing_extensions import Unpack
 
+from agenticraft.core.agent_stream import AgentStream
 from agenticraft.core.capabilities import Capability
 from agenticraft.core.context import DepsT
 from agenticraft.core.errors import ConfigurationError, StreamInterruptedError
-from agenticraft.core.events import OutputChunk, RunEvent, TextChunk
+from agenticraft.core.handoffs import Handoff, HandoffEnd, HandoffRun, HandoffToolset, as_handoffs
 from agenticraft.core.hooks import HookChain, RunHooks, global_hooks
 from agenticraft.core.instructions import InstructionFunction, InstructionSource
 from agenticraft.core.limits import UsageLimits
-from agenticraft.core.loop import Approval, RunConfig, RunState, run_events
+from agenticraft.core.loop import Approval, RunConfig, RunState
 from agenticraft.core.memory import DEFAULT_CONVERSATION, ConversationMemory, InMemoryConversation
 from agenticraft.core.messages import Message, Part
 from agenticraft.core.model_registry import ModelLike, parse_model_string, resolve_model
@@ -64,145 +64,6 @@ def _user_message(prompt: Prompt | None) -> Message | None:
     return Message.user(prompt)
 
 
-class AgentStream:
-    """One streamed run: an async iterator of :class:`StreamChunk` and an async context manager.
-
-    Stop it any way you like: ``break`` out of the loop, ``await stream.aclose()``,
-    ``stream.cancel()`` (from any task), or cancel the task consuming it. The provider stream
-    is closed at once, memory is left consistent, and ``stream.response`` holds what was
-    received (``interrupted`` is true). ``cancel()`` ends the iteration quietly; cancelling
-    the surrounding task raises ``asyncio.CancelledError`` unchanged.
-    """
-
-    def __init__(self, state: RunState) -> None:
-        self._state = state
-        self._events: AsyncGenerator[RunEvent, None] = run_events(state)
-        self._consumer: asyncio.Task[Any] | None = None
-        self._cancel_requested = False
-        self._closed = False
-        self._idle: asyncio.Event | None = None  # set when the consumer leaves __anext__
-
-    # -- iteration ----------------------------------------------------------------------
-    def __aiter__(self) -> AgentStream:
-        return self
-
-    async def __anext__(self) -> RunEvent:
-        if self._cancel_requested or self._closed:
-            await self.aclose()
-            raise StopAsyncIteration
-        task = self._consumer = asyncio.current_task()
-        try:
-            return await self._events.__anext__()
-        except asyncio.CancelledError:
-            # our own cancel(): swallow exactly that one cancellation; any other propagates
-            if self._cancel_requested and task is not None and task.uncancel() == 0:
-                self._closed = True
-                raise StopAsyncIteration from None
-            raise
-        finally:
-            self._consumer = None
-            if self._idle is not None:
-                self._idle.set()
-
-    async def __aenter__(self) -> AgentStream:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Stop the run now; what was received stays in ``response`` and in memory."""
-        self._closed = True
-        consumer = self._consumer
-        if consumer is not None and consumer is not asyncio.current_task():
-            # the generator is running in the consumer's task and cannot be closed from here
-            # (asyncio would raise "already running"): stop it there as cancel() does, and wait
-            # until it has let go
-            if self._idle is None:
-                self._idle = asyncio.Event()
-            idle = self._idle
-            if not self._cancel_requested:
-                self._cancel_requested = True
-                consumer.cancel()
-            await idle.wait()
-        await self._events.aclose()
-        if not self._state.finished:  # also when it never started (the loop's finally did not run)
-            self._state.interrupted = True
-
-    def cancel(self) -> None:
-        """Ask the run to stop; safe to call from another task or from the consuming loop."""
-        if self._state.finished or self._cancel_requested:
-            return
-        self._cancel_requested = True
-        consumer = self._consumer
-        if consumer is not None and consumer is not asyncio.current_task():
-            consumer.cancel()
-
-    def __del__(self) -> None:
-        # ``break`` without ``async with``: nobody will close us, so leave memory consistent
-        # now; the event generator is closed by the event loop's async-generator finalizer,
-        # which closes the provider stream on the next loop iteration.
-        state = getattr(self, "_state", None)
-        if state is not None and not state.finished:
-            state.interrupted = True
-            state.commit()
-
-    # -- results ------------------------------------------------------------------------
-    @property
-    def response(self) -> AgentResponse:
-        """The final response, or the partial one if the run was interrupted or is running."""
-        return self._state.snapshot()
-
-    @property
-    def text(self) -> str:
-        """The answer text received so far."""
-        return self._state.folded.text
-
-    @property
-    def finished(self) -> bool:
-        return self._state.finished
-
-    @property
-    def interrupted(self) -> bool:
-        return self._state.interrupted
-
-    async def stream_output(self, *, debounce: float | None = None) -> AsyncIterator[Any]:
-        """Iterate the run, yielding its output as it grows: validated partial snapshots of
-        the output type, then the final value (``response.output``).
-
-        A snapshot is taken when the output has grown by a fraction of its length and at most
-        every ``debounce`` seconds (default :data:`~agenticraft.core.output.DEFAULT_DEBOUNCE`),
-        so long outputs cost no more per chunk than short ones. Without an output type, the
-        snapshots are the answer text so far.
-        """
-        end = self._state.config.end
-        if debounce is not None:
-            if debounce < 0:
-                raise ConfigurationError(f"debounce must be 0 or more seconds, got {debounce}")
-            set_debounce = getattr(end, "set_debounce", None)
-            if set_debounce is not None:
-                set_debounce(debounce)
-        if end.typed:
-            async for chunk in self:
-                if type(chunk) is OutputChunk:
-                    yield chunk.output
-            return
-        from agenticraft.core.output.partial import SnapshotSchedule
-
-        schedule = SnapshotSchedule(debounce or 0.0, min_chars=1)
-        size, shown = 0, -1
-        async for chunk in self:
-            if type(chunk) is TextChunk:
-                size += len(chunk.content)
-                if schedule.due(size):
-                    shown = size
-                    yield self._state.folded.text
-        if self.finished and size != shown:
-            yield self._state.folded.text
-
-
 class Agent(Generic[DepsT]):
     """An AI agent: instructions, a model, tools and memory.
 
@@ -221,6 +82,8 @@ class Agent(Generic[DepsT]):
     ``hooks`` observe and wrap each run; ``capabilities`` bundle all of these. ``deps_type``
     types the ``deps=`` that runs pass to tools and instructions through ``RunContext``.
     ``max_tool_result_chars`` cuts a longer tool result (the model is told); ``None`` sends all.
+    ``handoffs`` are agents (or :func:`~agenticraft.core.handoffs.handoff` objects) the model
+    may hand the conversation to; ``max_handoffs`` bounds the transfers of one run.
     ``instrument=False`` leaves this agent out of process-wide instrumentation (the hooks
     ``agenticraft.telemetry.instrument()`` installs).
     ``reasoning_effort`` (``"low"``, ...) is ``settings.reasoning_effort``, for reasoning models.
@@ -252,6 +115,8 @@ class Agent(Generic[DepsT]):
         output_retries: int = 1,
         base_url: str | None = None,
         api_key: str | None = None,
+        handoffs: Sequence[Agent[Any] | Handoff] = (),
+        max_handoffs: int = 10,
         instrument: bool = True,
         reasoning_effort: str | None = None,
         eager_tools: bool = False,
@@ -296,6 +161,10 @@ class Agent(Generic[DepsT]):
         self._output_schemas: dict[Any, Any] = {}
         if output_type is not None and output_type is not str:
             self.output_schema(output_type)  # a type that cannot be validated fails here
+        if max_handoffs < 0:
+            raise ConfigurationError(f"max_handoffs must be 0 or more, got {max_handoffs}")
+        self.handoffs: list[Handoff] = as_handoffs(handoffs)
+        self.max_handoffs = max_handoffs
         self.base_url = base_url
         self.api_key = api_key
         self.instrument = instrument
@@ -329,7 +198,8 @@ class Agent(Generic[DepsT]):
         """Every toolset of a run: the agent's tools, its toolsets, then the capabilities'."""
         extra = [t for c in self.capabilities for t in c.toolsets]
         own = [self._function_tools] if self._function_tools.tools else []
-        return own + self._toolsets + extra
+        transfers = [HandoffToolset(self.handoffs)] if self.handoffs else []
+        return own + self._toolsets + extra + transfers
 
     @property
     def hooks(self) -> list[RunHooks]:
@@ -512,6 +382,41 @@ class Agent(Generic[DepsT]):
         previous run stopped for (``prompt`` may then be left out). ``output_type`` and
         ``output_mode`` replace the agent's for this run (``str``: plain text).
         """
+        if history is not None and conversation_id is not None:
+            raise ConfigurationError("pass either history= or conversation_id=, not both")
+        memory = InMemoryConversation(history, max_messages=None) if history is not None else self.memory
+        config = self._config(
+            model,
+            memory,
+            conversation_id=conversation_id or DEFAULT_CONVERSATION,
+            deps=deps,
+            usage_limits=usage_limits,
+            output_type=output_type,
+            output_mode=output_mode,
+            exclusive=history is None,
+        )
+        state = RunState(config, _user_message(prompt), approvals)
+        if self.handoffs:
+            options = (model, output_type, output_mode)
+            handle = AgentStream(HandoffRun(state, _next_run(*options), self.max_handoffs))
+        else:
+            handle = AgentStream(state)
+        self._active.add(handle)
+        return handle
+
+    def _config(
+        self,
+        model: ModelLike | None,
+        memory: ConversationMemory,
+        *,
+        conversation_id: str,
+        deps: Any,
+        usage_limits: UsageLimits | None,
+        output_type: Any,
+        output_mode: OutputMode | None,
+        exclusive: bool,
+    ) -> RunConfig:
+        """The configuration of one run of this agent."""
         provider = self._resolve(model) if model is not None else self.provider
         if self.fallback == "continue":
             if getattr(provider, "mid_stream", None) is None:
@@ -520,36 +425,47 @@ class Agent(Generic[DepsT]):
                     f"got the single model {provider.label!r}"
                 )
             provider.mid_stream = "continue"  # type: ignore[attr-defined]
-        if history is not None and conversation_id is not None:
-            raise ConfigurationError("pass either history= or conversation_id=, not both")
-        memory = InMemoryConversation(history, max_messages=None) if history is not None else self.memory
         end = self._run_end(provider, output_type, output_mode)
         instructions = self.instruction_sources
         extra = getattr(end, "instructions", None)
         if extra is not None and (text := extra()):
             instructions = [*instructions, text]
-        config = RunConfig(
+        if self.handoffs:
+            end = HandoffEnd(end, self.handoffs, self.name)
+        return RunConfig(
             provider=provider,
             memory=memory,
             instructions=instructions,
             toolsets=self.toolsets,
             hooks=HookChain(self.run_hooks),
-            conversation_id=conversation_id or DEFAULT_CONVERSATION,
+            conversation_id=conversation_id,
             settings=self._settings(),
             max_turns=self.max_turns,
             tool_timeout=self.tool_timeout,
             deps=deps,
             usage_limits=usage_limits if usage_limits is not None else self.usage_limits,
             enter_toolsets=self._entered == 0,
-            exclusive=history is None,
+            exclusive=exclusive,
             agent_name=self.name,
             max_tool_result_chars=self.max_tool_result_chars,
             end=end,
             eager_tools=self.eager_tools,
         )
-        handle = AgentStream(RunState(config, _user_message(prompt), approvals))
-        self._active.add(handle)
-        return handle
+
+    def as_tool(
+        self, description: str | None = None, name: str | None = None, *, conversation: str = "fresh"
+    ) -> Tool:
+        """This agent as a tool of another agent: the calling model writes a request, this
+        agent runs on it and its output is the tool's result. Its events stream through the
+        caller's stream as :class:`~agenticraft.core.events.NestedChunk` tagged with this
+        agent's name, its usage adds to the caller's, and cancelling the caller cancels it.
+        ``conversation``: ``"fresh"`` (a new one per call), ``"shared"`` (a copy of the
+        caller's conversation) or a conversation id in this agent's memory (kept between
+        calls); see :mod:`agenticraft.core.agent_tool`.
+        """
+        from agenticraft.core.agent_tool import agent_tool
+
+        return agent_tool(self, description, name, conversation=conversation)
 
     async def arun(self, prompt: Prompt | None = None, **options: Unpack[RunOptions[DepsT]]) -> AgentResponse:
         """Run to the end and return the response (the stream drained); the options of
@@ -586,3 +502,25 @@ class Agent(Generic[DepsT]):
     def conversation(self, conversation_id: str) -> list[Message]:
         """The messages of one conversation."""
         return self.memory.load(conversation_id)
+
+
+def _next_run(
+    model: ModelLike | None, output_type: Any, output_mode: OutputMode | None
+) -> Callable[[Agent[Any], RunConfig], RunState]:
+    """How a handoff's target continues a run: its own configuration on the run's memory and
+    conversation, with the run's deps, limits and output options."""
+
+    def build(target: Agent[Any], config: RunConfig) -> RunState:
+        own = target._config(
+            model if model is not None and not isinstance(model, StreamingProvider) else None,
+            config.memory,
+            conversation_id=config.conversation_id,
+            deps=config.deps,
+            usage_limits=config.usage_limits,
+            output_type=output_type,
+            output_mode=output_mode,
+            exclusive=config.exclusive,
+        )
+        return RunState(own, None)
+
+    return build

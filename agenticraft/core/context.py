@@ -11,6 +11,7 @@ mypy checking the type, instead of through globals::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic
@@ -20,6 +21,7 @@ from typing_extensions import TypeVar
 from agenticraft.core.messages import Message, ToolCall, Usage
 
 if TYPE_CHECKING:
+    from agenticraft.core.events import RunEvent
     from agenticraft.core.provider import StreamingProvider
 
 __all__ = ["DepsT", "RunContext", "current_parent_run", "enclosing_run"]
@@ -38,6 +40,10 @@ class RunContext(Generic[DepsT]):
     being run and how many times this tool has failed in this run before it; ``provider`` the
     provider the run's turns are sent to; ``parent_run_id`` the run this one is part of (the
     run whose tool started it, or the reasoning run whose model call it is), else ``None``.
+
+    A tool may stream events of its own into the run's stream with :meth:`emit` (an agent
+    called as a tool streams its run's events this way, as
+    :class:`~agenticraft.core.events.NestedChunk`).
     """
 
     deps: DepsT
@@ -53,6 +59,16 @@ class RunContext(Generic[DepsT]):
     retry: int = 0
     provider: StreamingProvider | None = None
     parent_run_id: str | None = None
+    event_sink: Callable[[RunEvent], None] | None = field(default=None, repr=False, compare=False)
+
+    def emit(self, event: RunEvent) -> None:
+        """Stream ``event`` in this run's stream now (tagged with the run's id and turn); a no-op
+        where nothing listens (outside a tool call)."""
+        sink = self.event_sink
+        if sink is not None:
+            event.run_id = self.run_id
+            event.turn = self.turn
+            sink(event)
 
 
 enclosing_run: ContextVar[str | None] = ContextVar("agenticraft_enclosing_run", default=None)

@@ -31,7 +31,8 @@ Every error the framework raises on purpose derives from :class:`AgentiCraftErro
     ├── OutputValidationError         the output still did not fit ``output_type`` after
     │                                 ``output_retries`` retries (raw output, errors, partial)
     ├── UsageLimitExceededError       a run's ``UsageLimits`` (requests, tool calls, tokens) was reached
-    └── MaxTurnsExceededError         the model kept calling tools past ``max_turns``
+    ├── MaxTurnsExceededError         the model kept calling tools past ``max_turns``
+    └── MaxHandoffsExceededError      agents handed a run to each other past ``max_handoffs``
 
 Provider errors raised after some output arrived carry it as ``partial_response``, so nothing
 that was received is lost. ``asyncio.CancelledError`` is never wrapped: it always propagates
@@ -52,6 +53,7 @@ __all__ = [
     "ConfigurationError",
     "ConversationBusyError",
     "MCPServerError",
+    "MaxHandoffsExceededError",
     "MaxTurnsExceededError",
     "MediaError",
     "ModelRetry",
@@ -235,6 +237,23 @@ class MaxTurnsExceededError(AgentiCraftError):
             "raise Agent(max_turns=...) if the task needs more"
         )
         self.max_turns = max_turns
+        self.partial_response: AgentResponse | None = None
+
+
+class MaxHandoffsExceededError(AgentiCraftError):
+    """Agents kept handing the conversation to each other: ``max_handoffs`` was reached.
+
+    ``chain`` lists the agents in the order they held the run; ``partial_response`` holds what
+    was answered so far (memory keeps every finished part).
+    """
+
+    def __init__(self, max_handoffs: int, chain: list[str]) -> None:
+        super().__init__(
+            f"the run was handed off {max_handoffs} times ({' -> '.join(chain)}) and the last "
+            f"agent asked for another handoff; raise Agent(max_handoffs=...) if that is intended"
+        )
+        self.max_handoffs = max_handoffs
+        self.chain = chain
         self.partial_response: AgentResponse | None = None
 
 

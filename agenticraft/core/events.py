@@ -28,6 +28,7 @@ __all__ = [
     "ChunkType",
     "DoneChunk",
     "ExtensionChunk",
+    "NestedChunk",
     "OutputChunk",
     "ProviderEvent",
     "RunEvent",
@@ -269,6 +270,59 @@ class ExtensionChunk(StreamChunk):
         ``"restart_turn": true``): the accumulator and the fold start the turn over. A provider
         that restarts a turn after a failure (a fallback to another model) yields one."""
         return self.payload.get("restart_turn") is True
+
+    def added_usage(self) -> Usage | None:
+        """Tokens this event adds to the run's usage (``None``: none; a nested run's turns do)."""
+        return None
+
+
+@dataclass(slots=True)
+class NestedChunk(ExtensionChunk):
+    """An event of another run inside this one, tagged with where it came from.
+
+    ``source`` names the inner run: the agent called as a tool, the workflow step. ``event``
+    is the inner event as that run yielded it (a nested run inside it is one more level of
+    ``NestedChunk``), so a UI can show it indented and a consumer can fold it on its own.
+    Its model turns' usage counts towards this run's usage; nothing else of it enters this
+    run's text, tool calls or trace. Tools emit these through
+    :meth:`~agenticraft.core.context.RunContext.emit`.
+    """
+
+    extension: ClassVar[str] = "nested"
+    name: str = "nested"
+    source: str = ""
+    event: StreamChunk | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.event, dict):  # read back from to_dict()
+            self.event = chunk_from_dict(self.event)
+
+    @classmethod
+    def of(cls, source: str, event: StreamChunk) -> NestedChunk:
+        return cls(source=source, event=event, run_id=event.run_id, turn=event.turn)
+
+    @property
+    def path(self) -> list[str]:
+        """The sources from the outermost run to the innermost one."""
+        inner = self.event
+        return [self.source, *(inner.path if isinstance(inner, NestedChunk) else [])]
+
+    @property
+    def innermost(self) -> StreamChunk | None:
+        """The event at the bottom of the nesting."""
+        inner = self.event
+        return inner.innermost if isinstance(inner, NestedChunk) else inner
+
+    def trace_step(self) -> TraceStep | None:
+        return None
+
+    def added_usage(self) -> Usage | None:
+        inner = self.event
+        if isinstance(inner, TurnEndChunk):
+            return inner.usage
+        if isinstance(inner, ExtensionChunk):
+            return inner.added_usage()
+        return None
 
 
 @dataclass(slots=True)

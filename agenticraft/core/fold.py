@@ -52,6 +52,7 @@ class RunFold:
         self.stop_reason = ""
         self.model = ""
         self.run_id = ""
+        self.agent = ""  # the name of the agent whose run this is
         self.trace = RunTrace()
         self.final: AgentResponse | None = None
         self.output: Any = None  # the latest output event's value
@@ -101,6 +102,9 @@ class RunFold:
                 step = chunk.trace_step()
                 if step is not None:
                     self.trace.steps.append(step)
+                added = chunk.added_usage()
+                if added is not None:
+                    self.usage = self.usage + added
             case DoneChunk():
                 self.final = chunk.response
                 self.ended_at = time.perf_counter()
@@ -212,6 +216,7 @@ class RunFold:
             conversation_id=conversation_id,
             pending_approvals=list(self.pending_approvals),
             output=self._output(typed),
+            agent=self.agent,
         )
 
     def _output(self, typed: bool) -> Any:

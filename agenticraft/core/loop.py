@@ -39,6 +39,7 @@ from agenticraft.core.events import (
     ProviderEvent,
     RunEvent,
     TextChunk,
+    ToolResultChunk,
     TurnEndChunk,
     UsageChunk,
 )
@@ -108,6 +109,7 @@ class RunState:
         self.system: str | None = None
         self.folded = RunFold()
         self.run_id = self.folded.run_id = uuid.uuid4().hex
+        self.folded.agent = config.agent_name
         self.ctx: RunContext[Any] = RunContext(
             config.deps,
             self.run_id,
@@ -140,6 +142,11 @@ class RunState:
             with _busy_lock:
                 _busy.discard(self._held)
             self._held = None
+
+    @property
+    def text(self) -> str:
+        """The answer text received so far."""
+        return self.folded.text
 
     def request_messages(self) -> list[Message]:
         system = [Message.system(self.system)] if self.system else []
@@ -271,7 +278,8 @@ async def _tool_round(
     )
     try:
         async for index, chunk in runner:
-            results[index] = chunk.to_result()
+            if index is not None and isinstance(chunk, ToolResultChunk):
+                results[index] = chunk.to_result()
             fold(chunk)
             yield chunk
     finally:
@@ -335,7 +343,8 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
                 tools = {}
             async for chunk in _tool_round(state, pending, tools, failures, denials):
                 yield chunk
-        elif state.prompt is None:
+        elif state.prompt is None and not (state.history and state.history[-1].role == "tool"):
+            # a conversation ending in tool results goes on without a prompt (a handoff's target)
             raise ConfigurationError("nothing to run: give a prompt (no tool call is waiting for approval)")
         elif state.approvals:
             raise ConfigurationError("approvals were given but no tool call is waiting for approval")
@@ -343,6 +352,7 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
             state.new_messages.append(state.prompt)
 
         for turn_number in range(1, config.max_turns + 1):
+            ctx.usage = state.folded.usage
             if config.usage_limits is not None:
                 config.usage_limits.check_before_request(ctx.requests, ctx.usage)
             ctx.turn = turn_number
@@ -409,7 +419,6 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
                 yield chunk
             state.new_messages.append(model_turn.message)
             state.turn = None
-            ctx.usage = ctx.usage + model_turn.usage
             for end in (
                 UsageChunk(model_turn.usage, run_id=run_id, turn=turn_number),
                 TurnEndChunk(
@@ -424,6 +433,7 @@ async def run_events(state: RunState) -> AsyncGenerator[RunEvent, None]:
             ):
                 fold(end)
                 yield end
+            ctx.usage = state.folded.usage  # with the usage of runs nested in tool calls
             for hook in hooks.turn_end:
                 await hook.on_turn_end(ctx, model_turn)
             if config.usage_limits is not None:

@@ -202,7 +202,8 @@ class AgentResponse:
     printing every ``text`` chunk prints ``content``. ``output`` is the run's result: the
     validated value of the run's ``output_type``, or the last turn's text without one (after an
     interruption, the last partial snapshot, if any). ``messages`` are the messages this run
-    added to the conversation.
+    added to the conversation. ``agent`` names the agent that answered (after a handoff, the
+    target); ``usage`` includes the runs nested in tool calls (agents called as tools).
     """
 
     content: str
@@ -219,6 +220,7 @@ class AgentResponse:
     conversation_id: str | None = None
     pending_approvals: list[ToolCall] = field(default_factory=list)
     output: Any = None
+    agent: str = ""
 
     @property
     def thinking(self) -> str:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import Any
 
 from agenticraft.core.context import RunContext, enclosing_run
-from agenticraft.core.events import ToolResultChunk
+from agenticraft.core.events import RunEvent, ToolResultChunk
 from agenticraft.core.hooks import HookChain
 from agenticraft.core.messages import ToolCall
 from agenticraft.core.tools import ToolOutcome, outcome_of
@@ -155,34 +155,61 @@ async def execute_tool_calls(
     denials: Mapping[str, str] | None = None,
     max_result_chars: int | None = MAX_TOOL_RESULT_CHARS,
     started: Mapping[str, asyncio.Future[tuple[int, ToolResultChunk]]] | None = None,
-) -> AsyncGenerator[tuple[int, ToolResultChunk], None]:
-    """Run one turn's tool calls, concurrently where allowed; yield (index, result) as each
-    finishes. ``denials`` maps call ids to the text a denied call returns; ``started`` maps
-    call ids to calls already running (:func:`start_tool_call`), whose results are awaited
-    instead. Closing the generator cancels the calls still running."""
+) -> AsyncGenerator[tuple[int | None, RunEvent], None]:
+    """Run one turn's tool calls, concurrently where allowed; yield ``(index, result)`` as each
+    finishes, and ``(None, event)`` for each event a tool emits (``ctx.emit``) while it runs.
+    ``denials`` maps call ids to the text a denied call returns; ``started`` maps call ids to
+    calls already running (:func:`start_tool_call`), whose results are awaited instead.
+    Closing the generator cancels the calls still running."""
     chain = hooks if hooks is not None else HookChain(())
+    inbox: asyncio.Queue[tuple[int | None, Any]] = asyncio.Queue()  # results and emitted events
+
+    def emitted(event: RunEvent) -> None:
+        inbox.put_nowait((None, event))
+
+    async def one(i: int, call_ctx: RunContext[Any], denial: str | None) -> None:
+        try:
+            inbox.put_nowait(
+                await _run_one(i, calls[i], tools, call_ctx, chain, timeout, denial, max_result_chars)
+            )
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # re-raised in the consumer's task
+            inbox.put_nowait((-1, exc))
+
+    async def awaited(i: int, running: asyncio.Future[tuple[int, ToolResultChunk]]) -> None:
+        try:
+            inbox.put_nowait(await _as_index(i, running))
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # re-raised in the consumer's task
+            inbox.put_nowait((-1, exc))
+
     for batch in _batches(calls, tools):
         tasks = []
         for i in batch:
             call = calls[i]
             running = (started or {}).get(call.id)
             if running is not None:
-                tasks.append(asyncio.ensure_future(_as_index(i, running)))
+                tasks.append(asyncio.ensure_future(awaited(i, running)))
                 continue
-            call_ctx = replace(ctx, tool_call=call, retry=(retries or {}).get(call.name, 0))
-            denial = (denials or {}).get(call.id)
-            tasks.append(
-                asyncio.ensure_future(
-                    _run_one(i, call, tools, call_ctx, chain, timeout, denial, max_result_chars)
-                )
+            call_ctx = replace(
+                ctx, tool_call=call, retry=(retries or {}).get(call.name, 0), event_sink=emitted
             )
+            tasks.append(asyncio.ensure_future(one(i, call_ctx, (denials or {}).get(call.id))))
         try:
-            for next_done in asyncio.as_completed(tasks):
-                try:
-                    finished = await next_done
-                except _ToolAbort as abort:
-                    raise abort.exc from None
-                yield finished
+            left = len(tasks)
+            while left:
+                index, item = await inbox.get()
+                if index is None:
+                    yield None, item
+                    continue
+                left -= 1
+                if index < 0:
+                    if isinstance(item, _ToolAbort):
+                        raise item.exc from None
+                    raise item
+                yield index, item
         finally:
             pending = [t for t in tasks if not t.done()]
             for task in pending:

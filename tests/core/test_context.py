@@ -124,3 +124,51 @@ def test_mypy_checks_the_type_of_deps(tmp_path: Path) -> None:
     assert any('"Deps" has no attribute "no_such_field"' in e for e in errors), result.stdout
     assert any("typed.py:18:" in e and '"deps"' in e for e in errors), result.stdout
     assert {e.split("typed.py:")[1].split(":")[0] for e in errors} == {"14", "18"}, result.stdout
+
+
+def test_a_tool_streams_its_own_events_into_the_run_while_it_runs() -> None:
+    import asyncio
+
+    from agenticraft.core.events import ExtensionChunk, NestedChunk, TurnEndChunk
+    from agenticraft.core.messages import Usage
+
+    @tool
+    async def crawl(ctx: RunContext[None], url: str) -> str:
+        """Crawl a page."""
+        ctx.emit(ExtensionChunk("progress", {"url": url, "done": 0.5}))
+        await asyncio.sleep(0)
+        # an event of a run inside this one: its model turn's usage counts towards the run's
+        ctx.emit(NestedChunk.of("crawler", TurnEndChunk("end_turn", usage=Usage(5, 7))))
+        return "page text"
+
+    def fn(messages: list[Message], tools: list[ToolDefinition]) -> Any:
+        if messages[-1].role == "tool":
+            return "read it"
+        return ToolCall("crawl", {"url": "https://x"}, "c1")
+
+    agent = Agent(model=FunctionModel(fn), tools=[crawl])
+
+    async def main() -> tuple[list[Any], Any]:
+        events = []
+        async with agent.stream("go") as handle:
+            async for event in handle:
+                events.append(event)
+        return events, handle.response
+
+    events, response = asyncio.run(main())
+    kinds = [e.name if isinstance(e, ExtensionChunk) else e.type for e in events]
+    assert kinds.index("progress") < kinds.index("nested") < kinds.index("tool_result")
+    progress = events[kinds.index("progress")]
+    assert progress.payload == {"url": "https://x", "done": 0.5}
+    assert progress.run_id == response.run_id and progress.turn == 1
+    turns = Usage()
+    for t in response.trace.turns:
+        turns = turns + t.usage
+    assert response.usage == turns + Usage(5, 7)
+    assert [s.name for s in response.trace.steps if hasattr(s, "payload")] == ["progress"]
+
+
+def test_emit_outside_a_tool_call_goes_nowhere() -> None:
+    from agenticraft.core.events import ExtensionChunk
+
+    RunContext(None).emit(ExtensionChunk("ignored"))  # no listener: a no-op, not an error
