@@ -150,7 +150,9 @@ class RecallHook(RunHooks):
         hits: list[MemoryHit] = []
         if prompt:
             try:
-                hits = await self.memory.search(prompt, namespace=namespace, k=self.k, min_score=self.min_score)
+                hits = await self.memory.search(
+                    prompt, namespace=namespace, k=self.k, min_score=self.min_score
+                )
             except NamespaceNotFoundError:
                 hits = []  # a user with no memories yet
         message = Message.system(render_retrieved(hits, namespace)) if hits else None
@@ -171,5 +173,7 @@ class RecallHook(RunHooks):
         async for event in handler(request):
             yield event
 
-    async def on_run_end(self, ctx: RunContext[Any], response: AgentResponse, error: BaseException | None) -> None:
+    async def on_run_end(
+        self, ctx: RunContext[Any], response: AgentResponse, error: BaseException | None
+    ) -> None:
         self._found.pop(ctx.run_id, None)

@@ -40,7 +40,7 @@ def chunk_text(text: str, max_chars: int = 1200, overlap: int = 150) -> list[Chu
     """``text`` in chunks of at most ``max_chars`` characters (one chunk if it fits).
 
     >>> [c.start for c in chunk_text("One. " * 100, max_chars=200, overlap=20)][:3]
-    [0, 180, 360]
+    [0, 185, 370]
     """
     if max_chars < 20 or not 0 <= overlap < max_chars // 2:
         raise MemoryInputError("chunking needs max_chars >= 20 and 0 <= overlap < max_chars / 2")

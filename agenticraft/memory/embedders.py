@@ -86,7 +86,8 @@ class Embedder:
             vectors = normalized(await self.embed_batch(batch))
             if vectors.shape[0] != len(batch):
                 raise StreamProtocolError(
-                    f"{self.name}: asked for {len(batch)} embeddings, got {vectors.shape[0]}", provider=self.name
+                    f"{self.name}: asked for {len(batch)} embeddings, got {vectors.shape[0]}",
+                    provider=self.name,
                 )
             if self.dimension is None:
                 self.dimension = int(vectors.shape[1])
@@ -109,10 +110,14 @@ class StaticEmbedder(Embedder):
 
     batch_size = 1024
 
-    def __init__(self, tokenizer_file: str | None = None, weights_file: str | None = None, *, name: str = "") -> None:
+    def __init__(
+        self, tokenizer_file: str | None = None, weights_file: str | None = None, *, name: str = ""
+    ) -> None:
         self._tokenizer_file = tokenizer_file
         self._weights_file = weights_file
-        self.name = name or ("wordllama/l2_supercat_256" if weights_file is None else os.path.basename(weights_file))
+        self.name = name or (
+            "wordllama/l2_supercat_256" if weights_file is None else os.path.basename(weights_file)
+        )
         self._lock = threading.Lock()
         self._model: tuple[Any, Any] | None = None
         if weights_file is None:
@@ -122,9 +127,11 @@ class StaticEmbedder(Embedder):
         if self._tokenizer_file and self._weights_file:
             return self._tokenizer_file, self._weights_file
         try:
-            import wordllama
+            import wordllama  # type: ignore[import-untyped]
         except ImportError:
-            raise ConfigurationError(f"the default embedder needs the wordllama package: {_INSTALL}") from None
+            raise ConfigurationError(
+                f"the default embedder needs the wordllama package: {_INSTALL}"
+            ) from None
         # the files are read directly: wordllama's own loader looks for the tokenizer in a
         # folder that does not exist and then tries to download it
         base = os.path.dirname(wordllama.__file__)
@@ -141,7 +148,9 @@ class StaticEmbedder(Embedder):
                     from safetensors.numpy import load_file
                     from tokenizers import Tokenizer
                 except ImportError:
-                    raise ConfigurationError(f"the default embedder needs tokenizers and safetensors: {_INSTALL}") from None
+                    raise ConfigurationError(
+                        f"the default embedder needs tokenizers and safetensors: {_INSTALL}"
+                    ) from None
                 tokenizer_file, weights_file = self._files()
                 tokenizer = Tokenizer.from_file(tokenizer_file)
                 tokenizer.no_padding()
@@ -236,7 +245,9 @@ class _HTTPEmbedder(Embedder):
         headers = dict(self.headers)
         if self.api_key:
             headers["authorization"] = f"Bearer {self.api_key}"
-        answer = await post_json(self.base_url + self.path, self.body(texts), provider=self.provider, headers=headers)
+        answer = await post_json(
+            self.base_url + self.path, self.body(texts), provider=self.provider, headers=headers
+        )
         try:
             rows = self.vectors(answer)
         except (KeyError, TypeError, ValueError, IndexError) as exc:

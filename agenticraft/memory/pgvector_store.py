@@ -2,7 +2,8 @@
 
 ``PgVectorStore("postgresql://user@127.0.0.1:5432/db")`` creates the ``vector`` extension
 and its tables (named from ``table=``) on first use. Vectors are ``vector(d)`` columns searched
-by cosine distance (``<=>``) through an HNSW index (``index=None`` for exact scans);
+by cosine distance (``<=>``) through an HNSW index (``index=None``, or more than 2000
+dimensions, which pgvector's HNSW does not index: exact scans);
 metadata is ``jsonb``, filtered with ``@>``. One connection per store, under a lock; every
 write is one transaction. Needs ``pip install 'agenticraft[postgres]'``.
 """
@@ -65,7 +66,9 @@ class PgVectorStore(VectorStore):
         try:
             import psycopg
         except ImportError:
-            raise ConfigurationError("PgVectorStore needs psycopg: pip install 'agenticraft[postgres]'") from None
+            raise ConfigurationError(
+                "PgVectorStore needs psycopg: pip install 'agenticraft[postgres]'"
+            ) from None
         if not _NAME.match(table):
             raise ConfigurationError(f"table= must be a plain lower-case SQL name, got {table!r}")
         self.table = table
@@ -82,7 +85,9 @@ class PgVectorStore(VectorStore):
         with self._guard():
             t = self.table
             self._db.execute("CREATE EXTENSION IF NOT EXISTS vector")
-            self._db.execute(f"CREATE TABLE IF NOT EXISTS {t}_meta (key text PRIMARY KEY, value text NOT NULL)")
+            self._db.execute(
+                f"CREATE TABLE IF NOT EXISTS {t}_meta (key text PRIMARY KEY, value text NOT NULL)"
+            )
             self._db.execute(
                 f"CREATE TABLE IF NOT EXISTS {t}_sources (namespace text NOT NULL, source text NOT NULL, "
                 "text text NOT NULL, PRIMARY KEY (namespace, source))"
@@ -99,7 +104,7 @@ class PgVectorStore(VectorStore):
                 raise LongTermMemoryError(f"{self.label}: {exc}".strip()) from None
 
     def _load_meta(self) -> None:
-        meta = dict(self._db.execute(f"SELECT key, value FROM {self.table}_meta").fetchall())
+        meta: dict[str, str] = dict(self._db.execute(f"SELECT key, value FROM {self.table}_meta").fetchall())
         if "dimension" in meta:
             self._dimension, self._embedder = int(meta["dimension"]), meta.get("embedder", "")
         else:
@@ -119,16 +124,22 @@ class PgVectorStore(VectorStore):
             if self._dimension is not None:
                 _check_embedder(self.label, self._dimension, self._embedder or "", dimension, embedder)
                 return
-            self._db.execute(f"INSERT INTO {t}_meta VALUES ('dimension', %s), ('embedder', %s)", (str(dimension), embedder))
             self._db.execute(
-                f"CREATE TABLE IF NOT EXISTS {t} (id text PRIMARY KEY, namespace text NOT NULL, text text NOT NULL, "
+                f"INSERT INTO {t}_meta VALUES ('dimension', %s), ('embedder', %s)", (str(dimension), embedder)
+            )
+            self._db.execute(
+                f"CREATE TABLE IF NOT EXISTS {t} (id text PRIMARY KEY, namespace text NOT NULL, "
+                "text text NOT NULL, "
                 "metadata jsonb NOT NULL, source text, chunk integer NOT NULL, start integer NOT NULL, "
-                "hash text NOT NULL, created_at double precision NOT NULL, updated_at double precision NOT NULL, "
+                "hash text NOT NULL, created_at double precision NOT NULL, "
+                "updated_at double precision NOT NULL, "
                 f"embedding vector({int(dimension)}) NOT NULL)"
             )
             self._db.execute(f"CREATE INDEX IF NOT EXISTS {t}_namespace ON {t} (namespace, hash)")
-            if self.index == "hnsw":
-                self._db.execute(f"CREATE INDEX IF NOT EXISTS {t}_hnsw ON {t} USING hnsw (embedding vector_cosine_ops)")
+            if self.index == "hnsw" and dimension <= 2000:  # pgvector's HNSW limit; above it, exact scans
+                self._db.execute(
+                    f"CREATE INDEX IF NOT EXISTS {t}_hnsw ON {t} USING hnsw (embedding vector_cosine_ops)"
+                )
             self._dimension, self._embedder = dimension, embedder
 
     def _ready(self) -> bool:
@@ -140,7 +151,9 @@ class PgVectorStore(VectorStore):
 
     def upsert(self, records: Sequence[MemoryRecord], vectors: Vectors) -> None:
         if self._dimension is not None and vectors.shape[1] != self._dimension:
-            raise EmbedderMismatchError(f"{self.label} holds vectors of dimension {self._dimension}, got {vectors.shape[1]}")
+            raise EmbedderMismatchError(
+                f"{self.label} holds vectors of dimension {self._dimension}, got {vectors.shape[1]}"
+            )
         now = time.time()
         rows = []
         for record, vector in zip(records, vectors, strict=True):
@@ -149,13 +162,15 @@ class PgVectorStore(VectorStore):
             rows.append(
                 (
                     record.id, record.namespace, record.text, json.dumps(record.metadata), record.source,
-                    record.chunk, record.start, content_hash(record.text), record.created_at, record.updated_at,
+                    record.chunk, record.start, content_hash(record.text), record.created_at,
+                    record.updated_at,
                     _literal(vector),
                 )
             )  # fmt: skip
         with self._guard(), self._db.transaction(), self._db.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s::vector) "
+                f"INSERT INTO {self.table} "
+                "VALUES (%s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s, %s, %s::vector) "
                 "ON CONFLICT (id) DO UPDATE SET namespace = excluded.namespace, text = excluded.text, "
                 "metadata = excluded.metadata, source = excluded.source, chunk = excluded.chunk, "
                 "start = excluded.start, hash = excluded.hash, updated_at = excluded.updated_at, "
@@ -185,7 +200,9 @@ class PgVectorStore(VectorStore):
         if not self._ready() or not ids:
             return []
         with self._guard():
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM {self.table} WHERE id = ANY(%s)", (list(ids),)).fetchall()
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM {self.table} WHERE id = ANY(%s)", (list(ids),)
+            ).fetchall()
         found = {r[0]: _record(r) for r in rows}
         return [found[i] for i in ids if i in found]
 
@@ -207,7 +224,8 @@ class PgVectorStore(VectorStore):
         tail = " LIMIT %s" if limit is not None else ""
         with self._guard():
             rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM {self.table} WHERE namespace = %s{clause} ORDER BY created_at, id{tail}",
+                f"SELECT {_COLUMNS} FROM {self.table} WHERE namespace = %s{clause} "
+                f"ORDER BY created_at, source, chunk, id{tail}",
                 [namespace, *params, *([limit] if limit is not None else [])],
             ).fetchall()
         return [_record(r) for r in rows]
@@ -234,14 +252,18 @@ class PgVectorStore(VectorStore):
             if namespace is None:
                 row = self._db.execute(f"SELECT count(*) FROM {self.table}").fetchone()
             else:
-                row = self._db.execute(f"SELECT count(*) FROM {self.table} WHERE namespace = %s", (namespace,)).fetchone()
+                row = self._db.execute(
+                    f"SELECT count(*) FROM {self.table} WHERE namespace = %s", (namespace,)
+                ).fetchone()
         return int(row[0]) if row else 0
 
     def namespaces(self) -> list[str]:
         if not self._ready():
             return []
         with self._guard():
-            rows = self._db.execute(f"SELECT DISTINCT namespace FROM {self.table} ORDER BY namespace").fetchall()
+            rows = self._db.execute(
+                f"SELECT DISTINCT namespace FROM {self.table} ORDER BY namespace"
+            ).fetchall()
         return [r[0] for r in rows]
 
     def put_source(self, namespace: str, source: str, text: str) -> None:
@@ -255,7 +277,8 @@ class PgVectorStore(VectorStore):
     def get_source(self, namespace: str, source: str) -> str | None:
         with self._guard():
             row = self._db.execute(
-                f"SELECT text FROM {self.table}_sources WHERE namespace = %s AND source = %s", (namespace, source)
+                f"SELECT text FROM {self.table}_sources WHERE namespace = %s AND source = %s",
+                (namespace, source),
             ).fetchone()
         return None if row is None else str(row[0])
 

@@ -10,7 +10,15 @@ from typing import Any
 
 from agenticraft.core.errors import MemoryInputError
 
-__all__ = ["MAX_TEXT_CHARS", "MemoryHit", "MemoryRecord", "check_namespace", "checked_text", "content_hash", "normal_form"]
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "MemoryHit",
+    "MemoryRecord",
+    "check_namespace",
+    "checked_text",
+    "content_hash",
+    "normal_form",
+]
 
 #: The longest text :meth:`VectorMemory.add` accepts (it is chunked; this bounds one call).
 MAX_TEXT_CHARS = 2_000_000
@@ -67,13 +75,17 @@ def checked_text(text: object, *, what: str = "text", max_chars: int = MAX_TEXT_
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise MemoryInputError(f"{what} is not valid Unicode ({exc.reason}) at character {exc.start}") from None
+        raise MemoryInputError(
+            f"{what} is not valid Unicode ({exc.reason}) at character {exc.start}"
+        ) from None
     if "\x00" in text:
         text = text.replace("\x00", "")
     if not text.strip():
         raise MemoryInputError(f"{what} is empty")
     if len(text) > max_chars:
-        raise MemoryInputError(f"{what} has {len(text):,} characters; the most one call takes is {max_chars:,}")
+        raise MemoryInputError(
+            f"{what} has {len(text):,} characters; the most one call takes is {max_chars:,}"
+        )
     return text
 
 

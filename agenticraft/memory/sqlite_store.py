@@ -117,7 +117,9 @@ class SQLiteVectorStore(VectorStore):
             self._db.executescript(_SCHEMA)
             meta = dict(self._db.execute("SELECT key, value FROM memory_meta").fetchall())
             if meta.get("format", FORMAT) != FORMAT:
-                raise MemoryStoreCorruptedError(f"{self.path!r} holds format {meta['format']!r}, not {FORMAT!r}")
+                raise MemoryStoreCorruptedError(
+                    f"{self.path!r} holds format {meta['format']!r}, not {FORMAT!r}"
+                )
             self._db.execute("INSERT OR IGNORE INTO memory_meta VALUES ('format', ?)", (FORMAT,))
             if "dimension" in meta:
                 self._dimension = int(meta["dimension"])
@@ -133,7 +135,9 @@ class SQLiteVectorStore(VectorStore):
             except sqlite3.OperationalError as exc:
                 raise LongTermMemoryError(f"{self.path!r}: {exc}") from None
             except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
-                raise MemoryStoreCorruptedError(f"{self.path!r} is damaged or not a database: {exc}") from None
+                raise MemoryStoreCorruptedError(
+                    f"{self.path!r} is damaged or not a database: {exc}"
+                ) from None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -212,9 +216,11 @@ class SQLiteVectorStore(VectorStore):
         with self._transaction() as db:
             self._fresh()
             db.executemany(
-                "INSERT INTO memories VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "INSERT INTO memories VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET "
                 "namespace = excluded.namespace, text = excluded.text, metadata = excluded.metadata, "
-                "source = excluded.source, chunk = excluded.chunk, start = excluded.start, hash = excluded.hash, "
+                "source = excluded.source, chunk = excluded.chunk, start = excluded.start, "
+                "hash = excluded.hash, "
                 "updated_at = excluded.updated_at, vector = excluded.vector",
                 rows,
             )
@@ -222,9 +228,9 @@ class SQLiteVectorStore(VectorStore):
 
     def _cache_add(self, records: Sequence[MemoryRecord], matrix: Any) -> None:
         np = require_numpy()
-        for record, vector in zip(records, matrix, strict=True):
-            for name, cached in list(self._cache.items()):
-                if name != record.namespace and record.id in cached.rows:
+        for record in records:
+            for name, other in list(self._cache.items()):
+                if name != record.namespace and record.id in other.rows:
                     del self._cache[name]  # a record moved namespace: read that one again
         by_namespace: dict[str, list[int]] = {}
         for i, record in enumerate(records):
@@ -233,7 +239,9 @@ class SQLiteVectorStore(VectorStore):
             cached = self._cache.get(name)
             if cached is None:
                 continue
-            new_ids, new_rows, new_meta = [], [], []
+            new_ids: list[str] = []
+            new_rows: list[Any] = []
+            new_meta: list[dict[str, Any]] = []
             for i in indices:
                 record, vector = records[i], matrix[i]
                 row = cached.rows.get(record.id)
@@ -279,7 +287,9 @@ class SQLiteVectorStore(VectorStore):
                 "SELECT id, metadata, vector FROM memories WHERE namespace = ? ORDER BY rowid", (namespace,)
             ).fetchall()
             dimension = self._dimension or 0
-            matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), dimension)
+            matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(
+                len(rows), dimension
+            )
             cached = _Namespace([r[0] for r in rows], matrix.copy(), [json.loads(r[1]) for r in rows])
             self._cache[namespace] = cached
         return cached
@@ -294,7 +304,9 @@ class SQLiteVectorStore(VectorStore):
                 return []
             scores = cached.matrix @ np.asarray(vector, dtype=np.float32).reshape(-1)
             if where:
-                keep = np.fromiter((matches(m, where) for m in cached.metadata), dtype=bool, count=len(cached.ids))
+                keep = np.fromiter(
+                    (matches(m, where) for m in cached.metadata), dtype=bool, count=len(cached.ids)
+                )
                 scores = np.where(keep, scores, -np.inf)
                 k = min(k, int(keep.sum()))
             best = top_k(scores, k)
@@ -327,7 +339,8 @@ class SQLiteVectorStore(VectorStore):
     ) -> list[MemoryRecord]:
         with self._guard():
             rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM memories WHERE namespace = ? ORDER BY created_at, rowid", (namespace,)
+                f"SELECT {_COLUMNS} FROM memories WHERE namespace = ? ORDER BY created_at, rowid",
+                (namespace,),
             )
             found = [r for r in map(_record, rows) if matches(r.metadata, where)]
         return found[:limit] if limit is not None else found
@@ -337,12 +350,16 @@ class SQLiteVectorStore(VectorStore):
             if namespace is None:
                 row = self._db.execute("SELECT count(*) FROM memories").fetchone()
             else:
-                row = self._db.execute("SELECT count(*) FROM memories WHERE namespace = ?", (namespace,)).fetchone()
+                row = self._db.execute(
+                    "SELECT count(*) FROM memories WHERE namespace = ?", (namespace,)
+                ).fetchone()
         return int(row[0])
 
     def namespaces(self) -> list[str]:
         with self._guard():
-            return [r[0] for r in self._db.execute("SELECT DISTINCT namespace FROM memories ORDER BY namespace")]
+            return [
+                r[0] for r in self._db.execute("SELECT DISTINCT namespace FROM memories ORDER BY namespace")
+            ]
 
     def get_source(self, namespace: str, source: str) -> str | None:
         with self._guard():

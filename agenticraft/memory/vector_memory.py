@@ -118,7 +118,9 @@ class VectorMemory:
 
         >>> # await memory.add("Ada prefers trains.", namespace="user:42", metadata={"from": "chat"})
         """
-        return (await self.add_many([text], namespace=namespace, metadata=metadata, source=source, ids=[id]))[0]
+        return (await self.add_many([text], namespace=namespace, metadata=metadata, source=source, ids=[id]))[
+            0
+        ]
 
     async def add_many(
         self,
@@ -146,7 +148,9 @@ class VectorMemory:
                 name = source or "text:" + hashlib.sha256(text.encode()).hexdigest()[:16]
                 sources.append((name, text))
             for number, chunk in enumerate(chunks):
-                record_id = given if given and len(chunks) == 1 else f"{given}#{number}" if given else _new_id()
+                record_id = (
+                    given if given and len(chunks) == 1 else f"{given}#{number}" if given else _new_id()
+                )
                 record = MemoryRecord(record_id, chunk.text, namespace, dict(meta), name, number, chunk.start)
                 plan.append((index, record))
         vectors = await self._embed([r.text for _, r in plan])
@@ -169,7 +173,9 @@ class VectorMemory:
             digest = content_hash(record.text)
             existing = seen.get(digest) or self.store.find_hash(namespace, digest)
             if existing is None and self.dedup_threshold is not None:
-                existing = self._near(namespace, record.text, vectors[row], [plan[i][1] for i in keep], vectors[keep])
+                existing = self._near(
+                    namespace, record.text, vectors[row], [plan[i][1] for i in keep], vectors[keep]
+                )
             if existing is not None and existing != record.id:
                 result[index].append(existing)
                 continue
@@ -256,7 +262,9 @@ class VectorMemory:
         found = await asyncio.to_thread(self.store.get, [id])
         return found[0] if found else None
 
-    async def records(self, namespace: str = DEFAULT_NAMESPACE, *, where: Where | None = None) -> list[MemoryRecord]:
+    async def records(
+        self, namespace: str = DEFAULT_NAMESPACE, *, where: Where | None = None
+    ) -> list[MemoryRecord]:
         """Every memory of ``namespace`` whose metadata matches ``where``, oldest first."""
         return await asyncio.to_thread(self.store.records, check_namespace(namespace), check_where(where))
 

