@@ -55,6 +55,8 @@ def normalized(vectors: Any) -> Vectors:
     """Rows scaled to unit length (zero rows stay zero), as float32."""
     np = require_numpy()
     array = np.asarray(vectors, dtype=np.float32)
+    if array.size == 0:
+        array = array.reshape(0, array.shape[-1] if array.ndim == 2 else 0)
     if array.ndim != 2:
         raise StreamProtocolError(f"embeddings must be a list of vectors, got shape {array.shape}")
     norms = np.linalg.norm(array, axis=1, keepdims=True)
