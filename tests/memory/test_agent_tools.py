@@ -56,7 +56,9 @@ async def test_the_model_remembers_recalls_and_forgets_with_the_toolset() -> Non
 
 async def test_recall_in_an_empty_namespace_finds_nothing_and_bad_input_goes_back_to_the_model() -> None:
     memory = VectorMemory(embedder=HashingEmbedder(64))
-    calls = iter([ToolCall("recall", {"query": "anything"}, "a"), ToolCall("remember", {"text": "  "}, "b"), "ok"])
+    calls = iter(
+        [ToolCall("recall", {"query": "anything"}, "a"), ToolCall("remember", {"text": "  "}, "b"), "ok"]
+    )
     seen: list[list[str]] = []
 
     def model(messages: list[Message], tools: Any) -> Any:
@@ -155,8 +157,10 @@ from agenticraft.memory import VectorMemory
 from agenticraft.testing import FunctionModel
 
 memory = VectorMemory(sys.argv[1])
-replies = iter([ToolCall("remember", {"text": "Ada's train to Lyon leaves at 7:40 from platform 9."}, "c1"), "Noted."])
-agent = Agent(model=FunctionModel(lambda m, t: next(replies)), toolsets=[memory.as_toolset(namespace="user:42")])
+fact = "Ada's train to Lyon leaves at 7:40 from platform 9."
+replies = iter([ToolCall("remember", {"text": fact}, "c1"), "Noted."])
+toolsets = [memory.as_toolset(namespace="user:42")]
+agent = Agent(model=FunctionModel(lambda m, t: next(replies)), toolsets=toolsets)
 print(agent.run("Remember my train: 7:40 from platform 9 to Lyon.", conversation_id="monday").content)
 """
 

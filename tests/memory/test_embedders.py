@@ -62,7 +62,9 @@ async def test_openai_embeddings_in_batches_over_http() -> None:
     texts = [f"text number {i} abc" for i in range(7)]
     with OpenAIServer() as server:
         server.serve_embeddings()
-        embedder = OpenAIEmbedder("text-embedding-3-small", base_url=server.base_url, api_key="k", batch_size=3)
+        embedder = OpenAIEmbedder(
+            "text-embedding-3-small", base_url=server.base_url, api_key="k", batch_size=3
+        )
         vectors = await embedder.embed(texts)
         requests = server.requests
     assert vectors.shape == (7, 26) and embedder.dimension == 26
@@ -122,7 +124,7 @@ async def test_ollama_embeddings_over_http() -> None:
         answer = await client.embed(model="nomic-embed-text", input=["ab"])
     assert vectors.shape == (3, 26)
     assert [r.path for r in requests] == ["/api/embed", "/api/embed"]
-    assert [r.json() for r in requests][0] == {"model": "nomic-embed-text", "input": ["abc", "xyz"]}
+    assert requests[0].json() == {"model": "nomic-embed-text", "input": ["abc", "xyz"]}
     assert list(answer.embeddings[0][:2]) == [1.0, 1.0]
 
 
@@ -136,7 +138,10 @@ async def test_errors_from_the_embeddings_endpoint_are_typed() -> None:
         # a 500 is retried, then the answer counts
         server.add_error(500, "busy")
         server.serve_embeddings()
-        assert (await OpenAIEmbedder("m", base_url=server.base_url, api_key="k").embed(["ab"])).shape == (1, 26)
+        assert (await OpenAIEmbedder("m", base_url=server.base_url, api_key="k").embed(["ab"])).shape == (
+            1,
+            26,
+        )
         # an answer without vectors, or with too few, is a protocol error
         server.add(ScriptedResponse.json_body(200, {"data": "nope"}))
         with pytest.raises(StreamProtocolError, match="no vectors"):

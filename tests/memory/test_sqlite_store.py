@@ -81,7 +81,9 @@ def test_a_failed_write_commits_nothing_and_keeps_what_was_committed(tmp_path: P
     # a write that breaks inside the transaction is rolled back
     store.search("n", _unit(1)[0], 1)  # the namespace is cached now
     with pytest.raises(TypeError):
-        store.upsert([MemoryRecord("e", "ok", "n"), MemoryRecord("f", "bad", "n", metadata={"x": object()})], _unit(2))
+        store.upsert(
+            [MemoryRecord("e", "ok", "n"), MemoryRecord("f", "bad", "n", metadata={"x": object()})], _unit(2)
+        )
     assert [r.id for r in store.records("n")] == ["a"]
     assert [h.id for h in store.search("n", _unit(1)[0], 5)] == ["a"]
     store.close()
@@ -97,7 +99,9 @@ def test_search_is_exact_and_sees_updates_and_deletes(tmp_path: Path) -> None:
     expected = [f"r{i}" for i in np.argsort(-(vectors @ query))[:5]]
     assert [h.id for h in store.search("n", query, 5)] == expected
     # replacing a vector (same id) and adding one are seen by the cached namespace
-    store.upsert([MemoryRecord("r0", "moved", "n"), MemoryRecord("new", "new", "n")], np.stack([query, -query]))
+    store.upsert(
+        [MemoryRecord("r0", "moved", "n"), MemoryRecord("new", "new", "n")], np.stack([query, -query])
+    )
     hits = store.search("n", query, 60)
     assert hits[0].id == "r0" and hits[0].score == pytest.approx(1.0, abs=1e-5)
     assert hits[-1].id == "new" and len(hits) == 51
