@@ -136,6 +136,12 @@ def letter_counts(text: str) -> list[float]:
     return counts
 
 
+def embedding_inputs(body: Any) -> list[str]:
+    """The texts of an embeddings request (``input`` is one text or a list)."""
+    inputs = body.get("input") if isinstance(body, dict) else None
+    return [inputs] if isinstance(inputs, str) else [str(t) for t in inputs or []]
+
+
 def embeddings_handler(
     path: str, answer: Callable[[Any, list[list[float]]], Any], embed: EmbedFunction, fallback: Handler | None
 ) -> Handler:
@@ -147,8 +153,7 @@ def embeddings_handler(
                 return fallback(request)
             return ScriptedResponse.json_body(404, {"error": {"message": f"no route {request.path}"}})
         body = request.json()
-        inputs = body.get("input")
-        texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+        texts = embedding_inputs(body)
         return ScriptedResponse.json_body(200, answer(body, [list(map(float, embed(t))) for t in texts]))
 
     return handle

@@ -23,6 +23,7 @@ from agenticraft.testing.servers._base import (
     ScriptedResponse,
     ScriptedServer,
     embeddings_handler,
+    embedding_inputs as _inputs,
     letter_counts,
     split_bytes,
 )
@@ -168,7 +169,7 @@ class OllamaServer(ScriptedServer):
         (queued responses still come first; other paths go to the previous handler)."""
 
         def answer(body: Any, vectors: list[list[float]]) -> Any:
-            count = sum(len(str(t).split()) for t in (body.get("input") or []))
+            count = sum(len(str(t).split()) for t in _inputs(body))
             return {
                 "model": body.get("model", ""),
                 "embeddings": vectors,

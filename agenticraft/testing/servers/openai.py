@@ -22,6 +22,7 @@ from agenticraft.testing.servers._base import (
     ScriptedResponse,
     ScriptedServer,
     embeddings_handler,
+    embedding_inputs as _inputs,
     letter_counts,
     split_bytes,
 )
@@ -217,7 +218,7 @@ class OpenAIServer(ScriptedServer):
         (queued responses still come first; other paths go to the previous handler)."""
 
         def answer(body: Any, vectors: list[list[float]]) -> Any:
-            tokens = sum(len(str(t).split()) for t in (body.get("input") or []))
+            tokens = sum(len(str(t).split()) for t in _inputs(body))
             return {
                 "object": "list",
                 "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
