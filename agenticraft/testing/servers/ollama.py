@@ -23,9 +23,11 @@ from agenticraft.testing.servers._base import (
     ScriptedResponse,
     ScriptedServer,
     embeddings_handler,
-    embedding_inputs as _inputs,
     letter_counts,
     split_bytes,
+)
+from agenticraft.testing.servers._base import (
+    embedding_inputs as _inputs,
 )
 
 __all__ = ["OllamaServer", "OllamaToolCall", "ollama_line", "ollama_stream"]

@@ -22,9 +22,11 @@ from agenticraft.testing.servers._base import (
     ScriptedResponse,
     ScriptedServer,
     embeddings_handler,
-    embedding_inputs as _inputs,
     letter_counts,
     split_bytes,
+)
+from agenticraft.testing.servers._base import (
+    embedding_inputs as _inputs,
 )
 
 __all__ = ["OpenAIServer", "ScriptedToolCall", "openai_stream_events"]
