@@ -28,6 +28,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,51 @@ async def embedder_figures(embedders: dict[str, Embedder], n_distractors: int) -
             }
         )
     return out
+
+
+class _Truncated(Embedder):
+    """The first ``dimension`` coordinates of another embedder's vectors (a smaller store)."""
+
+    def __init__(self, inner: Embedder, dimension: int) -> None:
+        self.inner, self.dimension, self.name = inner, dimension, f"{inner.name}[:{dimension}]"
+        self.batch_size = inner.batch_size
+
+    async def embed_batch(self, texts: Sequence[str]) -> Any:
+        return (await self.inner.embed(texts))[:, : self.dimension]
+
+
+class _TokenlearnStatic(Embedder):
+    """``tokenlearn-static-model`` (10k vocabulary, 64 d, int8, weights in its wheel), when
+    installed: a candidate that was measured and not chosen."""
+
+    name = "tokenlearn-static-model"
+    batch_size = 512
+
+    async def embed_batch(self, texts: Sequence[str]) -> Any:
+        from static_model import get_embeddings  # type: ignore[import-not-found]
+
+        return np.asarray(get_embeddings(list(texts)), dtype=np.float32)
+
+
+def candidates(smoke: bool) -> dict[str, Embedder]:
+    """The embedders compared: the default, the lexical fallback and, in a full run, the
+    other packaged candidates that are installed."""
+    default = default_embedder()
+    found: dict[str, Embedder] = {
+        "default (WordLlama l2_supercat 256, packaged)": default,
+        "hashing n-grams 512 (lexical)": HashingEmbedder(512),
+    }
+    if smoke:
+        return found
+    found["WordLlama truncated to 128"] = _Truncated(default, 128)
+    found["WordLlama truncated to 64"] = _Truncated(default, 64)
+    try:
+        import static_model  # noqa: F401
+    except ImportError:
+        print("tokenlearn-static-model not installed: not compared", file=sys.stderr)
+    else:
+        found["tokenlearn-static-model 64 (int8)"] = _TokenlearnStatic()
+    return found
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -220,10 +266,7 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     sizes = [1000] if args.smoke else [10_000, 100_000]
     queries = 60 if args.smoke else 300
-    embedders: dict[str, Embedder] = {
-        "default (WordLlama l2_supercat 256, packaged)": default_embedder(),
-        "hashing n-grams 512 (lexical)": HashingEmbedder(512),
-    }
+    embedders = candidates(args.smoke)
     result: dict[str, Any] = {
         "mode": "smoke" if args.smoke else "full",
         "embedders": await embedder_figures(embedders, 200 if args.smoke else 2000),
