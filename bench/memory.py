@@ -1,8 +1,8 @@
 """Long-term memory benchmark: embedders on the labelled set, and the stores at 10k and 100k.
 
-    python bench/memory.py                 # 10k and 100k memories, SQLite (+ pgvector at 10k)
+    python bench/memory.py                 # 10k and 100k memories: SQLite, pgvector (HNSW at 10k)
     python bench/memory.py --smoke         # 1k memories, a few seconds (tests/bench runs it)
-    python bench/memory.py --pgvector-100k # also pgvector at 100k (HNSW build: minutes)
+    python bench/memory.py --pgvector-100k # also pgvector's HNSW at 100k (minutes)
 
 The labelled set is ``bench/data/memory_recall.jsonl``: 60 memories written for this project,
 each with a question that asks for it in other words. The corpus is those 60 among generated
@@ -286,11 +286,13 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
             try:
                 from agenticraft.memory import PgVectorStore
 
-                for n in [s for s in sizes if s <= 10_000 or args.pgvector_100k]:
-                    pg = PgVectorStore(dsn, table=f"bench_{n}")
-                    pg.drop()
-                    pg = PgVectorStore(dsn, table=f"bench_{n}")
-                    result["stores"].append(await store_figures("pgvector (HNSW)", pg, n, queries))
+                runs = [("pgvector (exact scan)", None, n) for n in sizes]
+                runs += [("pgvector (HNSW)", "hnsw", n) for n in sizes if n <= 10_000 or args.pgvector_100k]
+                for label, index, n in runs:
+                    name = f"bench_{index or 'exact'}_{n}"
+                    PgVectorStore(dsn, table=name).drop()
+                    pg = PgVectorStore(dsn, table=name, index=index)
+                    result["stores"].append(await store_figures(label, pg, n, queries))
                     pg.drop()
                     pg.close()
                     print(table(result["stores"][-1:]), flush=True)

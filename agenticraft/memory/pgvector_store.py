@@ -2,8 +2,9 @@
 
 ``PgVectorStore("postgresql://user@127.0.0.1:5432/db")`` creates the ``vector`` extension
 and its tables (named from ``table=``) on first use. Vectors are ``vector(d)`` columns searched
-by cosine distance (``<=>``) through an HNSW index (``index=None``, or more than 2000
-dimensions, which pgvector's HNSW does not index: exact scans);
+by cosine distance (``<=>``): exact scans by default, or through an HNSW index with
+``index="hnsw"`` (approximate: see ``docs/memory.md`` for what it missed on our labelled set;
+above 2000 dimensions, which pgvector's HNSW does not index, scans stay exact);
 metadata is ``jsonb``, filtered with ``@>``. One connection per store, under a lock; every
 write is one transaction. Needs ``pip install 'agenticraft[postgres]'``.
 """
@@ -61,7 +62,7 @@ class PgVectorStore(VectorStore):
     """Memories in PostgreSQL tables ``{table}``, ``{table}_meta`` and ``{table}_sources``."""
 
     def __init__(
-        self, dsn: str, *, table: str = "agenticraft_memories", index: Literal["hnsw"] | None = "hnsw"
+        self, dsn: str, *, table: str = "agenticraft_memories", index: Literal["hnsw"] | None = None
     ) -> None:
         try:
             import psycopg
@@ -214,6 +215,16 @@ class PgVectorStore(VectorStore):
                 f"SELECT id FROM {self.table} WHERE namespace = %s AND hash = %s LIMIT 1", (namespace, digest)
             ).fetchone()
         return None if row is None else str(row[0])
+
+    def find_hashes(self, namespace: str, digests: Sequence[str]) -> dict[str, str]:
+        if not self._ready() or not digests:
+            return {}
+        with self._guard():
+            rows = self._db.execute(
+                f"SELECT hash, id FROM {self.table} WHERE namespace = %s AND hash = ANY(%s)",
+                (namespace, sorted(set(digests))),
+            ).fetchall()
+        return {h: i for h, i in rows}
 
     def records(
         self, namespace: str, where: dict[str, list[Any]] | None = None, limit: int | None = None

