@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     )
     from agenticraft.memory.graph import Entity, KnowledgeGraph, Relation, Subgraph, Triple
     from agenticraft.memory.pgvector_store import PgVectorStore
+    from agenticraft.memory.qdrant_store import QdrantStore
     from agenticraft.memory.records import MemoryHit, MemoryRecord
     from agenticraft.memory.sqlite_store import SQLiteVectorStore
     from agenticraft.memory.store import VectorStore
@@ -55,6 +56,7 @@ __all__ = [
     "OllamaEmbedder",
     "OpenAIEmbedder",
     "PgVectorStore",
+    "QdrantStore",
     "RecallHook",
     "Relation",
     "SQLiteVectorStore",
@@ -84,6 +86,7 @@ _LAZY = {
     "Subgraph": "graph",
     "Triple": "graph",
     "PgVectorStore": "pgvector_store",
+    "QdrantStore": "qdrant_store",
     "MemoryHit": "records",
     "MemoryRecord": "records",
     "SQLiteVectorStore": "sqlite_store",

@@ -38,7 +38,7 @@ def pgvector_dsn() -> Iterator[str]:
         stop()
 
 
-STORES = ["sqlite", "pgvector"]
+STORES = ["sqlite", "pgvector", "qdrant"]
 
 
 @pytest.fixture(params=STORES)
@@ -52,6 +52,18 @@ def store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ca
 
         def make() -> VectorStore:
             opened.append(SQLiteVectorStore(path))
+            return opened[-1]
+
+    elif request.param == "qdrant":
+        from qdrant_client import QdrantClient
+
+        from agenticraft.memory import QdrantStore
+
+        client = QdrantClient(path=str(tmp_path / "qdrant"))  # local mode: a folder, no server
+        request.addfinalizer(client.close)
+
+        def make() -> VectorStore:
+            opened.append(QdrantStore(client=client))
             return opened[-1]
 
     else:
