@@ -1,6 +1,7 @@
 """Long-term memory benchmark: embedders on the labelled set, and the stores at 10k and 100k.
 
-    python bench/memory.py                 # 10k and 100k memories: SQLite, pgvector (HNSW at 10k)
+    python bench/memory.py                 # 10k and 100k: SQLite, Qdrant local, pgvector (HNSW at 10k)
+    python bench/memory.py --stores qdrant --no-embedders   # one store only
     python bench/memory.py --smoke         # 1k memories, a few seconds (tests/bench runs it)
     python bench/memory.py --pgvector-100k # also pgvector's HNSW at 100k (minutes)
 
@@ -37,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from agenticraft.core.errors import ConfigurationError  # noqa: E402
 from agenticraft.memory import (  # noqa: E402
     Embedder,
     HashingEmbedder,
@@ -259,7 +261,8 @@ def table(rows: list[dict[str, Any]]) -> str:
 async def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="1k memories, no pgvector")
-    parser.add_argument("--no-pgvector", action="store_true")
+    parser.add_argument("--stores", default="sqlite,pgvector,qdrant", help="which stores, comma-separated")
+    parser.add_argument("--no-embedders", action="store_true", help="skip the embedder comparison")
     parser.add_argument("--pgvector-100k", action="store_true")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = parser.parse_args(argv)
@@ -267,19 +270,34 @@ async def main(argv: list[str] | None = None) -> dict[str, Any]:
     sizes = [1000] if args.smoke else [10_000, 100_000]
     queries = 60 if args.smoke else 300
     embedders = candidates(args.smoke)
+    stores = set(args.stores.split(","))
     result: dict[str, Any] = {
         "mode": "smoke" if args.smoke else "full",
-        "embedders": await embedder_figures(embedders, 200 if args.smoke else 2000),
+        "embedders": []
+        if args.no_embedders
+        else await embedder_figures(embedders, 200 if args.smoke else 2000),
         "stores": [],
     }
-    print(table(result["embedders"]), flush=True)
+    if result["embedders"]:
+        print(table(result["embedders"]), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
+        for n in sizes if "sqlite" in stores else []:
             store = SQLiteVectorStore(os.path.join(tmp, f"bench-{n}.db"))
             result["stores"].append(await store_figures("sqlite (embedded, exact)", store, n, queries))
             store.close()
             print(table(result["stores"][-1:]), flush=True)
-    if not args.smoke and not args.no_pgvector:
+    if not args.smoke and "qdrant" in stores:
+        try:
+            from agenticraft.memory import QdrantStore
+
+            for n in sizes:
+                qdrant = QdrantStore(":memory:", collection=f"bench_{n}")
+                result["stores"].append(await store_figures("qdrant (local mode)", qdrant, n, queries))
+                qdrant.close()
+                print(table(result["stores"][-1:]), flush=True)
+        except ConfigurationError as exc:  # qdrant-client is not installed
+            print(f"qdrant skipped: {exc}", file=sys.stderr)
+    if not args.smoke and "pgvector" in stores:
         server = _embedded_postgres()
         if server is not None:
             dsn, stop = server
