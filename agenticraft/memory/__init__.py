@@ -3,7 +3,8 @@
 ``VectorMemory("./memory.db")`` keeps memories in one SQLite file with a packaged static
 embedder: nothing to run, nothing to download. ``KnowledgeGraph("./graph.db")`` keeps entities
 and relations with their provenance. Both come with ``pip install 'agenticraft[memory]'``;
-``PgVectorStore`` moves vector memory to PostgreSQL with pgvector. See ``docs/memory.md``.
+``PgVectorStore`` (PostgreSQL with pgvector) and ``QdrantStore`` (Qdrant, local mode or a
+server) move vector memory to a real database. See ``docs/memory.md``.
 (Conversation memory, the messages of one thread, is :mod:`agenticraft.core.memory`.)
 """
 
