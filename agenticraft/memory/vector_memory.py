@@ -17,9 +17,10 @@ import asyncio
 import difflib
 import hashlib
 import os
+import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from agenticraft.core.context import RunContext
 from agenticraft.core.errors import EmbedderMismatchError, MemoryInputError, NamespaceNotFoundError
@@ -42,6 +43,8 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_NAMESPACE", "NamespaceArg", "VectorMemory"]
 
 DEFAULT_NAMESPACE = "default"
+
+_T = TypeVar("_T")
 
 NamespaceArg = str | Callable[[RunContext[Any]], str]
 """A namespace, or a function of the run that gives it (``lambda ctx: f"user:{ctx.deps.id}"``)."""
@@ -77,7 +80,9 @@ class VectorMemory:
         self.chunk_chars = chunk_chars
         self.chunk_overlap = chunk_overlap
         self.max_chars = max_chars
-        self._write_lock = asyncio.Lock()
+        # a thread lock, taken in the worker thread: the memory may serve runs on several event
+        # loops (``Agent.run`` starts one per call), which an asyncio.Lock cannot
+        self._write_lock = threading.Lock()
         self._opened = False
         written = self.store.embedder
         if written is not None and self.embedder.dimension is not None:
@@ -154,8 +159,14 @@ class VectorMemory:
                 record = MemoryRecord(record_id, chunk.text, namespace, dict(meta), name, number, chunk.start)
                 plan.append((index, record))
         vectors = await self._embed([r.text for _, r in plan])
-        async with self._write_lock:
-            return await asyncio.to_thread(self._write, len(clean), plan, vectors, sources, namespace)
+        return await asyncio.to_thread(
+            self._locked, self._write, len(clean), plan, vectors, sources, namespace
+        )
+
+    def _locked(self, work: Callable[..., _T], *args: Any) -> _T:
+        """``work(*args)`` alone among this memory's writes (a dedup check and its write are one step)."""
+        with self._write_lock:
+            return work(*args)
 
     def _write(
         self,
@@ -219,21 +230,18 @@ class VectorMemory:
         if text is not None:
             record.text = checked_text(text, max_chars=self.chunk_chars * 4)
         vectors = await self._embed([record.text])
-        async with self._write_lock:
-            await asyncio.to_thread(self.store.upsert, [record], vectors)
+        await asyncio.to_thread(self._locked, self.store.upsert, [record], vectors)
         return record
 
     async def delete(self, *ids: str) -> int:
         """Forget these memories; how many there were."""
-        async with self._write_lock:
-            return await asyncio.to_thread(self.store.delete, list(ids))
+        return await asyncio.to_thread(self._locked, self.store.delete, list(ids))
 
     async def forget(self, namespace: str) -> int:
         """Forget everything in ``namespace`` (a user's right to be forgotten); how many
         memories there were (0 for a namespace that holds none)."""
         namespace = check_namespace(namespace)
-        async with self._write_lock:
-            return await asyncio.to_thread(self.store.delete_namespace, namespace)
+        return await asyncio.to_thread(self._locked, self.store.delete_namespace, namespace)
 
     # -- reading --------------------------------------------------------------------------
     async def search(

@@ -187,3 +187,22 @@ def test_a_fact_remembered_in_one_process_is_recalled_in_another(tmp_path: Path)
     assert answer.content == "Platform 9, at 7:40."
     record = memory.store.records("user:42")[0]
     assert record.metadata == {"conversation": "monday"}
+
+
+def test_one_memory_serves_runs_on_several_event_loops() -> None:
+    memory = VectorMemory(embedder=HashingEmbedder(64))
+    for i in range(3):  # Agent.run starts a new event loop each time
+        replies = iter(
+            [
+                [
+                    ToolCall("remember", {"text": f"fact {i} a"}, "a"),
+                    ToolCall("remember", {"text": f"fact {i} b"}, "b"),
+                ],
+                "ok",
+            ]
+        )
+        agent = Agent(
+            model=FunctionModel(lambda m, t: next(replies)), toolsets=[memory.as_toolset(namespace="n")]
+        )
+        assert agent.run("go").content == "ok"
+    assert memory.count("n") == 6
