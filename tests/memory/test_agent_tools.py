@@ -201,8 +201,7 @@ def test_one_memory_serves_runs_on_several_event_loops() -> None:
                 "ok",
             ]
         )
-        agent = Agent(
-            model=FunctionModel(lambda m, t: next(replies)), toolsets=[memory.as_toolset(namespace="n")]
-        )
+        model = FunctionModel(lambda m, t, replies=replies: next(replies))
+        agent = Agent(model=model, toolsets=[memory.as_toolset(namespace="n")])
         assert agent.run("go").content == "ok"
     assert memory.count("n") == 6
