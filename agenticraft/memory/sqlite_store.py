@@ -161,13 +161,17 @@ class SQLiteVectorStore(VectorStore):
         if version != self._version:
             self._cache.clear()
             self._version = version
-            row = self._db.execute("SELECT value FROM memory_meta WHERE key = 'dimension'").fetchone()
-            if row is None:
+            meta = dict(self._db.execute("SELECT key, value FROM memory_meta").fetchall())
+            if "dimension" in meta:  # another connection may have written the first memories
+                self._dimension, self._embedder = int(meta["dimension"]), meta.get("embedder", "")
+            else:
                 self._dimension = self._embedder = None
 
     # -- the embedder ---------------------------------------------------------------------
     @property
     def embedder(self) -> tuple[str, int] | None:
+        with self._guard():
+            self._fresh()
         if self._dimension is None:
             return None
         return (self._embedder or "", self._dimension)

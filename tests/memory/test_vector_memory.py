@@ -116,3 +116,16 @@ async def test_another_dimension_or_model_is_a_clear_error(store_factory: Callab
     with pytest.raises(EmbedderMismatchError, match="hashing-ngrams-256"):
         VectorMemory(store_factory())  # the default embedder: 256 dimensions too, another model
     assert [h.text for h in await memory.search("fact", namespace="n")] == ["a fact"]
+
+
+async def test_a_store_opened_empty_sees_the_first_memories_another_connection_writes(
+    store_factory: Callable[[], VectorStore],
+) -> None:
+    reader = VectorMemory(store_factory(), embedder=HashingEmbedder(256))
+    writer = VectorMemory(store_factory(), embedder=HashingEmbedder(256))
+    with pytest.raises(NamespaceNotFoundError):
+        await reader.search("boat", namespace="harbour")
+    await writer.add("the boat is moored at pier four", namespace="harbour")
+    assert [h.text for h in await reader.search("where is the boat", namespace="harbour")] == [
+        "the boat is moored at pier four"
+    ]
