@@ -177,17 +177,17 @@ class SQLiteVectorStore(VectorStore):
         return (self._embedder or "", self._dimension)
 
     def open(self, dimension: int, embedder: str) -> None:
-        with self._guard():
+        # one transaction: two processes opening an empty file cannot both set the embedder
+        with self._transaction() as db:
             self._fresh()
-            meta = dict(self._db.execute("SELECT key, value FROM memory_meta").fetchall())
+            meta = dict(db.execute("SELECT key, value FROM memory_meta").fetchall())
             if "dimension" in meta:
                 self._dimension, self._embedder = int(meta["dimension"]), meta.get("embedder", "")
                 _check_embedder(self.label, self._dimension, self._embedder, dimension, embedder)
                 return
-            self._db.execute("INSERT OR REPLACE INTO memory_meta VALUES ('dimension', ?)", (str(dimension),))
-            self._db.execute("INSERT OR REPLACE INTO memory_meta VALUES ('embedder', ?)", (embedder,))
+            db.execute("INSERT OR REPLACE INTO memory_meta VALUES ('dimension', ?)", (str(dimension),))
+            db.execute("INSERT OR REPLACE INTO memory_meta VALUES ('embedder', ?)", (embedder,))
             self._dimension, self._embedder = dimension, embedder
-            self._version = self._data_version()
 
     # -- writes ---------------------------------------------------------------------------
     def upsert(self, records: Sequence[MemoryRecord], vectors: Vectors) -> None:
