@@ -32,7 +32,12 @@ Every error the framework raises on purpose derives from :class:`AgentiCraftErro
     │                                 ``output_retries`` retries (raw output, errors, partial)
     ├── UsageLimitExceededError       a run's ``UsageLimits`` (requests, tool calls, tokens) was reached
     ├── MaxTurnsExceededError         the model kept calling tools past ``max_turns``
-    └── MaxHandoffsExceededError      agents handed a run to each other past ``max_handoffs``
+    ├── MaxHandoffsExceededError      agents handed a run to each other past ``max_handoffs``
+    └── LongTermMemoryError           long-term memory (``agenticraft.memory``) cannot do what was asked
+        ├── MemoryInputError          empty, too long or non-UTF-8 text, a bad ``k`` or filter
+        ├── NamespaceNotFoundError    a namespace that holds no memories
+        ├── EmbedderMismatchError     an embedder whose vectors do not fit the store's (dimension, model)
+        └── MemoryStoreCorruptedError a database file that is not (or no longer) a readable store
 
 Provider errors raised after some output arrived carry it as ``partial_response``, so nothing
 that was received is lost. ``asyncio.CancelledError`` is never wrapped: it always propagates
@@ -52,11 +57,16 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConversationBusyError",
+    "EmbedderMismatchError",
+    "LongTermMemoryError",
     "MCPServerError",
     "MaxHandoffsExceededError",
     "MaxTurnsExceededError",
     "MediaError",
+    "MemoryInputError",
+    "MemoryStoreCorruptedError",
     "ModelRetry",
+    "NamespaceNotFoundError",
     "NotFoundError",
     "OutputValidationError",
     "OverloadedError",
@@ -322,6 +332,31 @@ class OutputValidationError(AgentiCraftError):
         self.raw_output = raw_output
         self.errors = errors
         self.partial_response: AgentResponse | None = None
+
+
+class LongTermMemoryError(AgentiCraftError):
+    """Long-term memory (vector memory, knowledge graph) cannot do what was asked."""
+
+
+class MemoryInputError(LongTermMemoryError):
+    """Text that cannot be stored or searched (empty, too long, not UTF-8), or a bad argument."""
+
+
+class NamespaceNotFoundError(LongTermMemoryError):
+    """A namespace that holds no memories was searched."""
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(f"no memories in namespace {namespace!r}")
+        self.namespace = namespace
+
+
+class EmbedderMismatchError(LongTermMemoryError):
+    """The store was written with another embedder: its vectors have another dimension or
+    come from another model, so a search with this one would find nothing that makes sense."""
+
+
+class MemoryStoreCorruptedError(LongTermMemoryError):
+    """The database file is not a memory store, or is damaged; it is left as it is."""
 
 
 _STATUS_ERRORS: dict[int, type[ProviderError]] = {

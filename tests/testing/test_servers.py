@@ -78,3 +78,20 @@ def test_a_handler_that_raises_answers_500_with_the_reason() -> None:
         response = client.post(server.url, content=b"")
         assert response.status_code == 500
         assert "KeyError" in response.json()["error"]["message"]
+
+
+def test_the_servers_answer_embeddings_and_route_other_paths() -> None:
+    from agenticraft.testing.servers import OllamaServer, OpenAIServer
+
+    with OpenAIServer() as server:
+        server.serve_embeddings(lambda text: [float(len(text)), 1.0])
+        answer = httpx2.post(server.base_url + "/embeddings", json={"model": "m", "input": "abc"}).json()
+        assert answer["data"] == [{"object": "embedding", "index": 0, "embedding": [3.0, 1.0]}]
+        assert answer["model"] == "m" and answer["usage"]["prompt_tokens"] == 1
+        other = httpx2.post(server.url + "/v1/chat/completions", json={})
+        assert other.status_code == 404 and "no route" in other.text
+    with OllamaServer(handler=lambda request: ScriptedResponse.json_body(200, {"chat": True})) as server:
+        server.serve_embeddings()
+        answer = httpx2.post(server.url + "/api/embed", json={"model": "m", "input": ["ab", "b"]}).json()
+        assert answer["embeddings"][1][:2] == [0.0, 1.0] and answer["prompt_eval_count"] == 2
+        assert httpx2.post(server.url + "/api/chat", json={}).json() == {"chat": True}

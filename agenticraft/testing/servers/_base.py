@@ -132,6 +132,41 @@ def split_bytes(
 
 Handler = Callable[[RecordedRequest], ScriptedResponse]
 
+EmbedFunction = Callable[[str], Sequence[float]]
+"""How a test server embeds one text (for the embeddings endpoints)."""
+
+
+def letter_counts(text: str) -> list[float]:
+    """A small deterministic embedding: how often each letter a-z occurs (26 dimensions)."""
+    counts = [0.0] * 26
+    for ch in text.lower():
+        if "a" <= ch <= "z":
+            counts[ord(ch) - 97] += 1.0
+    return counts
+
+
+def embedding_inputs(body: Any) -> list[str]:
+    """The texts of an embeddings request (``input`` is one text or a list)."""
+    inputs = body.get("input") if isinstance(body, dict) else None
+    return [inputs] if isinstance(inputs, str) else [str(t) for t in inputs or []]
+
+
+def embeddings_handler(
+    path: str, answer: Callable[[Any, list[list[float]]], Any], embed: EmbedFunction, fallback: Handler | None
+) -> Handler:
+    """A handler that answers ``POST path`` by embedding each input with ``embed``."""
+
+    def handle(request: RecordedRequest) -> ScriptedResponse:
+        if request.path.split("?")[0] != path:
+            if fallback is not None:
+                return fallback(request)
+            return ScriptedResponse.json_body(404, {"error": {"message": f"no route {request.path}"}})
+        body = request.json()
+        texts = embedding_inputs(body)
+        return ScriptedResponse.json_body(200, answer(body, [list(map(float, embed(t))) for t in texts]))
+
+    return handle
+
 
 class _Connection(asyncio.Protocol):
     """One client connection: reads requests, plays responses."""

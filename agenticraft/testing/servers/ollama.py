@@ -19,7 +19,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agenticraft.testing.servers._base import ScriptedResponse, ScriptedServer, split_bytes
+from agenticraft.testing.servers._base import (
+    EmbedFunction,
+    ScriptedResponse,
+    ScriptedServer,
+    embeddings_handler,
+    letter_counts,
+    split_bytes,
+)
+from agenticraft.testing.servers._base import (
+    embedding_inputs as _inputs,
+)
 from agenticraft.testing.servers._parts import ReceivedPart, ollama_parts
 
 __all__ = ["OllamaServer", "OllamaToolCall", "ollama_line", "ollama_stream"]
@@ -168,3 +178,19 @@ class OllamaServer(ScriptedServer):
         """Queue an HTTP error with Ollama's body ``{"error": message}``."""
         headers = {} if retry_after is None else {"retry-after": f"{retry_after:g}"}
         self.add(ScriptedResponse.json_body(status, {"error": message}, headers))
+
+    def serve_embeddings(self, embed: EmbedFunction = letter_counts) -> None:
+        """Answer ``POST /api/embed`` as Ollama does, each input embedded by ``embed``
+        (queued responses still come first; other paths go to the previous handler)."""
+
+        def answer(body: Any, vectors: list[list[float]]) -> Any:
+            count = sum(len(str(t).split()) for t in _inputs(body))
+            return {
+                "model": body.get("model", ""),
+                "embeddings": vectors,
+                "total_duration": 14143917,
+                "load_duration": 1019500,
+                "prompt_eval_count": count,
+            }
+
+        self.handler = embeddings_handler("/api/embed", answer, embed, self.handler)

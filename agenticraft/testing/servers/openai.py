@@ -18,7 +18,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agenticraft.testing.servers._base import ScriptedResponse, ScriptedServer, split_bytes
+from agenticraft.testing.servers._base import (
+    EmbedFunction,
+    ScriptedResponse,
+    ScriptedServer,
+    embeddings_handler,
+    letter_counts,
+    split_bytes,
+)
+from agenticraft.testing.servers._base import (
+    embedding_inputs as _inputs,
+)
 from agenticraft.testing.servers._parts import ReceivedPart, openai_parts
 
 __all__ = ["OpenAIServer", "ScriptedToolCall", "openai_stream_events"]
@@ -215,3 +225,18 @@ class OpenAIServer(ScriptedServer):
         headers = {} if retry_after is None else {"retry-after": f"{retry_after:g}"}
         body = {"error": {"message": message, "type": type, "param": None, "code": code}}
         self.add(ScriptedResponse.json_body(status, body, headers))
+
+    def serve_embeddings(self, embed: EmbedFunction = letter_counts) -> None:
+        """Answer ``POST /v1/embeddings`` as OpenAI does, each input embedded by ``embed``
+        (queued responses still come first; other paths go to the previous handler)."""
+
+        def answer(body: Any, vectors: list[list[float]]) -> Any:
+            tokens = sum(len(str(t).split()) for t in _inputs(body))
+            return {
+                "object": "list",
+                "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
+                "model": body.get("model", ""),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            }
+
+        self.handler = embeddings_handler("/v1/embeddings", answer, embed, self.handler)
