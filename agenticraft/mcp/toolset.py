@@ -18,6 +18,7 @@ import inspect
 import os
 import re
 import shlex
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -337,7 +338,10 @@ class MCPToolset(Toolset):
         client = await self._live(ctx)
         async with asyncio.timeout(timeout):  # outside the handlers: TimeoutError is an OSError
             try:
-                return await client.call_tool(name, arguments or {})
+                meta = _trace_meta()
+                if meta is None:
+                    return await client.call_tool(name, arguments or {})
+                return await client.call_tool(name, arguments or {}, meta=meta)  # type: ignore[arg-type]
             except MCPError as exc:
                 if exc.code == CONNECTION_CLOSED:
                     raise self._lost(ctx, exc) from exc
@@ -508,3 +512,15 @@ def _describe(exc: BaseException) -> str:
         exc = exc.exceptions[0]
     message = getattr(exc, "message", None) or str(exc)
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _trace_meta() -> dict[str, str] | None:
+    """The current trace context (W3C ``traceparent``, ``tracestate``) for a call's ``_meta``,
+    so the server's spans join the run's trace; ``None`` when OpenTelemetry is not in use (it
+    is looked up, never imported here: a process without telemetry pays nothing)."""
+    propagate = sys.modules.get("opentelemetry.propagate")
+    if propagate is None:
+        return None
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier or None

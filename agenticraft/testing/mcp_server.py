@@ -123,6 +123,12 @@ def build_server(extra_tool: str | None = None) -> Any:
         return (ctx.headers or {}).get(name.lower(), "")
 
     @server.tool()
+    def trace_context(ctx: Context) -> str:
+        """The W3C ``traceparent`` the call carried in its ``_meta`` (empty when none)."""
+        meta = ctx.request_context.meta or {}
+        return str(meta.get("traceparent", ""))
+
+    @server.tool()
     def pid() -> int:
         """The server's process id."""
         return os.getpid()
