@@ -276,13 +276,22 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     agent = build_agent(
         resolution.model,
         tools=args.tool,
-        mcp=args.mcp,
+        toolsets=_mcp_toolsets(args),
         system=args.system,
         base_url=args.base_url,
         max_turns=args.max_turns,
         **_output_options(args),
     )
     return _answer(args, agent, prompt, resolution.source)
+
+
+def _mcp_toolsets(args: argparse.Namespace) -> list[Any]:
+    """The toolsets of ``--mcp`` (each a server the run starts)."""
+    if not getattr(args, "mcp", None):
+        return []
+    from .mcp import mcp_toolset
+
+    return [mcp_toolset(spec) for spec in args.mcp]
 
 
 def _output_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -315,7 +324,7 @@ def _offline(args: argparse.Namespace, prompt: Prompt) -> int:
         agent = build_agent(
             DemoProvider(server),
             tools=[get_weather, *args.tool],
-            mcp=args.mcp,
+            toolsets=_mcp_toolsets(args),
             system=args.system,
             max_turns=args.max_turns,
             **_output_options(args),

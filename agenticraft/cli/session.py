@@ -31,6 +31,7 @@ from agenticraft.core.fold import RunFold
 from agenticraft.core.provider import OutputMode, StreamingProvider
 from agenticraft.core.response import AgentResponse
 from agenticraft.core.tools import Tool, as_tool
+from agenticraft.core.toolsets import Toolset
 
 from .render import Renderer
 
@@ -125,7 +126,7 @@ def build_agent(
     model: str | StreamingProvider,
     *,
     tools: Sequence[str | Tool] = (),
-    mcp: Sequence[str] = (),
+    toolsets: Sequence[Toolset] = (),
     system: str | None = None,
     base_url: str | None = None,
     max_turns: int = 10,
@@ -133,19 +134,14 @@ def build_agent(
     output_mode: OutputMode | None = None,
 ) -> Agent:
     """The agent for ``chat`` and ``run``; its provider is created now, so a missing key or an
-    unknown model is reported before the first prompt. ``mcp`` are ``--mcp`` servers."""
+    unknown model is reported before the first prompt. ``toolsets`` are the ``--mcp`` servers."""
     loaded = [load_tool(spec) if isinstance(spec, str) else spec for spec in tools]
-    toolsets = []
-    if mcp:
-        from .mcp import mcp_toolset
-
-        toolsets = [mcp_toolset(spec) for spec in mcp]
     agent = Agent(
         name="agenticraft",
         instructions=system,
         model=model,
         tools=loaded,
-        toolsets=toolsets,
+        toolsets=list(toolsets),
         max_turns=max_turns,
         base_url=base_url,
         output_type=load_output_type(output_type) if output_type else None,
