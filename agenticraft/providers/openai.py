@@ -38,7 +38,7 @@ import hashlib
 import importlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from agenticraft.core.errors import (
@@ -153,8 +153,15 @@ def _user_content(message: Message) -> str | list[dict[str, Any]]:
     return content
 
 
-def _tool_messages(results: list[ToolResult]) -> list[dict[str, Any]]:
-    # a tool message holds text only: parts go in one user message after the turn's results
+def tool_results_and_follow_up(
+    results: list[ToolResult],
+    item: Callable[[str, str], dict[str, Any]],
+    part: Callable[[MediaPart], dict[str, Any]],
+    text_type: str,
+) -> list[dict[str, Any]]:
+    """One text-only item per tool result (``item(call_id, text)``), then one user message with
+    the parts the tools returned, each group introduced by its call (Chat Completions and the
+    Responses API take no parts in a tool result)."""
     out: list[dict[str, Any]] = []
     follow_up: list[dict[str, Any]] = []
     for result in results:
@@ -163,12 +170,21 @@ def _tool_messages(results: list[ToolResult]) -> list[dict[str, Any]]:
             note = f"[{_count(result.parts)} returned by this call: in the next user message]"
             content = f"{content}\n{note}" if content else note
             intro = f"Returned by tool call {_call_id(result.tool_call_id)} ({result.name}):"
-            follow_up.append({"type": "text", "text": intro})
-            follow_up.extend(content_part(p) for p in result.parts)
-        out.append({"role": "tool", "tool_call_id": _call_id(result.tool_call_id), "content": content})
+            follow_up.append({"type": text_type, "text": intro})
+            follow_up.extend(part(p) for p in result.parts)
+        out.append(item(_call_id(result.tool_call_id), content))
     if follow_up:
         out.append({"role": "user", "content": follow_up})
     return out
+
+
+def _tool_messages(results: list[ToolResult]) -> list[dict[str, Any]]:
+    return tool_results_and_follow_up(
+        results,
+        lambda call_id, text: {"role": "tool", "tool_call_id": call_id, "content": text},
+        content_part,
+        "text",
+    )
 
 
 def _count(parts: list[MediaPart]) -> str:

@@ -56,7 +56,7 @@ from agenticraft.core.provider import ModelRequest, ToolDefinition
 from agenticraft.providers._media import openai_support
 from agenticraft.providers._responses_stream import ResponsesStreamParser
 from agenticraft.providers._schema import openai_strict_schema
-from agenticraft.providers.openai import OpenAIProvider, _call_id, _count
+from agenticraft.providers.openai import OpenAIProvider, _call_id, tool_results_and_follow_up
 
 __all__ = [
     "PROVIDER",
@@ -191,23 +191,12 @@ def _user_item(message: Message) -> dict[str, Any]:
 
 
 def _tool_items(results: list[ToolResult]) -> list[dict[str, Any]]:
-    # as on Chat Completions: a call's output is text, its parts follow in one user message
-    items: list[dict[str, Any]] = []
-    follow_up: list[dict[str, Any]] = []
-    for result in results:
-        output = result.content
-        if result.parts:
-            note = f"[{_count(result.parts)} returned by this call: in the next user message]"
-            output = f"{output}\n{note}" if output else note
-            intro = f"Returned by tool call {_call_id(result.tool_call_id)} ({result.name}):"
-            follow_up.append({"type": "input_text", "text": intro})
-            follow_up.extend(input_part(p) for p in result.parts)
-        items.append(
-            {"type": "function_call_output", "call_id": _call_id(result.tool_call_id), "output": output}
-        )
-    if follow_up:
-        items.append({"role": "user", "content": follow_up})
-    return items
+    return tool_results_and_follow_up(
+        results,
+        lambda call_id, text: {"type": "function_call_output", "call_id": call_id, "output": text},
+        input_part,
+        "input_text",
+    )
 
 
 def to_responses_input(
