@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
-from types import TracebackType
 from typing import Any
 
 from agenticraft.core.errors import ConfigurationError
@@ -12,11 +11,12 @@ from agenticraft.core.events import OutputChunk, RunEvent, TextChunk
 from agenticraft.core.handoffs import HandoffRun
 from agenticraft.core.loop import RunState, run_events
 from agenticraft.core.response import AgentResponse
+from agenticraft.core.run_stream import RunStream
 
 __all__ = ["AgentStream"]
 
 
-class AgentStream:
+class AgentStream(RunStream):
     """One streamed run: an async iterator of :class:`StreamChunk` and an async context manager.
 
     Stop it any way you like: ``break`` out of the loop, ``await stream.aclose()``,
@@ -36,10 +36,7 @@ class AgentStream:
         self._closed = False
         self._idle: asyncio.Event | None = None  # set when the consumer leaves __anext__
 
-    # -- iteration ----------------------------------------------------------------------
-    def __aiter__(self) -> AgentStream:
-        return self
-
+    # -- iteration (``async for`` and ``async with`` are RunStream's) ---------------------
     async def __anext__(self) -> RunEvent:
         if self._cancel_requested or self._closed:
             await self.aclose()
@@ -57,14 +54,6 @@ class AgentStream:
             self._consumer = None
             if self._idle is not None:
                 self._idle.set()
-
-    async def __aenter__(self) -> AgentStream:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Stop the run now; what was received stays in ``response`` and in memory."""
