@@ -118,29 +118,36 @@ class AgentStream(RunStream):
         A snapshot is taken when the output has grown by a fraction of its length and at most
         every ``debounce`` seconds (default :data:`~agenticraft.core.output.DEFAULT_DEBOUNCE`),
         so long outputs cost no more per chunk than short ones. Without an output type, the
-        snapshots are the answer text so far.
+        snapshots are the answer text so far. After a handoff the snapshots follow the agent
+        that answers: a target with an output type of its own yields its typed snapshots, one
+        without yields the text.
         """
-        end = self._state.config.end
-        if debounce is not None:
-            if debounce < 0:
-                raise ConfigurationError(f"debounce must be 0 or more seconds, got {debounce}")
-            set_debounce = getattr(end, "set_debounce", None)
-            if set_debounce is not None:
-                set_debounce(debounce)
-        if end.typed:
-            async for chunk in self:
-                if type(chunk) is OutputChunk:
-                    yield chunk.output
-            return
+        if debounce is not None and debounce < 0:
+            raise ConfigurationError(f"debounce must be 0 or more seconds, got {debounce}")
         from agenticraft.core.output.partial import SnapshotSchedule
 
         schedule = SnapshotSchedule(debounce or 0.0, min_chars=1)
         size, shown = 0, -1
-        async for chunk in self:
-            if type(chunk) is TextChunk:
+        tuned: object = None
+        end = self._state.config.end
+        while True:
+            if end is not tuned:  # a new run (the first, or a handoff's target): its debounce
+                tuned = end
+                set_debounce = getattr(end, "set_debounce", None)
+                if debounce is not None and set_debounce is not None:
+                    set_debounce(debounce)
+            try:
+                chunk = await self.__anext__()
+            except StopAsyncIteration:
+                break
+            end = self._state.config.end  # the agent answering now
+            if end.typed:
+                if type(chunk) is OutputChunk:
+                    yield chunk.output
+            elif type(chunk) is TextChunk:
                 size += len(chunk.content)
                 if schedule.due(size):
                     shown = size
                     yield self._state.text
-        if self.finished and size != shown:
+        if self.finished and not self._state.config.end.typed and size != shown:
             yield self._state.text
