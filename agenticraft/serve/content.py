@@ -6,7 +6,8 @@ parts, so the served agent sees what the client sent instead of losing it:
 - OpenAI Chat Completions: ``image_url`` (``{"url": ..., "detail": ...}``), ``input_audio``
   (``{"data": base64, "format": "wav"}``) and ``file`` (``{"file_data": data URL, "filename"}``);
 - Vercel AI SDK UI messages: ``{"type": "file", "mediaType": ..., "url": ..., "filename"}``;
-- AG-UI: ``{"type": "binary", "mimeType": ..., "data": base64 | "url": ..., "filename"}``.
+- AG-UI: ``{"type": "binary", "mimeType": ..., "data": base64 | "url": ..., "filename"}``, and
+  the typed ``image``/``audio``/``document`` parts with a ``source`` (``url`` or ``data``).
 
 A ``data:`` URL (or base64 data) is decoded whole, so bad base64 or bytes that are not the
 media type they claim are a 400 naming where they are, not a provider error later. An
@@ -134,7 +135,8 @@ def vercel_file(part: dict[str, Any], where: str) -> ContentPart:
 
 
 def agui_content(value: Any, where: str) -> UserContent:
-    """An AG-UI user message's ``content``: text, or a list of ``text`` and ``binary`` parts."""
+    """An AG-UI user message's ``content``: text, or a list of ``text``, ``binary`` and typed
+    (``image``, ``audio``, ``document``) parts."""
     if value is None or isinstance(value, str):
         return value or ""
     if not isinstance(value, list):
@@ -158,6 +160,32 @@ def agui_content(value: Any, where: str) -> UserContent:
                     name=optional(part, "filename", str, pw),
                 )
             )
+        elif kind in _AGUI_KINDS:
+            parts.append(_agui_source(part, pw, _AGUI_KINDS[kind]))
         else:
-            raise RequestError(400, f"{pw}.type {kind!r} is not supported (text, binary)")
+            raise RequestError(
+                400, f"{pw}.type {kind!r} is not supported (text, binary, image, audio, document)"
+            )
     return _joined(parts)
+
+
+_AGUI_KINDS: dict[str, type[Image | Document | Audio]] = {
+    "image": Image,
+    "audio": Audio,
+    "document": Document,
+}
+
+
+def _agui_source(part: dict[str, Any], where: str, cls: type[Image | Document | Audio]) -> ContentPart:
+    """AG-UI's typed parts: ``{"type": "image", "source": {"type": "url" | "data", "value",
+    "mimeType"}}``."""
+    source = object_(field(part, "source", dict, where), f"{where}.source")
+    sw = f"{where}.source"
+    kind = field(source, "type", str, sw)
+    value = field(source, "value", str, sw)
+    media_type = optional(source, "mimeType", str, sw)
+    if kind == "url":
+        return media_part(sw, url=value, media_type=media_type, kind=cls)
+    if kind == "data":
+        return media_part(sw, data=value, media_type=media_type, kind=cls)
+    raise RequestError(400, f"{sw}.type must be url or data, not {kind!r}")

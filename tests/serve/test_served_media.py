@@ -166,16 +166,22 @@ def test_agui_binary_parts_reach_the_agent(served: Any) -> None:
                     {"type": "text", "text": "Look"},
                     {"type": "binary", "mimeType": "image/png", "data": base64.b64encode(PNG).decode()},
                     {"type": "binary", "mimeType": "image/jpeg", "url": "https://example.com/p.jpg"},
+                    {"type": "document", "source": {"type": "data", "value": base64.b64encode(PDF).decode()}},
+                    {"type": "image", "source": {"type": "url", "value": "https://example.com/q.png"}},
                 ],
             }
         ],
     }
     response = httpx.post(server.url + "/ag-ui", json=body)
     assert response.status_code == 200, response.text
-    text, inline, linked = seen[0].parts
+    text, inline, linked, document, typed = seen[0].parts
     assert text == TextPart("Look")
     assert isinstance(inline, Image) and inline.data == PNG
     assert isinstance(linked, Image) and linked.url == "https://example.com/p.jpg"
+    assert (
+        isinstance(document, Document) and document.data == PDF and document.media_type == "application/pdf"
+    )
+    assert isinstance(typed, Image) and typed.url == "https://example.com/q.png"
     body["messages"][0]["content"] = [{"type": "binary", "mimeType": "image/png", "data": "%%%"}]  # type: ignore[index]
     refused = httpx.post(server.url + "/ag-ui", json=body)
     assert refused.status_code == 400 and "not valid base64" in refused.json()["error"]["message"]
