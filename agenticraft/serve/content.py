@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from typing import Any
 
 from agenticraft.core.errors import MediaError
@@ -78,15 +79,12 @@ def media_part(
         raise RequestError(400, f"{where}: {exc}") from None
 
 
-def _joined(parts: list[str | TextPart | ContentPart]) -> UserContent:
-    """Text alone stays one string (what a text-only message always was)."""
-    if all(isinstance(p, str) for p in parts):
-        return "".join(p for p in parts if isinstance(p, str))
-    return parts
+PartReader = Callable[[str | None, dict[str, Any], str], ContentPart]
 
 
-def openai_content(value: Any, where: str) -> UserContent:
-    """A user message's ``content`` in Chat Completions: text, or a list of parts."""
+def _content(value: Any, where: str, read: PartReader) -> UserContent:
+    """Text, or a list of ``text`` parts and the parts ``read(type, part, where)`` reads; text
+    alone stays one string (what a text-only message always was)."""
     if value is None or isinstance(value, str):
         return value or ""
     if not isinstance(value, list):
@@ -96,32 +94,38 @@ def openai_content(value: Any, where: str) -> UserContent:
         pw = f"{where}[{i}]"
         part = object_(raw, pw)
         kind = part.get("type")
-        if kind == "text":
-            parts.append(field(part, "text", str, pw))
-        elif kind == "image_url":
-            image = object_(field(part, "image_url", dict, pw), f"{pw}.image_url")
-            url = field(image, "url", str, f"{pw}.image_url")
-            detail = optional(image, "detail", str, f"{pw}.image_url")
-            if detail not in (None, "auto", "low", "high"):
-                raise RequestError(400, f"{pw}.image_url.detail must be auto, low or high")
-            parts.append(media_part(f"{pw}.image_url", url=url, kind=Image, detail=detail))
-        elif kind == "input_audio":
-            audio = object_(field(part, "input_audio", dict, pw), f"{pw}.input_audio")
-            fmt = field(audio, "format", str, f"{pw}.input_audio")
-            data = field(audio, "data", str, f"{pw}.input_audio")
-            parts.append(media_part(f"{pw}.input_audio", data=data, media_type=f"audio/{fmt}", kind=Audio))
-        elif kind == "file":
-            file = object_(field(part, "file", dict, pw), f"{pw}.file")
-            if "file_data" not in file:
-                raise RequestError(400, f"{pw}.file needs file_data (file ids name no file on this server)")
-            url = field(file, "file_data", str, f"{pw}.file")
-            name = optional(file, "filename", str, f"{pw}.file")
-            parts.append(media_part(f"{pw}.file", url=url, name=name, kind=None))
-        else:
-            raise RequestError(
-                400, f"{pw}.type {kind!r} is not supported (text, image_url, input_audio, file)"
-            )
-    return _joined(parts)
+        parts.append(field(part, "text", str, pw) if kind == "text" else read(kind, part, pw))
+    if all(isinstance(p, str) for p in parts):
+        return "".join(p for p in parts if isinstance(p, str))
+    return parts
+
+
+def openai_content(value: Any, where: str) -> UserContent:
+    """A user message's ``content`` in Chat Completions: text, or a list of parts."""
+    return _content(value, where, _openai_part)
+
+
+def _openai_part(kind: str | None, part: dict[str, Any], pw: str) -> ContentPart:
+    if kind == "image_url":
+        image = object_(field(part, "image_url", dict, pw), f"{pw}.image_url")
+        url = field(image, "url", str, f"{pw}.image_url")
+        detail = optional(image, "detail", str, f"{pw}.image_url")
+        if detail not in (None, "auto", "low", "high"):
+            raise RequestError(400, f"{pw}.image_url.detail must be auto, low or high")
+        return media_part(f"{pw}.image_url", url=url, kind=Image, detail=detail)
+    if kind == "input_audio":
+        audio = object_(field(part, "input_audio", dict, pw), f"{pw}.input_audio")
+        fmt = field(audio, "format", str, f"{pw}.input_audio")
+        data = field(audio, "data", str, f"{pw}.input_audio")
+        return media_part(f"{pw}.input_audio", data=data, media_type=f"audio/{fmt}", kind=Audio)
+    if kind == "file":
+        file = object_(field(part, "file", dict, pw), f"{pw}.file")
+        if "file_data" not in file:
+            raise RequestError(400, f"{pw}.file needs file_data (file ids name no file on this server)")
+        url = field(file, "file_data", str, f"{pw}.file")
+        name = optional(file, "filename", str, f"{pw}.file")
+        return media_part(f"{pw}.file", url=url, name=name, kind=None)
+    raise RequestError(400, f"{pw}.type {kind!r} is not supported (text, image_url, input_audio, file)")
 
 
 def vercel_file(part: dict[str, Any], where: str) -> ContentPart:
@@ -137,36 +141,23 @@ def vercel_file(part: dict[str, Any], where: str) -> ContentPart:
 def agui_content(value: Any, where: str) -> UserContent:
     """An AG-UI user message's ``content``: text, or a list of ``text``, ``binary`` and typed
     (``image``, ``audio``, ``document``) parts."""
-    if value is None or isinstance(value, str):
-        return value or ""
-    if not isinstance(value, list):
-        raise RequestError(400, f"{where} must be a string or a list of parts")
-    parts: list[str | TextPart | ContentPart] = []
-    for i, raw in enumerate(value):
-        pw = f"{where}[{i}]"
-        part = object_(raw, pw)
-        kind = part.get("type")
-        if kind == "text":
-            parts.append(field(part, "text", str, pw))
-        elif kind == "binary":
-            if "id" in part and "url" not in part and "data" not in part:
-                raise RequestError(400, f"{pw}: a binary part by id names no file on this server")
-            parts.append(
-                media_part(
-                    pw,
-                    url=optional(part, "url", str, pw),
-                    data=optional(part, "data", str, pw),
-                    media_type=field(part, "mimeType", str, pw),
-                    name=optional(part, "filename", str, pw),
-                )
-            )
-        elif kind in _AGUI_KINDS:
-            parts.append(_agui_source(part, pw, _AGUI_KINDS[kind]))
-        else:
-            raise RequestError(
-                400, f"{pw}.type {kind!r} is not supported (text, binary, image, audio, document)"
-            )
-    return _joined(parts)
+    return _content(value, where, _agui_part)
+
+
+def _agui_part(kind: str | None, part: dict[str, Any], pw: str) -> ContentPart:
+    if kind == "binary":
+        if "id" in part and "url" not in part and "data" not in part:
+            raise RequestError(400, f"{pw}: a binary part by id names no file on this server")
+        return media_part(
+            pw,
+            url=optional(part, "url", str, pw),
+            data=optional(part, "data", str, pw),
+            media_type=field(part, "mimeType", str, pw),
+            name=optional(part, "filename", str, pw),
+        )
+    if kind in _AGUI_KINDS:
+        return _agui_source(part, pw, _AGUI_KINDS[kind])
+    raise RequestError(400, f"{pw}.type {kind!r} is not supported (text, binary, image, audio, document)")
 
 
 _AGUI_KINDS: dict[str, type[Image | Document | Audio]] = {
