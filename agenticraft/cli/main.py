@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print every stream event as a JSON line")
     run.add_argument("-q", "--quiet", action="store_true", help="no usage line after the answer")
     run.add_argument(
+        "-v", "--verbose", action="store_true", help="also show details of speed (eager tool starts)"
+    )
+    run.add_argument(
         "--attach",
         action="append",
         default=[],
@@ -309,7 +312,9 @@ def _answer(args: argparse.Namespace, agent: Agent, prompt: Prompt, source: str)
         return run_chat(agent, model_source=source)
     from .oneshot import run_once
 
-    return run_once(agent, prompt, json_mode=args.json, quiet=args.quiet, trace=args.trace)
+    return run_once(
+        agent, prompt, json_mode=args.json, quiet=args.quiet, trace=args.trace, verbose=args.verbose
+    )
 
 
 def _offline(args: argparse.Namespace, prompt: Prompt) -> int:

@@ -24,19 +24,21 @@ from .session import EXIT_INTERRUPTED, EXIT_OK, stream_answer
 __all__ = ["run_once"]
 
 
-def _renderer(json_mode: bool, quiet: bool, typed: bool) -> Renderer:
+def _renderer(json_mode: bool, quiet: bool, typed: bool, verbose: bool = False) -> Renderer:
     if json_mode:
         return JsonRenderer(sys.stdout)
     if typed:  # stdout is for the validated output alone
-        return PlainRenderer(sys.stderr, sys.stderr, show_stats=not quiet)
+        return PlainRenderer(sys.stderr, sys.stderr, show_stats=not quiet, verbose=verbose)
     if sys.stdout.isatty():
         from rich.console import Console
 
         from .render import RichRenderer
 
         # one answer, then exit: a stopped answer is kept in no conversation
-        return RichRenderer(Console(highlight=False), show_stats=not quiet, conversation=False)
-    return PlainRenderer(sys.stdout, sys.stderr, show_stats=not quiet)
+        return RichRenderer(
+            Console(highlight=False), show_stats=not quiet, conversation=False, verbose=verbose
+        )
+    return PlainRenderer(sys.stdout, sys.stderr, show_stats=not quiet, verbose=verbose)
 
 
 async def _run(agent: Agent, prompt: Prompt, renderer: Renderer, print_output: bool) -> int:
@@ -59,11 +61,18 @@ _TRACE_ATTRIBUTES = (
 
 
 def run_once(
-    agent: Agent, prompt: Prompt, *, json_mode: bool = False, quiet: bool = False, trace: bool = False
+    agent: Agent,
+    prompt: Prompt,
+    *,
+    json_mode: bool = False,
+    quiet: bool = False,
+    trace: bool = False,
+    verbose: bool = False,
 ) -> int:
-    """Answer ``prompt`` once; returns the exit code (errors propagate to ``main``)."""
+    """Answer ``prompt`` once; returns the exit code (errors propagate to ``main``).
+    ``verbose``: also show eager tool starts."""
     typed = agent.output_type not in (None, str)
-    renderer = _renderer(json_mode, quiet, typed)
+    renderer = _renderer(json_mode, quiet, typed, verbose)
     if not trace:
         return asyncio.run(_run(agent, prompt, renderer, typed and not json_mode))
     from agenticraft.telemetry import SpanRecorder, instrument, uninstrument

@@ -7,6 +7,11 @@ Three renderers share one small interface (``chunk`` for every event, ``close`` 
 - :class:`PlainRenderer` when stdout is piped: the answer text goes to stdout untouched and
   everything else to stderr, so ``agenticraft run "..." > answer.md`` keeps only the answer;
 - :class:`JsonRenderer` for ``--json``: every event as one JSON line.
+
+A fallback to the next model (:class:`~agenticraft.providers.fallback.FallbackChunk`) is always
+shown, as a dim line: the answer may change voice or start over. An eager tool start
+(:class:`~agenticraft.core.eager.EagerStartChunk`) is shown only with ``verbose``: the call's
+result line follows anyway, and that it began early is a detail of speed, not of the answer.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import json
 import time
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, assert_never
 
+from agenticraft.core.eager import EagerStartChunk
 from agenticraft.core.events import (
     ApprovalRequiredChunk,
     DoneChunk,
@@ -32,13 +38,23 @@ from agenticraft.core.events import (
     UsageChunk,
 )
 from agenticraft.core.fold import RunFold
+from agenticraft.providers.fallback import FallbackChunk
 from agenticraft.reasoning.steps import ReasoningStepChunk, reasoning_steps
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
 
-__all__ = ["JsonRenderer", "PlainRenderer", "Renderer", "RichRenderer", "format_stats", "preview"]
+__all__ = [
+    "JsonRenderer",
+    "PlainRenderer",
+    "Renderer",
+    "RichRenderer",
+    "eager_text",
+    "fallback_text",
+    "format_stats",
+    "preview",
+]
 
 #: at most this many Markdown re-renders a second; text arriving in between is not lost,
 #: the next render shows the whole buffer
@@ -74,6 +90,18 @@ def _step_text(chunk: ReasoningStepChunk) -> str:
     return f"{step.number}: {where}{preview(step.description, 100)}{confidence}"
 
 
+def fallback_text(chunk: FallbackChunk) -> str:
+    """``falling back to B: why`` (``, starting the answer over`` when it restarts)."""
+    payload = chunk.payload
+    again = ", starting the answer over" if chunk.mode == "restart" else ""
+    error = preview(str(payload.get("error", "")), 100)
+    return f"falling back to {payload.get('to', '?')}{again}: {error}"
+
+
+def eager_text(chunk: EagerStartChunk) -> str:
+    return f"{chunk.payload.get('name', '?')} started early, while the model is still streaming"
+
+
 def format_stats(folded: RunFold, *, interrupted: bool, conversation: bool = True) -> str:
     """The line shown after an answer: tokens, time, speed, model. ``conversation``: whether
     the answer stays in a conversation that goes on (``chat``), so a partial one is kept."""
@@ -99,10 +127,13 @@ def format_stats(folded: RunFold, *, interrupted: bool, conversation: bool = Tru
 class RichRenderer:
     """Live rendering for a terminal (rich must be installed: the ``cli`` extra)."""
 
-    def __init__(self, console: Console, *, show_stats: bool = True, conversation: bool = True) -> None:
+    def __init__(
+        self, console: Console, *, show_stats: bool = True, conversation: bool = True, verbose: bool = False
+    ) -> None:
         self.console = console
         self.show_stats = show_stats
         self.conversation = conversation
+        self.verbose = verbose
         self._live: Live | None = None
         self._kind: Literal["text", "thinking"] | None = None
         self._buffer: list[str] = []
@@ -205,6 +236,14 @@ class RichRenderer:
                     self.console.print(
                         f"◆ {_step_text(chunk)}", style="magenta", markup=False, highlight=False
                     )
+                elif isinstance(chunk, FallbackChunk):
+                    self._end_segment()
+                    self.console.print(
+                        f"↻ {fallback_text(chunk)}", style="dim", markup=False, highlight=False
+                    )
+                elif isinstance(chunk, EagerStartChunk) and self.verbose:
+                    self._end_segment()
+                    self.console.print(f"⚡ {eager_text(chunk)}", style="dim", markup=False, highlight=False)
             case ToolCallDeltaChunk() | UsageChunk() | TurnEndChunk() | OutputChunk() | DoneChunk():
                 pass  # a typed output is printed whole at the end
             case _:
@@ -240,12 +279,19 @@ class PlainRenderer:
     Used by ``run``, which keeps no conversation (``conversation`` as in :func:`format_stats`)."""
 
     def __init__(
-        self, out: IO[str], info: IO[str], *, show_stats: bool = True, conversation: bool = False
+        self,
+        out: IO[str],
+        info: IO[str],
+        *,
+        show_stats: bool = True,
+        conversation: bool = False,
+        verbose: bool = False,
     ) -> None:
         self.out = out
         self.info = info
         self.show_stats = show_stats
         self.conversation = conversation
+        self.verbose = verbose
         self._thinking = False
 
     def _end_thinking(self) -> None:
@@ -281,7 +327,13 @@ class PlainRenderer:
             case ExtensionChunk():
                 if isinstance(chunk, ReasoningStepChunk):
                     self.info.write(f"[step {_step_text(chunk)}]\n")
-                    self.info.flush()
+                elif isinstance(chunk, FallbackChunk):
+                    self._end_thinking()
+                    self.info.write(f"[{fallback_text(chunk)}]\n")
+                elif isinstance(chunk, EagerStartChunk) and self.verbose:
+                    self._end_thinking()
+                    self.info.write(f"[tool {eager_text(chunk)}]\n")
+                self.info.flush()
             case (
                 ToolCallChunk()
                 | ToolCallDeltaChunk()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator
-from types import TracebackType
 from typing import Any
 
 from agenticraft.core.errors import ConfigurationError
@@ -12,11 +11,12 @@ from agenticraft.core.events import OutputChunk, RunEvent, TextChunk
 from agenticraft.core.handoffs import HandoffRun
 from agenticraft.core.loop import RunState, run_events
 from agenticraft.core.response import AgentResponse
+from agenticraft.core.run_stream import RunStream
 
 __all__ = ["AgentStream"]
 
 
-class AgentStream:
+class AgentStream(RunStream):
     """One streamed run: an async iterator of :class:`StreamChunk` and an async context manager.
 
     Stop it any way you like: ``break`` out of the loop, ``await stream.aclose()``,
@@ -36,10 +36,7 @@ class AgentStream:
         self._closed = False
         self._idle: asyncio.Event | None = None  # set when the consumer leaves __anext__
 
-    # -- iteration ----------------------------------------------------------------------
-    def __aiter__(self) -> AgentStream:
-        return self
-
+    # -- iteration (``async for`` and ``async with`` are RunStream's) ---------------------
     async def __anext__(self) -> RunEvent:
         if self._cancel_requested or self._closed:
             await self.aclose()
@@ -57,14 +54,6 @@ class AgentStream:
             self._consumer = None
             if self._idle is not None:
                 self._idle.set()
-
-    async def __aenter__(self) -> AgentStream:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Stop the run now; what was received stays in ``response`` and in memory."""
@@ -129,29 +118,36 @@ class AgentStream:
         A snapshot is taken when the output has grown by a fraction of its length and at most
         every ``debounce`` seconds (default :data:`~agenticraft.core.output.DEFAULT_DEBOUNCE`),
         so long outputs cost no more per chunk than short ones. Without an output type, the
-        snapshots are the answer text so far.
+        snapshots are the answer text so far. After a handoff the snapshots follow the agent
+        that answers: a target with an output type of its own yields its typed snapshots, one
+        without yields the text.
         """
-        end = self._state.config.end
-        if debounce is not None:
-            if debounce < 0:
-                raise ConfigurationError(f"debounce must be 0 or more seconds, got {debounce}")
-            set_debounce = getattr(end, "set_debounce", None)
-            if set_debounce is not None:
-                set_debounce(debounce)
-        if end.typed:
-            async for chunk in self:
-                if type(chunk) is OutputChunk:
-                    yield chunk.output
-            return
+        if debounce is not None and debounce < 0:
+            raise ConfigurationError(f"debounce must be 0 or more seconds, got {debounce}")
         from agenticraft.core.output.partial import SnapshotSchedule
 
         schedule = SnapshotSchedule(debounce or 0.0, min_chars=1)
         size, shown = 0, -1
-        async for chunk in self:
-            if type(chunk) is TextChunk:
+        tuned: object = None
+        end = self._state.config.end
+        while True:
+            if end is not tuned:  # a new run (the first, or a handoff's target): its debounce
+                tuned = end
+                set_debounce = getattr(end, "set_debounce", None)
+                if debounce is not None and set_debounce is not None:
+                    set_debounce(debounce)
+            try:
+                chunk = await self.__anext__()
+            except StopAsyncIteration:
+                break
+            end = self._state.config.end  # the agent answering now
+            if end.typed:
+                if type(chunk) is OutputChunk:
+                    yield chunk.output
+            elif type(chunk) is TextChunk:
                 size += len(chunk.content)
                 if schedule.due(size):
                     shown = size
                     yield self._state.text
-        if self.finished and size != shown:
+        if self.finished and not self._state.config.end.typed and size != shown:
             yield self._state.text

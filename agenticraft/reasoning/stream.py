@@ -15,12 +15,9 @@ prompt, so each sample, proposal, evaluation and ReAct step sees the image or do
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 
 from agenticraft.core.agent import Agent, Prompt
@@ -31,6 +28,7 @@ from agenticraft.core.hooks import HookChain
 from agenticraft.core.media.parts import MediaPart
 from agenticraft.core.messages import Message, TextPart
 from agenticraft.core.response import AgentResponse, ReasoningTrace, StreamMetrics
+from agenticraft.core.run_stream import TaskStream
 from agenticraft.reasoning.base import ModelCall, PatternResult, ReasoningContext, Selection
 from agenticraft.reasoning.steps import ReasoningStep, reasoning_steps
 
@@ -60,7 +58,7 @@ class ReasoningResponse(AgentResponse):
         return reasoning_steps(self.trace.steps)
 
 
-class ReasoningStream:
+class ReasoningStream(TaskStream):
     """One streamed reasoning run: an async iterator of :class:`RunEvent` and an async
     context manager. ``response`` is the final :class:`ReasoningResponse` (partial while running
     or after an interruption)."""
@@ -76,6 +74,7 @@ class ReasoningStream:
         remember: bool = True,
         output_type: Any = None,
     ) -> None:
+        super().__init__()
         self.agent = agent
         self.prompt = task if isinstance(task, Message) else Message.user(task)
         #: the task's text, what the pattern reasons over (its parts go with every call)
@@ -86,39 +85,20 @@ class ReasoningStream:
         self._output: Any = None
         self._reasoner = reasoner
         self._remember = remember
-        self._queue: asyncio.Queue[RunEvent | None] = asyncio.Queue()
         self.ctx = ReasoningContext(
             agent, pattern, max_model_calls=max_model_calls, sink=self._put, attachments=attachments
         )
-        self._task: asyncio.Task[None] | None = None
         self._final: ReasoningResponse | None = None
         self._result: PatternResult | None = None
         self._started = time.perf_counter()
         self._chunks = 0
-        self._closed = False
 
-    # -- iteration ----------------------------------------------------------------------
-    def __aiter__(self) -> ReasoningStream:
-        return self
-
-    async def __anext__(self) -> RunEvent:
-        if self._closed:
-            raise StopAsyncIteration
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._drive())
-        item = await self._queue.get()
-        if item is None:
-            self._closed = True
-            if not self._task.cancelled():  # our own cancel() ends the iteration quietly
-                await self._task  # re-raises the pattern's error, if any
-            raise StopAsyncIteration
-        return item
-
-    def _put(self, chunk: RunEvent) -> None:
+    # -- the run (its lifecycle is TaskStream's) ---------------------------------------
+    def _put(self, event: RunEvent) -> None:
         self._chunks += 1  # events produced, the stream metrics' count (``done`` excluded)
-        self._queue.put_nowait(chunk)
+        super()._put(event)
 
-    async def _drive(self) -> None:
+    async def _run(self) -> None:
         # the pattern's run is a run of the agent: its hooks see it start and end, and each
         # model call's run (started in this task or its children) is part of it
         hooks = HookChain(self.agent.run_hooks)
@@ -139,12 +119,9 @@ class ReasoningStream:
             error = exc
             raise
         finally:
-            try:
-                run.usage = self.ctx.usage
-                for hook in hooks.run_end:
-                    await hook.on_run_end(run, self.response, error)
-            finally:
-                self._queue.put_nowait(None)  # after the hooks: the consumer may close us next
+            run.usage = self.ctx.usage
+            for hook in hooks.run_end:
+                await hook.on_run_end(run, self.response, error)
 
     async def _reason(self) -> None:
         try:
@@ -183,40 +160,6 @@ class ReasoningStream:
             max_turns=1 + self.agent.output_retries,
         )
         return response.output
-
-    async def __aenter__(self) -> ReasoningStream:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Stop the run now (the model calls in flight are cancelled)."""
-        self._closed = True
-        task = self._task
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        elif task is not None and not task.cancelled():
-            task.exception()  # left unread by a consumer that stopped early: not worth a warning
-
-    def cancel(self) -> None:
-        """Ask the run to stop; the iteration ends after the events already queued (at once
-        if it had not started)."""
-        if self._task is None:
-            self._closed = True
-        elif not self._task.done():
-            self._task.cancel()
-
-    def __del__(self) -> None:
-        # abandoned without aclose(): do not let the pattern keep spending model calls
-        task = getattr(self, "_task", None)
-        if task is not None and not task.done():
-            with contextlib.suppress(RuntimeError):
-                task.cancel()
 
     # -- results ------------------------------------------------------------------------
     @property

@@ -30,6 +30,7 @@ from agenticraft.core.messages import (
     ToolResultPart,
 )
 from agenticraft.core.response import AgentResponse
+from agenticraft.serve.content import agui_content
 from agenticraft.serve.encoder import PartEncoder, PartKind, RequestError, RunRequest, register_encoder, sse
 from agenticraft.serve.shapes import conversation_header, field, object_, optional, text_content
 
@@ -49,7 +50,7 @@ def messages_from_agui(raw: list[Any]) -> list[Message]:
             messages.append(Message.system(text_content(content, f"{where}.content")))
         elif role == "user":
             field(item, "content", (str, list), where)
-            messages.append(Message.user(text_content(content, f"{where}.content")))
+            messages.append(Message.user(agui_content(content, f"{where}.content")))
         elif role == "assistant":
             text = text_content(content, f"{where}.content")
             parts: list[Part] = [TextPart(text)] if text else []

@@ -5,11 +5,13 @@ event goes through the protocol's encoder. The first event is awaited before the
 starts, so a run that cannot start (a busy conversation, a provider that refuses) is an HTTP
 error with the right status; a failure later is the protocol's own error event. A client that
 goes away mid-answer cancels the response task, which closes the run as ``break`` does: the
-provider stream is closed and memory keeps the consistent part.
+provider stream is closed and memory keeps the consistent part. A request that is not streamed
+watches for the disconnect itself while the run drains, and stops the run the same way.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -190,23 +192,48 @@ def _protocol_route(server: _Server, encoder_cls: type[Encoder]) -> Route:
             return StreamingResponse(
                 _frames(handle, first, encoder), media_type=encoder.media_type, headers=headers
             )
-        return await _drained(handle, first, encoder, headers)
+        return await _drained(request, handle, first, encoder, headers)
 
     return Route(encoder_cls.path, endpoint, methods=["POST"], name=encoder_cls.name)
 
 
+async def _drain(handle: AgentStream, first: RunEvent | None, encoder: Encoder) -> Response | None:
+    try:
+        if first is not None:
+            encoder.encode(first)
+        async for event in handle:
+            encoder.encode(event)
+    except Exception as exc:
+        return _error(*public_error(exc))
+    return None
+
+
+async def _client_gone(request: Request) -> None:
+    """Returns when the client disconnects. The body has been read whole, so the next ASGI
+    message can only be ``http.disconnect`` (what ``StreamingResponse`` listens for too)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 async def _drained(
-    handle: AgentStream, first: RunEvent | None, encoder: Encoder, headers: dict[str, str]
+    request: Request, handle: AgentStream, first: RunEvent | None, encoder: Encoder, headers: dict[str, str]
 ) -> Response:
-    """A request that is not streamed: the same run and encoder, drained into one answer."""
+    """A request that is not streamed: the same run and encoder, drained into one answer. A
+    client that goes away before it is ready stops the run as a streamed one does."""
     async with handle:
+        drain = asyncio.ensure_future(_drain(handle, first, encoder))
+        gone = asyncio.ensure_future(_client_gone(request))
         try:
-            if first is not None:
-                encoder.encode(first)
-            async for event in handle:
-                encoder.encode(event)
-        except Exception as exc:
-            return _error(*public_error(exc))
+            await asyncio.wait((drain, gone), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+            if not drain.done():  # the client left (or this task was cancelled)
+                await handle.aclose()  # the run stops in the drain task; memory stays consistent
+        failed = await drain
+    if gone.done() and not gone.cancelled() and not handle.finished:
+        return Response(status_code=499)  # nobody reads it: nginx's "client closed request"
+    if failed is not None:
+        return failed
     if isinstance(encoder, OpenAIChatEncoder) and encoder.needs_approval:
         return _error(409, *encoder.approval_error())
     body = encoder.result()

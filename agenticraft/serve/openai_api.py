@@ -8,6 +8,10 @@ stateless), or the server's memory when an ``X-Conversation-Id`` header or a
 
 A run that stops for tool approval cannot be continued over this protocol: the client gets an
 error of type ``approval_required`` naming the tools (409 when not streamed).
+
+Client-side tools (``tools`` or the older ``functions`` in the request) are refused with a 400
+(code ``client_tools_unsupported``) rather than ignored: a client that sends them expects
+``tool_calls`` back to execute, and silently answering without them would be a wrong answer.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from agenticraft.core.messages import (
     ToolResult,
     ToolResultPart,
 )
+from agenticraft.serve.content import openai_content
 from agenticraft.serve.encoder import Encoder, RequestError, RunRequest, register_encoder, sse
 from agenticraft.serve.shapes import conversation_header, field, object_, optional, text_content
 
@@ -65,11 +70,12 @@ def _read_messages(raw: list[Any]) -> list[Message]:
         where = f"messages[{i}]"
         item = object_(item, where)
         role = field(item, "role", str, where)
+        if role == "user":  # the one role whose content may hold images, audio and files
+            messages.append(Message.user(openai_content(item.get("content"), f"{where}.content")))
+            continue
         text = text_content(item.get("content"), f"{where}.content")
         if role in ("system", "developer"):
             messages.append(Message.system(text))
-        elif role == "user":
-            messages.append(Message.user(text))
         elif role == "assistant":
             parts: list[Part] = [TextPart(text)] if text else []
             for j, call in enumerate(optional(item, "tool_calls", list, where) or ()):
@@ -127,6 +133,15 @@ class OpenAIChatEncoder(Encoder):
         raw = field(body, "messages", list, "body")
         if not raw:
             raise RequestError(400, "body.messages must hold at least one message")
+        for name in ("tools", "functions"):
+            if optional(body, name, list, "body"):
+                raise RequestError(
+                    400,
+                    f"body.{name}: client-side tools are not supported here; the served agent runs "
+                    "its own tools on the server (give them to the Agent, or serve an agent "
+                    "without them and call the model directly)",
+                    "client_tools_unsupported",
+                )
         stream = bool(optional(body, "stream", bool, "body"))
         options = object_(body.get("stream_options") or {}, "body.stream_options")
         include_usage = bool(optional(options, "include_usage", bool, "body.stream_options"))

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from agenticraft.core.events import ExtensionChunk, OutputChunk, ToolResultChunk, TurnEndChunk
 from agenticraft.core.loop import Approval
+from agenticraft.core.media import ContentPart
 from agenticraft.core.messages import (
     Message,
     Part,
@@ -32,6 +33,7 @@ from agenticraft.core.messages import (
     ToolResult,
 )
 from agenticraft.core.response import AgentResponse
+from agenticraft.serve.content import vercel_file
 from agenticraft.serve.encoder import PartEncoder, PartKind, RequestError, RunRequest, register_encoder, sse
 from agenticraft.serve.shapes import conversation_header, field, object_, optional
 
@@ -122,13 +124,20 @@ def messages_from_ui(raw: list[Any]) -> tuple[list[Message], dict[str, Approval]
         if role == "assistant":
             reader.assistant(parts, where)
             continue
-        texts = [
-            field(object_(p, f"{where}.parts[{j}]"), "text", str, f"{where}.parts[{j}]")
-            for j, p in enumerate(parts)
-            if not isinstance(p, dict) or p.get("type") == "text"
-        ]
+        texts: list[str] = []
+        content: list[str | ContentPart] = []  # a user's text and files, in order
+        for j, p in enumerate(parts):
+            pw = f"{where}.parts[{j}]"
+            kind = p.get("type") if isinstance(p, dict) else None
+            if kind is None or kind == "text":
+                texts.append(field(object_(p, pw), "text", str, pw))
+                content.append(texts[-1])
+            elif kind == "file" and role == "user":
+                content.append(vercel_file(p, pw))
+            # step markers, sources and data parts are for the page, not the model
         if role == "user":
-            reader.messages.append(Message.user("".join(texts)))
+            whole = all(isinstance(c, str) for c in content)
+            reader.messages.append(Message.user("".join(texts) if whole else content))
         elif role == "system":
             reader.messages.append(Message.system("".join(texts)))
         else:

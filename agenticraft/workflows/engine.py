@@ -17,12 +17,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from agenticraft.core.errors import StreamInterruptedError
 from agenticraft.core.events import NestedChunk, RunEvent
 from agenticraft.core.response import AgentResponse, to_jsonable
+from agenticraft.core.run_stream import TaskStream
 from agenticraft.core.tool_runner import TOOL_THREADS
 from agenticraft.workflows.checkpoint import Checkpoint
 from agenticraft.workflows.steps import Step
@@ -337,7 +337,7 @@ class _Runner:
             return await TOOL_THREADS.run(functools.partial(step.function, *call_args))
 
 
-class WorkflowStream:
+class WorkflowStream(TaskStream):
     """One streamed workflow run: an async iterator of events and an async context manager.
 
     ``run_id`` is known before the first event (keep it to resume after a crash); ``result``
@@ -355,13 +355,9 @@ class WorkflowStream:
         run_id: str | None = None,
         restored: dict[str, Any] | None = None,
     ) -> None:
+        super().__init__()
         self.run_id = run_id or uuid.uuid4().hex
-        self._queue: asyncio.Queue[RunEvent | None] = asyncio.Queue()
-        self._runner = _Runner(
-            workflow, inputs, self.run_id, checkpoint, restored or {}, self._queue.put_nowait
-        )
-        self._task: asyncio.Task[WorkflowResult] | None = None
-        self._closed = False
+        self._runner = _Runner(workflow, inputs, self.run_id, checkpoint, restored or {}, self._put)
 
     @property
     def result(self) -> WorkflowResult:
@@ -371,48 +367,5 @@ class WorkflowStream:
     def first_error(self) -> BaseException | None:
         return self._runner.first_error
 
-    def __aiter__(self) -> WorkflowStream:
-        return self
-
-    async def _drive(self) -> WorkflowResult:
-        try:
-            return await self._runner.run()
-        finally:
-            self._queue.put_nowait(None)
-
-    async def __anext__(self) -> RunEvent:
-        if self._closed:
-            raise StopAsyncIteration
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._drive())
-        item = await self._queue.get()
-        if item is None:
-            self._closed = True
-            await self._task  # re-raises a checkpoint's error, if any
-            raise StopAsyncIteration
-        return item
-
-    async def __aenter__(self) -> WorkflowStream:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        """Stop the run now: every running step is cancelled (and recorded so)."""
-        self._closed = True
-        task = self._task
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        elif task is not None and not task.cancelled():
-            task.exception()
-
-    def __del__(self) -> None:
-        task = getattr(self, "_task", None)
-        if task is not None and not task.done():
-            with contextlib.suppress(RuntimeError):
-                task.cancel()
+    async def _run(self) -> WorkflowResult:
+        return await self._runner.run()
