@@ -34,7 +34,7 @@ from agenticraft.core.messages import (
     ToolResult,
     ToolResultPart,
 )
-from agenticraft.serve.encoder import Encoder, RequestError, RunRequest, register_encoder, sse
+from agenticraft.serve.encoder import Encoder, RequestError, RunRequest, sse
 from agenticraft.serve.shapes import conversation_header, field, object_, optional, text_content
 
 __all__ = ["OpenAIChatEncoder", "error_body", "models_body"]
@@ -102,7 +102,6 @@ def _read_messages(raw: list[Any]) -> list[Message]:
     return messages
 
 
-@register_encoder
 class OpenAIChatEncoder(Encoder):
     """Chat Completions chunks (``chat.completion.chunk``), ``include_usage`` and ``[DONE]``;
     or one ``chat.completion`` object for a request that is not streamed."""
