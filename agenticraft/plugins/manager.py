@@ -13,7 +13,8 @@ else goes on working. A plugin whose distribution requires another AgentiCraft v
 (``Requires-Dist: agenticraft>=2``, checked before its code is imported) is skipped with a
 message. The environment variable ``AGENTICRAFT_PLUGINS`` restricts loading: ``none`` (or
 empty) loads no installed plugin and does not even scan, ``a,b`` only those (entry point or
-distribution names); the built-in plugin is always there.
+distribution names); the built-in plugin is always there. Installed plugins load in the
+order of their names, after the built-in one.
 """
 
 from __future__ import annotations
@@ -213,17 +214,23 @@ class PluginManager:
             from importlib.metadata import distributions
 
             seen: set[str] = set()
-            found: set[str] = set()
+            entries: list[tuple[EntryPoint, Distribution]] = []
             found_dists = distributions() if self._path is None else distributions(path=self._path)
             for dist in found_dists:
-                dist_name = dist.metadata["Name"] or ""
-                if canonical(dist_name) in seen:
+                dist_name = canonical(dist.metadata["Name"] or "")
+                if dist_name in seen:
                     continue  # the same distribution twice on the path: the first one wins
-                seen.add(canonical(dist_name))
-                for entry in dist.entry_points:
-                    if entry.group == self.group:
-                        found.update({canonical(entry.name), canonical(dist_name)})
-                        self._load_entry(entry, dist, allowed)
+                seen.add(dist_name)
+                entries += [(e, dist) for e in dist.entry_points if e.group == self.group]
+            found = {canonical(e.name) for e, _ in entries} | {
+                canonical(d.metadata["Name"] or "") for _, d in entries
+            }
+            # in the order of their names, so which plugin registers a name first never
+            # depends on the order of files in a folder
+            for entry, dist in sorted(
+                entries, key=lambda pair: (pair[0].name, pair[1].metadata["Name"] or "")
+            ):
+                self._load_entry(entry, dist, allowed)
             for name in sorted((allowed or set()) - found):
                 info = PluginInfo(name, status="missing")
                 info.errors.append(f"named in {ENV_SWITCH} but not installed")

@@ -4,8 +4,13 @@ the path (``sys.path`` in process, ``PYTHONPATH`` for a subprocess)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import subprocess
+import sys
 import textwrap
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 #: a plugin implementing every hook (its module's ``{name}`` is filled in)
@@ -84,3 +89,48 @@ def make_plugin(
     (info / "METADATA").write_text("\n".join(metadata) + "\n")
     (info / "entry_points.txt").write_text(f"[agenticraft]\n{name} = {module}\n")
     return name, module
+
+
+def plugin_env(switch: str | None, *, path: Path | None = None) -> dict[str, str]:
+    """The environment of a subprocess: no keys, the real-provider guard on, and
+    ``AGENTICRAFT_PLUGINS=switch`` (``None``: unset, every installed plugin loads); ``path``
+    goes first on ``PYTHONPATH``."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    for name in ("AGENTICRAFT_MODEL", "AGENTICRAFT_PLUGINS", "PYTEST_ADDOPTS", "PYTEST_CURRENT_TEST"):
+        env.pop(name, None)
+    env.update(AGENTICRAFT_BLOCK_REAL_PROVIDERS="1", OLLAMA_HOST="127.0.0.1:9", PYTHONUNBUFFERED="1")
+    if switch is not None:
+        env["AGENTICRAFT_PLUGINS"] = switch
+    if path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(path), env.get("PYTHONPATH", "")]))
+    return env
+
+
+def run_cli(
+    args: list[str], env: dict[str, str], cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``agenticraft ARGS`` in a subprocess (this interpreter, so this checkout's code)."""
+    command = [sys.executable, "-m", "agenticraft.cli.main", *args]
+    return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def pip(*args: str) -> None:
+    """``pip`` of the running interpreter: quick and offline (no index, no build isolation:
+    hatchling, the build backend, is in the dev extras)."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", *args, "--quiet", "--disable-pip-version-check"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+@contextlib.contextmanager
+def installed(project: Path, distribution: str) -> Iterator[None]:
+    """``project`` pip-installed into this environment for the block, uninstalled after it
+    (other test runs share the environment; their conftest keeps plugins off)."""
+    try:
+        pip("install", "--no-build-isolation", "--no-deps", "--no-index", str(project))
+        yield
+    finally:
+        pip("uninstall", "--yes", distribution)
