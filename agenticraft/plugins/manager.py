@@ -217,10 +217,12 @@ class PluginManager:
             entries: list[tuple[EntryPoint, Distribution]] = []
             found_dists = distributions() if self._path is None else distributions(path=self._path)
             for dist in found_dists:
-                dist_name = canonical(dist.metadata["Name"] or "")
-                if dist_name in seen:
+                # the name from the folder's name, as importlib.metadata.entry_points() does:
+                # reading every distribution's METADATA would cost far more than the scan
+                key = getattr(dist, "_normalized_name", None) or canonical(dist.metadata["Name"] or "")
+                if key in seen:
                     continue  # the same distribution twice on the path: the first one wins
-                seen.add(dist_name)
+                seen.add(key)
                 entries += [(e, dist) for e in dist.entry_points if e.group == self.group]
             found = {canonical(e.name) for e, _ in entries} | {
                 canonical(d.metadata["Name"] or "") for _, d in entries
