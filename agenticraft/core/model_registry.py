@@ -78,7 +78,8 @@ class ModelRegistry:
         self._entries: dict[str, _Entry] = {}
         self._fallback: FallbackFactory | None = None
         self._loader = loader
-        self._started = loader is None
+        self._ready = loader is None  # the built-ins are in
+        self._filling = False
         self._lock = threading.RLock()
 
     def register(
@@ -123,13 +124,17 @@ class ModelRegistry:
         loader(self, installed=installed)
 
     def _load(self) -> None:
-        """The built-in providers, on first use."""
-        if self._started:
+        """The built-in providers, on first use (another thread waits until they are in)."""
+        if self._ready:
             return
         with self._lock:
-            if not self._started:
-                self._started = True
+            if self._ready or self._filling:  # filling: a loader looking something up
+                return
+            self._filling = True
+            try:
                 self._fill(installed=False)
+            finally:
+                self._ready, self._filling = True, False
 
     def _load_installed(self) -> None:
         self._load()

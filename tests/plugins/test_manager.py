@@ -309,3 +309,23 @@ def test_toolsets_by_name_build_with_their_config(site: Path) -> None:
         table.build(f"{name}-greet", {"colour": "red"})
     with pytest.raises(ConfigurationError, match=f"no toolset named 'nope' .*{name}-bundle, {name}-greet"):
         table.build("nope", {})
+
+
+def test_a_provider_named_in_the_model_string_beats_a_bare_name_prefix(site: Path) -> None:
+    # "mistral" is a bare-name prefix of Ollama's; "mistral:large" names a provider first
+    assert registry_for(manager_for(site)).parse("mistral:large") == ("ollama", "mistral:large")
+    make_plugin(
+        site,
+        """
+        from agenticraft.plugins import hookimpl
+        from agenticraft.testing import FunctionModel
+
+        @hookimpl
+        def register_providers(register):
+            register("mistral", lambda model, **kw: FunctionModel(lambda m, t: model))
+        """,
+        name="mistral",
+    )
+    models = registry_for(manager_for(site))
+    assert models.parse("mistral:large") == ("mistral", "large")
+    assert models.parse("mistral-nemo") == ("ollama", "mistral-nemo")  # a bare name: still Ollama's
