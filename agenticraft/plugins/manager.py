@@ -241,7 +241,8 @@ class PluginManager:
     def _load_entry(self, entry: EntryPoint, dist: Distribution, allowed: set[str] | None) -> None:
         dist_name = dist.metadata["Name"] or ""
         info = PluginInfo(entry.name, dist_name, dist.version, entry.value)
-        if entry.name in self._infos:
+        if entry.name in self._infos:  # listed under its distribution too, not loaded
+            self._infos[f"{entry.name} ({dist_name})"] = info
             self._fail(info, "failed", f"the plugin name is taken by {self._infos[entry.name].label}")
             return
         if allowed is not None and not {canonical(entry.name), canonical(dist_name)} & allowed:
@@ -269,11 +270,18 @@ class PluginManager:
         ``register``, which should record what it adds in ``info.registered``)."""
         with self._lock:
             done = self._called.setdefault(hook, set())
-            for impl in getattr(self._pluggy.hook, hook).get_hookimpls():
+            # first come, first served, in the order the plugins were added (pluggy's
+            # tryfirst / trylast do not let a plugin jump ahead of the built-in one)
+            order = {name: i for i, name in enumerate(self._infos)}
+            impls = getattr(self._pluggy.hook, hook).get_hookimpls()
+            for impl in sorted(impls, key=lambda i: order.get(i.plugin_name, len(order))):
                 info = self._infos.get(impl.plugin_name)
                 if info is None or impl.plugin_name in done:
                     continue
                 done.add(impl.plugin_name)
+                if impl.hookwrapper or impl.wrapper:
+                    self._fail(info, "loaded", f"{hook}: a registration hook cannot be a wrapper")
+                    continue
                 given = value(info)
                 try:
                     impl.function(**{name: given for name in impl.argnames})

@@ -329,3 +329,35 @@ def test_a_provider_named_in_the_model_string_beats_a_bare_name_prefix(site: Pat
     models = registry_for(manager_for(site))
     assert models.parse("mistral:large") == ("mistral", "large")
     assert models.parse("mistral-nemo") == ("ollama", "mistral-nemo")  # a bare name: still Ollama's
+
+
+def test_two_plugins_with_one_name_and_a_trylast_hook(site: Path) -> None:
+    first, _ = make_plugin(site, FULL_PLUGIN, name="twin")
+    # the same entry-point name from a second distribution
+    (site / "other_twin-1.0.dist-info").mkdir()
+    (site / "other_twin-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: other-twin\nVersion: 1.0\n"
+    )
+    (site / "other_twin-1.0.dist-info" / "entry_points.txt").write_text("[agenticraft]\ntwin = os\n")
+    make_plugin(
+        site,
+        """
+        from agenticraft.plugins import hookimpl
+        from agenticraft.testing import FunctionModel
+
+        @hookimpl(trylast=True)
+        def register_providers(register):
+            register("ollama", lambda model, **kw: FunctionModel(lambda m, t: "not ollama"))
+        """,
+        name="early",
+    )
+    manager = manager_for(site)
+    models = registry_for(manager)
+    with pytest.warns(PluginWarning):
+        models.names  # noqa: B018
+    assert models.owner("ollama") is None  # the built-in plugin still came first
+    [twin] = [p for p in manager.plugins if p.distribution == "other-twin"]
+    assert (
+        twin.status == "failed" and "the plugin name is taken by agenticraft plugin 'twin'" in twin.errors[0]
+    )
+    assert manager.get(first).status == "loaded"  # type: ignore[union-attr]
