@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from agenticraft import __version__
+from agenticraft.plugins.commands import CLI_COMMANDS
 
 from .session import EXIT_FAILED, EXIT_USAGE, UsageError, exit_code_for
 
@@ -93,7 +94,7 @@ def _check_delay(delay: float) -> float:
 
 
 #: the commands of the CLI itself; a plugin's command may not take one of these names
-COMMANDS = ("chat", "run", "demo", "serve", "mcp", "new", "providers", "plugins", "workflow")
+COMMANDS = CLI_COMMANDS
 
 
 def build_parser(plugin_commands: Sequence[PluginCommand] = ()) -> argparse.ArgumentParser:

@@ -25,7 +25,10 @@ from typing import Any
 
 from agenticraft.plugins.manager import PluginInfo, PluginManager
 
-__all__ = ["ARGUMENT_OPTIONS", "PluginCLI", "PluginCommand"]
+__all__ = ["ARGUMENT_OPTIONS", "CLI_COMMANDS", "PluginCLI", "PluginCommand"]
+
+#: the commands of the ``agenticraft`` CLI itself: no plugin command may take these names
+CLI_COMMANDS = ("chat", "run", "demo", "serve", "mcp", "new", "providers", "plugins", "workflow")
 
 #: the argparse options an argument may use
 ARGUMENT_OPTIONS = frozenset(
@@ -44,6 +47,11 @@ class PluginCommand:
     help: str
     plugin: str
     arguments: list[tuple[tuple[str, ...], dict[str, Any]]] = field(default_factory=list)
+    # every argument is tried on a parser of its own when declared, so a bad combination
+    # fails in the plugin's hook (its error), never when the CLI builds its parser
+    _scratch: argparse.ArgumentParser = field(
+        default_factory=lambda: argparse.ArgumentParser(add_help=False), repr=False
+    )
 
     def argument(self, *names: str, **options: Any) -> PluginCommand:
         """Add a positional argument (``"path"``) or an option (``"-n", "--count"``); the
@@ -57,6 +65,10 @@ class PluginCommand:
             raise TypeError(f"argument {names}: action must be one of {sorted(_ACTIONS)}")
         if not names or not all(isinstance(n, str) and n for n in names):
             raise TypeError(f"command {self.name!r}: an argument needs a name")
+        try:
+            self._scratch.add_argument(*names, **options)
+        except (TypeError, ValueError, argparse.ArgumentError) as exc:
+            raise TypeError(f"argument {names} of command {self.name!r}: {exc}") from None
         self.arguments.append((names, dict(options)))
         return self
 
@@ -68,7 +80,7 @@ class PluginCommand:
 class PluginCLI:
     """The commands plugins declare; ``reserved`` are the names the CLI itself uses."""
 
-    def __init__(self, reserved: Collection[str] = ()) -> None:
+    def __init__(self, reserved: Collection[str] = CLI_COMMANDS) -> None:
         self.reserved = set(reserved)
         self.commands: dict[str, PluginCommand] = {}
 

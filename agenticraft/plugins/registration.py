@@ -80,3 +80,9 @@ def fill_commands(cli: PluginCLI, *, manager: PluginManager | None = None) -> No
     manager = manager or plugin_manager()
     manager.load()
     manager.call("register_commands", lambda info: cli.for_plugin(info, manager))
+    # a hook that raised may have left a command half declared: none of its commands count
+    for name, command in list(cli.commands.items()):
+        info = manager.get(command.plugin)
+        if info is not None and any(e.startswith("register_commands raised") for e in info.errors):
+            del cli.commands[name]
+            info.registered.pop("commands", None)

@@ -8,7 +8,7 @@ import argparse
 import pytest
 
 from agenticraft.cli.main import COMMANDS, build_parser
-from agenticraft.plugins import PluginManager, hookimpl
+from agenticraft.plugins import PluginManager, PluginWarning, hookimpl
 from agenticraft.plugins.commands import PluginCLI
 from agenticraft.plugins.registration import fill_commands
 
@@ -57,3 +57,20 @@ def test_arguments_outside_the_stable_subset_are_refused() -> None:
         command.argument("--a", action="store_const")
     with pytest.raises(TypeError, match="needs a name"):
         command.argument()
+
+
+def test_a_bad_argument_combination_fails_in_the_hook_and_drops_the_plugin_s_commands() -> None:
+    class Bad:
+        @hookimpl
+        def register_commands(self, cli: PluginCLI) -> None:
+            cli.command("fine", lambda args: 0)
+            cli.command("broken", lambda args: 0).argument("--flag", action="store_true", nargs=2)
+
+    manager = PluginManager(environ={"AGENTICRAFT_PLUGINS": "none"})
+    manager.register(Bad(), "bad")
+    cli = PluginCLI()
+    with pytest.warns(PluginWarning, match=r"register_commands raised TypeError: argument \('--flag',\)"):
+        fill_commands(cli, manager=manager)
+    assert cli.commands == {}  # neither half of a hook that raised
+    build_parser(list(cli.commands.values())).parse_args(["providers"])  # the CLI still builds
+    assert manager.get("bad").registered == {}  # type: ignore[union-attr]
