@@ -398,7 +398,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``agenticraft`` console script; returns the exit code."""
     from .plugins import load_plugin_commands
 
-    plugin_commands = load_plugin_commands(COMMANDS)  # the CLI's start is a plugin's first need
+    try:  # the CLI's start is a plugin's first need; a plugin's failure is only a warning
+        plugin_commands = load_plugin_commands(COMMANDS)
+    except Exception as exc:  # a bug of ours, not a plugin's: still one line
+        return _internal_error(exc)
     parser = build_parser(list(plugin_commands.values()))
     args = parser.parse_args(argv)  # usage errors exit with 2 here, argparse's own message
     model = getattr(args, "model", None)
