@@ -17,11 +17,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from agenticraft import __version__
+from agenticraft.plugins.commands import CLI_COMMANDS
 
 from .session import EXIT_FAILED, EXIT_USAGE, UsageError, exit_code_for
 
 if TYPE_CHECKING:
     from agenticraft.core.agent import Agent, Prompt
+    from agenticraft.plugins.commands import PluginCommand
 
 __all__ = ["build_parser", "main"]
 
@@ -65,6 +67,14 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
         help="give the agent an MCP server's tools: a command run over stdio "
         "('python -m mcp_server_git --repository .') or an http(s):// URL; repeatable",
     )
+    parser.add_argument(
+        "--toolset",
+        action="append",
+        default=[],
+        metavar="NAME[:KEY=VALUE,...]",
+        help="give the agent a toolset or capability a plugin registered (`agenticraft plugins` "
+        "lists them), with options; repeatable",
+    )
     parser.add_argument("--max-turns", type=int, default=10, help="model turns per answer (default 10)")
 
 
@@ -83,8 +93,13 @@ def _check_delay(delay: float) -> float:
     return delay
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser (exposed so the docs and tests see the same options)."""
+#: the commands of the CLI itself; a plugin's command may not take one of these names
+COMMANDS = CLI_COMMANDS
+
+
+def build_parser(plugin_commands: Sequence[PluginCommand] = ()) -> argparse.ArgumentParser:
+    """The argument parser (exposed so the docs and tests see the same options), with the
+    plugins' commands."""
     parser = argparse.ArgumentParser(
         prog="agenticraft",
         description="AgentiCraft: AI agents with one API on every provider, streaming first.",
@@ -178,10 +193,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--expose-tools", action="store_true", help="also serve the agent's own tools, each as an MCP tool"
     )
 
-    new = commands.add_parser("new", help="create a new agent project")
+    new = commands.add_parser("new", help="create a new agent project (or, with --plugin, a plugin package)")
     new.add_argument("name", help="the project directory to create")
+    new.add_argument(
+        "--plugin",
+        action="store_true",
+        help="a plugin package instead (a provider, a toolset, a command and their tests); "
+        "name it agenticraft-NAME",
+    )
 
     commands.add_parser("providers", help="which providers are configured, and the default model")
+
+    plugins = commands.add_parser(
+        "plugins", help="the installed plugins: version, what each registered, and what failed"
+    )
+    plugins.add_argument("--json", action="store_true", help="as JSON")
+    plugins.add_argument("--all", action="store_true", help="the built-in plugin too")
 
     workflow = commands.add_parser("workflow", help="look at a workflow")
     actions = workflow.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -189,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument(
         "workflow", metavar="MODULE:WF", help="the workflow object, module:name or path/file.py:name"
     )
+    for plugin_command in plugin_commands:
+        sub = commands.add_parser(
+            plugin_command.name, help=f"{plugin_command.help} (plugin {plugin_command.plugin})".lstrip()
+        )
+        plugin_command.add_to(sub)
     return parser
 
 
@@ -217,11 +249,19 @@ def _attachments(paths: Sequence[str]) -> list[Any]:
     return parts
 
 
-def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def _dispatch(
+    args: argparse.Namespace,
+    parser: argparse.ArgumentParser,
+    plugin_commands: dict[str, PluginCommand] | None = None,
+) -> int:
     command = args.command
     if command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if plugin_commands and command in plugin_commands:
+        from .plugins import run_plugin_command
+
+        return run_plugin_command(plugin_commands[command], args)
     if command == "demo":
         from .demo import run_demo
 
@@ -247,9 +287,17 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             raise UsageError(f"--port must be from 0 to 65535, not {args.port}")
         return serve_agent(args.agent, http=args.http, port=args.port, expose_tools=args.expose_tools)
     if command == "new":
+        if args.plugin:
+            from .scaffold_plugin import create_plugin
+
+            return create_plugin(args.name)
         from .scaffold import create_project
 
         return create_project(args.name)
+    if command == "plugins":
+        from .plugins import show_plugins
+
+        return show_plugins(as_json=args.json, include_builtin=args.all)
     if command == "providers":
         from .status import show_providers
 
@@ -280,6 +328,7 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         resolution.model,
         tools=args.tool,
         toolsets=_mcp_toolsets(args),
+        capabilities=_plugin_toolsets(args),
         system=args.system,
         base_url=args.base_url,
         max_turns=args.max_turns,
@@ -295,6 +344,16 @@ def _mcp_toolsets(args: argparse.Namespace) -> list[Any]:
     from .mcp import mcp_toolset
 
     return [mcp_toolset(spec) for spec in args.mcp]
+
+
+def _plugin_toolsets(args: argparse.Namespace) -> list[Any]:
+    """The ``--toolset`` names, each a capability built by its plugin's factory."""
+    if not getattr(args, "toolset", None):
+        return []
+    from agenticraft.plugins import capability
+    from agenticraft.plugins.toolsets import parse_toolset_spec
+
+    return [capability(name, **config) for name, config in map(parse_toolset_spec, args.toolset)]
 
 
 def _output_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -330,6 +389,7 @@ def _offline(args: argparse.Namespace, prompt: Prompt) -> int:
             DemoProvider(server),
             tools=[get_weather, *args.tool],
             toolsets=_mcp_toolsets(args),
+            capabilities=_plugin_toolsets(args),
             system=args.system,
             max_turns=args.max_turns,
             **_output_options(args),
@@ -341,11 +401,17 @@ def _offline(args: argparse.Namespace, prompt: Prompt) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``agenticraft`` console script; returns the exit code."""
-    parser = build_parser()
+    from .plugins import load_plugin_commands
+
+    try:  # the CLI's start is a plugin's first need; a plugin's failure is only a warning
+        plugin_commands = load_plugin_commands(COMMANDS)
+    except Exception as exc:  # a bug of ours, not a plugin's: still one line
+        return _internal_error(exc)
+    parser = build_parser(list(plugin_commands.values()))
     args = parser.parse_args(argv)  # usage errors exit with 2 here, argparse's own message
     model = getattr(args, "model", None)
     try:
-        return _dispatch(args, parser)
+        return _dispatch(args, parser, plugin_commands)
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return exit_code_for(KeyboardInterrupt())

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from agenticraft.core.agent import Agent, Prompt
+from agenticraft.core.capabilities import Capability
 from agenticraft.core.errors import (
     AgentiCraftError,
     AuthenticationError,
@@ -127,6 +128,7 @@ def build_agent(
     *,
     tools: Sequence[str | Tool] = (),
     toolsets: Sequence[Toolset] = (),
+    capabilities: Sequence[Capability] = (),
     system: str | None = None,
     base_url: str | None = None,
     max_turns: int = 10,
@@ -134,7 +136,8 @@ def build_agent(
     output_mode: OutputMode | None = None,
 ) -> Agent:
     """The agent for ``chat`` and ``run``; its provider is created now, so a missing key or an
-    unknown model is reported before the first prompt. ``toolsets`` are the ``--mcp`` servers."""
+    unknown model is reported before the first prompt. ``toolsets`` are the ``--mcp`` servers,
+    ``capabilities`` the plugins' ``--toolset`` names."""
     loaded = [load_tool(spec) if isinstance(spec, str) else spec for spec in tools]
     agent = Agent(
         name="agenticraft",
@@ -142,6 +145,7 @@ def build_agent(
         model=model,
         tools=loaded,
         toolsets=list(toolsets),
+        capabilities=list(capabilities),
         max_turns=max_turns,
         base_url=base_url,
         output_type=load_output_type(output_type) if output_type else None,

@@ -134,7 +134,11 @@ class Agent(Generic[DepsT]):
             self._instructions = list(instructions)
         self._function_tools = FunctionToolset(tools, label="the agent's tools")
         self._toolsets: list[Toolset] = _checked(
-            "toolsets", toolsets, Toolset, "a Toolset; functions go in tools="
+            "toolsets",
+            toolsets,
+            Toolset,
+            "a Toolset; functions go in tools=, a plugin's toolset by name is "
+            "agenticraft.plugins.toolset(name)",
         )
         self._hooks: list[RunHooks] = _checked("hooks", hooks, RunHooks, "a RunHooks")
         self.capabilities: list[Capability] = _checked(

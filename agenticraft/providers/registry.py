@@ -1,19 +1,26 @@
-"""The built-in providers' entry in the model registry (:mod:`agenticraft.core.model_registry`).
-
-:func:`register_models` is this package's ``agenticraft.models`` entry point, the same hook a
-plugin uses. Each adapter module is imported only when a model of its is resolved.
+"""The built-in providers, as the built-in plugin registers them in the model registry
+(:mod:`agenticraft.core.model_registry`) through the ``register_providers`` hook, the same one a
+plugin uses (:mod:`agenticraft.plugins.builtin`). Each adapter module is imported only when a
+model of its is resolved.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from agenticraft.core.errors import ConfigurationError
-from agenticraft.core.model_registry import ModelRegistry, parse_model_string, resolve_model
+from agenticraft.core.model_registry import parse_model_string, resolve_model
 from agenticraft.core.provider import StreamingProvider
 
-__all__ = ["BUILTIN_PROVIDERS", "parse_model_string", "register_models", "resolve_model"]
+__all__ = [
+    "BUILTIN_PROVIDERS",
+    "fallback_provider",
+    "parse_model_string",
+    "register_builtin_providers",
+    "resolve_model",
+]
 
 #: provider name -> (module, class, bare-name prefixes). The open-weight families are what
 #: people pull into Ollama; anything else needs an explicit "provider:" prefix.
@@ -45,7 +52,7 @@ class _Lazy:
         return provider
 
 
-def _fallback(
+def fallback_provider(
     models: Sequence[str | StreamingProvider], *, base_url: str | None, api_key: str | None
 ) -> StreamingProvider:
     from agenticraft.providers.fallback import FallbackProvider
@@ -53,8 +60,8 @@ def _fallback(
     return FallbackProvider(models, base_url=base_url, api_key=api_key)
 
 
-def register_models(registry: ModelRegistry) -> None:
-    """Register OpenAI (Chat Completions and Responses), Anthropic and Ollama, and the fallback list."""
+def register_builtin_providers(register: Callable[..., Any]) -> None:
+    """Register OpenAI (Chat Completions and Responses), Anthropic and Ollama with ``register``
+    (a ``register_providers`` hook's argument)."""
     for name, (module, cls, prefixes) in BUILTIN_PROVIDERS.items():
-        registry.register(name, _Lazy(name, module, cls), prefixes=prefixes)
-    registry.register_fallback(_fallback)
+        register(name, _Lazy(name, module, cls), prefixes=prefixes)

@@ -31,7 +31,7 @@ from agenticraft.core.messages import (
 )
 from agenticraft.core.response import AgentResponse
 from agenticraft.serve.content import agui_content
-from agenticraft.serve.encoder import PartEncoder, PartKind, RequestError, RunRequest, register_encoder, sse
+from agenticraft.serve.encoder import PartEncoder, PartKind, RequestError, RunRequest, sse
 from agenticraft.serve.shapes import conversation_header, field, object_, optional, text_content
 
 __all__ = ["AGUIEncoder", "messages_from_agui", "messages_to_agui"]
@@ -138,7 +138,6 @@ def _approvals(resume: list[Any]) -> dict[str, Approval]:
     return decisions
 
 
-@register_encoder
 class AGUIEncoder(PartEncoder):
     """AG-UI events as server-sent events, in the package's JSON (camelCase) form."""
 

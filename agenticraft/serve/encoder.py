@@ -7,11 +7,15 @@ re-runs or re-derives what the loop knows. :class:`PartEncoder` does the one thi
 protocols share: it turns the events' ``(turn, part)`` positions into part start and end
 calls, so a protocol only says how a start, a delta and an end look on its wire.
 
-Plugins add a protocol with :func:`register_encoder` (or ``create_app(encoders=[...])``).
+The table of protocols is filled by the plugin system (the built-in plugin registers the
+OpenAI, Vercel AI and AG-UI encoders through the ``register_encoders`` hook, as an installed
+plugin registers its own) on the first :func:`encoders` call; :func:`register_encoder` adds
+one by hand, and ``create_app(protocols=[...])`` picks them per app.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -140,19 +144,27 @@ class Encoder(ABC):
 
 _REGISTRY: dict[str, type[Encoder]] = {}
 
+PLUGIN_LOADER = "agenticraft.plugins.registration:fill_encoders"
+"""What fills the table: the plugin system, named like an entry point (it imports this module)."""
 
-def register_encoder(encoder: type[Encoder]) -> type[Encoder]:
-    """Serve ``encoder``'s protocol in every app created afterwards (a class decorator too)."""
+
+def register_encoder(encoder: type[Encoder], *, replace: bool = True) -> type[Encoder]:
+    """Serve ``encoder``'s protocol in every app created afterwards (a class decorator too).
+    ``replace=False`` (how plugins register) refuses a name or a path already served."""
     if not encoder.name or not encoder.path.startswith("/"):
         raise ValueError(f"{encoder.__name__} needs a name and a path starting with '/'")
+    if not replace:
+        for other in _REGISTRY.values():
+            if other is not encoder and (other.name == encoder.name or other.path == encoder.path):
+                raise ValueError(f"{other.__name__} already serves {other.name!r} at {other.path}")
     _REGISTRY[encoder.name] = encoder
     return encoder
 
 
 def encoders() -> list[type[Encoder]]:
-    """The registered protocols, the built-in ones first."""
-    from agenticraft.serve import agui, openai_api, vercel  # noqa: F401  (they register)
-
+    """The registered protocols, the built-in ones first (the plugins' load on the first call)."""
+    module, _, function = PLUGIN_LOADER.partition(":")
+    getattr(importlib.import_module(module), function)(register_encoder)
     return list(_REGISTRY.values())
 
 

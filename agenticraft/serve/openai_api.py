@@ -39,7 +39,7 @@ from agenticraft.core.messages import (
     ToolResultPart,
 )
 from agenticraft.serve.content import openai_content
-from agenticraft.serve.encoder import Encoder, RequestError, RunRequest, register_encoder, sse
+from agenticraft.serve.encoder import Encoder, RequestError, RunRequest, sse
 from agenticraft.serve.shapes import conversation_header, field, object_, optional, text_content
 
 __all__ = ["OpenAIChatEncoder", "error_body", "models_body"]
@@ -108,7 +108,6 @@ def _read_messages(raw: list[Any]) -> list[Message]:
     return messages
 
 
-@register_encoder
 class OpenAIChatEncoder(Encoder):
     """Chat Completions chunks (``chat.completion.chunk``), ``include_usage`` and ``[DONE]``;
     or one ``chat.completion`` object for a request that is not streamed."""

@@ -34,7 +34,7 @@ from agenticraft.core.messages import (
 )
 from agenticraft.core.response import AgentResponse
 from agenticraft.serve.content import vercel_file
-from agenticraft.serve.encoder import PartEncoder, PartKind, RequestError, RunRequest, register_encoder, sse
+from agenticraft.serve.encoder import PartEncoder, PartKind, RequestError, RunRequest, sse
 from agenticraft.serve.shapes import conversation_header, field, object_, optional
 
 __all__ = ["VercelEncoder", "messages_from_ui", "messages_to_ui"]
@@ -187,7 +187,6 @@ def messages_to_ui(messages: list[Message]) -> list[dict[str, Any]]:
     return out
 
 
-@register_encoder
 class VercelEncoder(PartEncoder):
     """UI message stream chunks, as ``createUIMessageStreamResponse`` sends them."""
 

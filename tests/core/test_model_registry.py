@@ -16,14 +16,14 @@ from agenticraft.core.provider import StreamingProvider
 from agenticraft.testing import FunctionModel
 
 
-def test_builtin_providers_arrive_through_the_entry_point() -> None:
+def test_builtin_providers_arrive_through_the_builtin_plugin() -> None:
     assert {"openai", "anthropic", "ollama"} <= set(MODELS.names)
     assert parse_model_string("gpt-oss-20b") == ("ollama", "gpt-oss-20b")  # longest prefix wins
     assert parse_model_string("gpt-4o") == ("openai", "gpt-4o")
 
 
 def test_a_registered_provider_is_usable_by_model_string() -> None:
-    registry = ModelRegistry(entry_point_group=None)
+    registry = ModelRegistry()
     made: list[tuple[str, Any]] = []
 
     def factory(model: str, *, base_url: str | None, api_key: str | None) -> StreamingProvider:
