@@ -67,7 +67,7 @@ async def _measure(db: str, turns: int, reps: int) -> dict[str, Any]:
     try:
         for name, (fixed_turns, calls) in SCENARIOS.items():
             n = turns if fixed_turns is None else fixed_turns
-            agent = Agent(name=f"bench-{name}", model=_model(n, calls), tools=[lookup])
+            agent = Agent(name=f"bench-{name}", model=_model(n, calls), tools=[lookup], max_turns=n + 2)
             durable = DurableAgent(agent, name=f"bench-{name}")
             plain, lasting = [], []
             for _ in range(2):  # warm: imports, adapters, the engine's first statements
