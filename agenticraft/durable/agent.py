@@ -167,6 +167,7 @@ class DurableStream:
         self._events: AsyncGenerator[RunEvent, None] = self._run()
         self._response: AgentResponse | None = None
         self._cancelled = False
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
 
     def __aiter__(self) -> DurableStream:
         return self
@@ -193,9 +194,10 @@ class DurableStream:
         if self._cancelled or self._response is not None:
             return
         self._cancelled = True
+        self._queue.put_nowait(_Cancelled())  # a consumer waiting for the next event stops now
         task = asyncio.ensure_future(self.durable.engine.cancel(self.run_id))
         _background.add(task)
-        task.add_done_callback(_background.discard)
+        task.add_done_callback(_settled)
 
     @property
     def response(self) -> AgentResponse:
@@ -210,7 +212,7 @@ class DurableStream:
 
     async def _run(self) -> AsyncGenerator[RunEvent, None]:
         engine, run_id = self.durable.engine, self.run_id
-        queue: asyncio.Queue[Any] = asyncio.Queue()
+        queue = self._queue
         channel = channels.get(run_id)
         channel.subscribe(queue)
         waiter: asyncio.Future[Any] | None = None
@@ -221,6 +223,8 @@ class DurableStream:
             done: DoneChunk | None = None
             while True:
                 item = await queue.get()
+                if isinstance(item, _Cancelled):
+                    return
                 if isinstance(item, _Ended):
                     data = waiter.result()  # the run's error is raised here
                     if done is None:  # it ran elsewhere: its recorded response
@@ -247,4 +251,14 @@ class _Ended:
     """The engine reported the end of the run."""
 
 
-_background: set[asyncio.Future[Any]] = set()
+class _Cancelled:
+    """``cancel()`` was called: the stream ends."""
+
+
+_background: set[asyncio.Future[Any]] = set()  # cancellations in flight (kept from the GC)
+
+
+def _settled(task: asyncio.Future[Any]) -> None:
+    _background.discard(task)
+    if not task.cancelled():
+        task.exception()  # a run that never started cannot be cancelled: nothing to report

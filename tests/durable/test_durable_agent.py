@@ -12,6 +12,7 @@ import pytest
 
 from agenticraft import Agent
 from agenticraft.core.context import RunContext
+from agenticraft.core.errors import BadRequestError
 from agenticraft.durable import (
     DurableAgent,
     DurableDefinitionChangedError,
@@ -19,6 +20,7 @@ from agenticraft.durable import (
     configure,
     shutdown,
 )
+from agenticraft.providers._http import NO_RETRY
 from agenticraft.providers.openai import OpenAIProvider
 from agenticraft.testing.servers.openai import OpenAIServer, ScriptedToolCall
 
@@ -101,7 +103,8 @@ async def test_cancel_stops_the_run_and_running_it_again_resumes_it(server: Open
         async for event in stream:
             if event.type == "tool_call":
                 await started.wait()  # the model turn is recorded, the call runs
-                stream.cancel()
+                # from elsewhere, while the stream waits for its next event
+                asyncio.get_running_loop().call_later(0.05, stream.cancel)
     assert not stream.finished
     await durable.cancel("c-1")  # what stream.cancel() scheduled, awaited here
     released.set()
@@ -155,4 +158,15 @@ async def test_a_tool_result_that_is_not_json_is_a_typed_error(server: OpenAISer
         await durable.arun("Open a", run_id="f-1")
     with pytest.raises(DurableSerializationError):  # the failure is recorded with the run
         await durable.arun("Open a", run_id="f-1")
+    assert len(server.requests) == 1
+
+
+async def test_a_provider_error_fails_the_run_and_is_recorded_with_it(server: OpenAIServer) -> None:
+    server.add_error(400, "bad request body", type="invalid_request_error")
+    provider = OpenAIProvider("gpt-4o-mini", base_url=server.base_url, api_key="sk-test", retry=NO_RETRY)
+    durable = DurableAgent(Agent(model=provider), name="failing")
+    for _ in range(2):  # the second time the recorded error, with its status, and no request
+        with pytest.raises(BadRequestError, match="bad request body") as caught:
+            await durable.arun("Hi", run_id="e-1")
+        assert caught.value.status_code == 400
     assert len(server.requests) == 1
