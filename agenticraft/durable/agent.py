@@ -8,7 +8,6 @@ the agent's memory: a memory that lived in a dead process would not be there to 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import AsyncGenerator, Sequence
 from types import TracebackType
@@ -240,9 +239,7 @@ class DurableStream:
                 yield item
         finally:
             if waiter is not None and not waiter.done():
-                waiter.cancel()
-                with contextlib.suppress(BaseException):
-                    await waiter
+                waiter.cancel()  # only the wait: the engine's result is shielded from it
             if channel.unsubscribe(queue):
                 channels.release(run_id, channel)
 

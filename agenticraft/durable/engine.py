@@ -28,7 +28,9 @@ class StepSlot(Protocol):
     """A step position drawn in advance (for steps that finish in any order): ``record`` runs
     ``fn`` there once, or returns what was recorded there."""
 
-    async def record(self, name: str, fn: Callable[[], Coroutine[Any, Any, T]]) -> T: ...
+    async def record(self, name: str, fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """``await fn()`` at this position once and record its JSON result (or replay it)."""
+        ...
 
 
 @runtime_checkable
@@ -65,7 +67,9 @@ class DurableEngine(Protocol):
         ...
 
     def slots(self, count: int) -> Sequence[StepSlot]:
-        """Inside a run: ``count`` step positions drawn now, in order."""
+        """Inside a run: ``count`` step positions drawn now, in order. Work that runs
+        concurrently (parallel tool calls, workflow steps) draws its positions before it first
+        waits, so a resumed run finds every record where it was, whatever finished first."""
         ...
 
     async def recorded(self, run_id: str, prefix: str) -> dict[str, Any]:

@@ -110,8 +110,11 @@ class RunScope:
 
     async def tool_call(self, ctx: RunContext[Any], call: ToolCall, handler: ToolCallHandler) -> ToolOutcome:
         definition = self.definitions.get(call.name)
+        idempotent = definition is None or definition.idempotent
+        # drawn before the first wait: parallel calls keep their positions whatever ends first
+        slots = self.engine.slots(1 if idempotent else 2)
         interrupted = False
-        if definition is not None and not definition.idempotent:
+        if not idempotent:
             fresh = False
 
             async def started() -> bool:
@@ -119,7 +122,7 @@ class RunScope:
                 fresh = True
                 return True
 
-            await self.engine.step(f"tool_start:{call.name}:{call.id}", started)
+            await slots[0].record(f"tool_start:{call.name}:{call.id}", started)
             interrupted = not fresh  # it started in an execution that never recorded its end
 
         async def run() -> dict[str, Any]:
@@ -134,7 +137,7 @@ class RunScope:
             check_recordable(call.name, outcome.value)
             return outcome_record(outcome)
 
-        return outcome_from_record(await self.engine.step(f"tool:{call.name}:{call.id}", run))
+        return outcome_from_record(await slots[-1].record(f"tool:{call.name}:{call.id}", run))
 
 
 class DurableHooks(RunHooks):

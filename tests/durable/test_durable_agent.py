@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from agenticraft import Agent
+from agenticraft import Agent, tool
 from agenticraft.core.context import RunContext
 from agenticraft.core.errors import BadRequestError
 from agenticraft.durable import (
@@ -176,3 +176,32 @@ async def test_a_provider_error_fails_the_run_and_is_recorded_with_it(server: Op
             await durable.arun("Hi", run_id="e-1")
         assert caught.value.status_code == 400
     assert len(server.requests) == 1
+
+
+async def test_parallel_non_idempotent_calls_replay_in_place_whatever_ended_first(
+    server: OpenAIServer,
+) -> None:
+    paid: list[str] = []
+
+    @tool(idempotent=False)
+    async def pay(order: str) -> str:
+        """Pay an order."""
+        await asyncio.sleep(0.05 if order == "A" else 0)  # B ends first
+        paid.append(order)
+        return f"paid {order}"
+
+    calls = [ScriptedToolCall("pay", {"order": o}, id=f"call_{o}") for o in "AB"]
+    server.add_stream(tool_calls=calls)
+    server.add_stream("Both paid.", delay=0.3)  # cancelled while it streams
+    server.add_stream("Both paid.")
+    durable = DurableAgent(_agent(server, [pay]), name="payments")
+    results = 0
+    async with durable.stream("Pay A and B", run_id="p-1") as stream:
+        async for event in stream:
+            results += event.type == "tool_result"
+            if results == 2:  # both calls are recorded
+                await durable.cancel("p-1")
+                break
+    response = await durable.arun("Pay A and B", run_id="p-1")
+    assert response.content == "Both paid."
+    assert sorted(paid) == ["A", "B"]  # each once: replayed from their records
