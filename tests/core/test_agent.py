@@ -322,3 +322,11 @@ def test_seams_given_the_wrong_kind_of_object_are_one_line_errors() -> None:
         Agent(hooks=[object()])  # type: ignore[list-item]
     with pytest.raises(ConfigurationError, match="capabilities= takes a Capability"):
         Agent(capabilities=["mcp"])  # type: ignore[list-item]
+
+
+async def test_a_run_can_be_given_its_run_id() -> None:
+    agent = Agent(model=FunctionModel(lambda m, t: "Hi"))
+    async with agent.stream("Hello", run_id="my-run") as stream:
+        ids = {chunk.run_id async for chunk in stream}
+    assert ids == {"my-run"} and stream.response.run_id == "my-run"
+    assert (await agent.arun("Hello")).run_id not in ("", "my-run")

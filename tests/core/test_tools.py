@@ -522,3 +522,28 @@ async def test_a_failed_outcome_names_its_error_type() -> None:
     assert (await outcome_of("t", slow(), 0.01)).error_type == "timeout"
     assert (await outcome_of("t", unprintable(), None)).error_type == "invalid_result"
     assert (await outcome_of("t", _asyncio.sleep(0, "ok"), None)).error_type is None
+
+
+def test_idempotent_false_is_part_of_the_definition() -> None:
+    @tool(idempotent=False)
+    def pay(amount: int) -> str:
+        """Pay."""
+        return "paid"
+
+    assert pay.definition().idempotent is False
+
+    def read() -> str:
+        """Read."""
+        return "x"
+
+    assert tool(read).definition().idempotent is True
+
+
+async def test_an_outcome_keeps_the_tools_return_value() -> None:
+    from agenticraft.core.tools import outcome_of
+
+    async def value() -> dict[str, int]:
+        return {"a": 1}
+
+    outcome = await outcome_of("t", value(), None)
+    assert outcome.output == '{"a": 1}' and outcome.value == {"a": 1}
