@@ -140,6 +140,7 @@ class RunQueue:
 
 
 def _payload(prompt: str) -> dict[str, Any]:
-    from .payload import run_payload
+    """The run input ``DurableAgent.payload(prompt)`` makes, without the agent at hand."""
+    from agenticraft.core.messages import Message, message_to_dict
 
-    return run_payload(prompt)
+    return {"prompt": message_to_dict(Message.user(prompt)), "history": [], "deps": None}

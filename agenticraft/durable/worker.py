@@ -104,10 +104,12 @@ async def run_worker(
             on_ready(executor_id)
         await _wait(stop)
     finally:
-        await asyncio.to_thread(shutdown)
+        # on the loop's thread, not asyncio.to_thread: DBOS makes its own thread pool the
+        # loop's default executor, and stopping DBOS shuts that pool down
+        shutdown()
         if liveness is not None:
             # after the engine stopped, so no live worker resumes a run this one still runs
-            await asyncio.to_thread(liveness.stop, leaving=True)
+            liveness.stop(leaving=True)
 
 
 def _start_liveness(db: str, executor_id: str, queue: str, dead_after: float) -> Any:

@@ -1,0 +1,39 @@
+"""The agent the worker tests run in ``agenticraft worker`` subprocesses: a support agent on the
+local OpenAI server (``AGENTICRAFT_TEST_MODEL_URL``) with a ``refund`` tool that appends each call
+to ``AGENTICRAFT_TEST_TOOL_LOG`` (the tool's side effect the tests count)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from agenticraft import Agent, tool
+from agenticraft.durable import DurableAgent
+from agenticraft.providers import OpenAIProvider, RetryPolicy
+
+
+@tool
+async def refund(order: int) -> str:
+    """Refund an order.
+
+    Args:
+        order: The order number.
+    """
+    with open(os.environ["AGENTICRAFT_TEST_TOOL_LOG"], "a") as log:  # one short append: atomic
+        log.write(f"{order} {os.getpid()}\n")
+    await asyncio.sleep(float(os.environ.get("AGENTICRAFT_TEST_TOOL_SECONDS", "0.1")))
+    return f"refunded {order}"
+
+
+agent = Agent(
+    name="support",
+    instructions="Refund what is asked.",
+    model=OpenAIProvider(
+        "gpt-4o-mini",
+        base_url=os.environ.get("AGENTICRAFT_TEST_MODEL_URL", "http://127.0.0.1:9/v1"),
+        api_key="test",
+        retry=RetryPolicy(max_retries=0),
+    ),
+    tools=[refund],
+)
+support = DurableAgent(agent, name="support")
