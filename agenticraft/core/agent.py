@@ -43,6 +43,7 @@ class RunOptions(TypedDict, Generic[DepsT], total=False):
     usage_limits: UsageLimits | None
     output_type: Any
     output_mode: OutputMode | None
+    run_id: str | None
 
 
 Prompt = str | Message | Sequence[str | Part]
@@ -373,6 +374,7 @@ class Agent(Generic[DepsT]):
         usage_limits: UsageLimits | None = None,
         output_type: Any = None,
         output_mode: OutputMode | None = None,
+        run_id: str | None = None,
     ) -> AgentStream:
         """Stream a run: ``async for chunk in agent.stream("...")``, or ``async with`` it.
 
@@ -380,7 +382,9 @@ class Agent(Generic[DepsT]):
         ``history`` gives the messages instead, and nothing is read from or written to memory
         (``response.messages`` holds the run's new ones). ``approvals`` decides the tool calls a
         previous run stopped for (``prompt`` may then be left out). ``output_type`` and
-        ``output_mode`` replace the agent's for this run (``str``: plain text).
+        ``output_mode`` replace the agent's for this run (``str``: plain text). ``run_id`` names
+        the run (its events' ``run_id``; default: a new random id), for a caller that keys runs
+        itself (a durable engine).
         """
         if history is not None and conversation_id is not None:
             raise ConfigurationError("pass either history= or conversation_id=, not both")
@@ -395,7 +399,7 @@ class Agent(Generic[DepsT]):
             output_mode=output_mode,
             exclusive=history is None,
         )
-        state = RunState(config, _user_message(prompt), approvals)
+        state = RunState(config, _user_message(prompt), approvals, run_id)
         if self.handoffs:
             options = (model, output_type, output_mode)
             handle = AgentStream(HandoffRun(state, _next_run(*options), self.max_handoffs))

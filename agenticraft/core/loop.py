@@ -99,7 +99,11 @@ class RunState:
     """The messages of one run and the commit of them to memory."""
 
     def __init__(
-        self, config: RunConfig, prompt: Message | None, approvals: Mapping[str, Approval] | None = None
+        self,
+        config: RunConfig,
+        prompt: Message | None,
+        approvals: Mapping[str, Approval] | None = None,
+        run_id: str | None = None,
     ) -> None:
         self.config = config
         self.prompt = prompt
@@ -108,7 +112,7 @@ class RunState:
         self.new_messages: list[Message] = []
         self.system: str | None = None
         self.folded = RunFold()
-        self.run_id = self.folded.run_id = uuid.uuid4().hex
+        self.run_id = self.folded.run_id = run_id or uuid.uuid4().hex
         self.folded.agent = config.agent_name
         self.ctx: RunContext[Any] = RunContext(
             config.deps,

@@ -46,7 +46,8 @@ class ToolDefinition:
     and ``requires_approval`` stops the run for a human's decision before the call runs.
     ``eager`` lets a call start once its arguments are complete, while the turn still streams
     (``None``: as the agent's ``eager_tools`` says; a tool needing approval or running
-    ``sequential`` never starts early).
+    ``sequential`` never starts early). ``idempotent=False`` marks a call that must not run twice
+    (a durable run does not run again a call that a crash interrupted).
     """
 
     name: str
@@ -57,6 +58,7 @@ class ToolDefinition:
     max_retries: int = field(default=3, kw_only=True)
     requires_approval: bool = field(default=False, kw_only=True)
     eager: bool | None = field(default=None, kw_only=True)
+    idempotent: bool = field(default=True, kw_only=True)
 
 
 @dataclass(slots=True)

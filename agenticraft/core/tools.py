@@ -106,12 +106,15 @@ class ToolOutcome:
     """What one call produced: ``output``, the text for the model, or ``error``, the text that
     tells the model what went wrong, and ``error_type`` the class of the failure (the exception's
     name, ``timeout``, ``cancelled``, ``invalid_result``); ``parts``, the images and documents it
-    returned. Plain data, so a durable engine can record it."""
+    returned. Plain data, so a durable engine can record it; ``value`` is the function's return
+    value itself (``None`` for a failure or a toolset that has none), for a wrapper that must
+    check more than its text (a durable engine refuses a value that is not JSON)."""
 
     output: str | None
     error: str | None = None
     error_type: str | None = field(default=None, compare=False)
     parts: list[MediaPart] = field(default_factory=list)
+    value: Any = field(default=None, compare=False, repr=False)
 
 
 def tool_output_parts(value: Any) -> tuple[str, list[MediaPart]]:
@@ -165,6 +168,7 @@ class Tool:
         max_retries: int = 3,
         requires_approval: bool = False,
         eager: bool | None = None,
+        idempotent: bool = True,
     ) -> None:
         if not callable(function):
             raise ToolDefinitionError(f"a tool must be callable, got {function!r}")
@@ -183,6 +187,7 @@ class Tool:
         self.max_retries = max_retries
         self.requires_approval = requires_approval
         self.eager = eager
+        self.idempotent = idempotent
         self.is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
             type(function).__call__
         )
@@ -264,6 +269,7 @@ class Tool:
             max_retries=self.max_retries,
             requires_approval=self.requires_approval,
             eager=self.eager,
+            idempotent=self.idempotent,
         )
 
     # -- execution ----------------------------------------------------------------------
@@ -341,7 +347,7 @@ async def outcome_of(name: str, call: Awaitable[Any], timeout: float | None) -> 
         )
     try:
         text, parts = tool_output_parts(value)
-        return ToolOutcome(text, None, parts=parts)
+        return ToolOutcome(text, None, parts=parts, value=value)
     except Exception as exc:  # a __str__ or model_dump_json that fails is the tool's failure
         return ToolOutcome(None, f"Tool {name!r} returned a value that is not JSON: {exc}", "invalid_result")
 
@@ -430,6 +436,7 @@ def tool(
     max_retries: int = 3,
     requires_approval: bool = False,
     eager: bool | None = None,
+    idempotent: bool = True,
 ) -> Callable[[F], Tool]: ...
 
 
@@ -444,6 +451,7 @@ def tool(
     max_retries: int = 3,
     requires_approval: bool = False,
     eager: bool | None = None,
+    idempotent: bool = True,
 ) -> Tool | Callable[[F], Tool]:
     """Make a function a tool, with or without options::
 
@@ -462,6 +470,8 @@ def tool(
     ``eager=True`` lets a call start as soon as its arguments are complete, while the model
     still streams the rest of its turn (for read-only, idempotent tools; ``False`` keeps the
     tool waiting when the agent has ``eager_tools=True``; see docs/eager-tools-and-fallback.md).
+    ``idempotent=False`` says a second call is not harmless (a refund, an email): a durable run
+    never runs such a call again after a crash interrupted it (see docs/durable.md).
     """
 
     def wrap(fn: F) -> Tool:
@@ -474,6 +484,7 @@ def tool(
             max_retries=max_retries,
             requires_approval=requires_approval,
             eager=eager,
+            idempotent=idempotent,
         )
 
     return wrap(function) if function is not None else wrap

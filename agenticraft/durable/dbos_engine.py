@@ -1,0 +1,219 @@
+"""DBOS as the durable engine: a run is a DBOS workflow keyed by its run id, a model turn or a
+tool call a DBOS step, the state in SQLite (a file, no server) or PostgreSQL.
+
+DBOS is one instance per process. :func:`configure` chooses its database before it starts;
+:func:`launch` starts it (the first durable run does it when nobody did), and at launch DBOS
+resumes the runs this process's executor left unfinished. Every durable agent and workflow of
+the process shares two DBOS workflow functions, :func:`agent_workflow` and
+:func:`workflow_workflow`, which look the run's agent or workflow up by name: so any process
+that registered the same names can run, resume or dequeue a run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import os
+import threading
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from dbos import DBOS, SetWorkflowID
+from dbos._error import DBOSAwaitedWorkflowCancelledError
+
+from agenticraft.core.errors import ConfigurationError
+from agenticraft.durable.engine import Runner, StepSlot
+from agenticraft.durable.errors import DurableCancelledError, DurableDatabaseError, DurableError
+
+__all__ = [
+    "DBOSEngine",
+    "agent_workflow",
+    "configure",
+    "database_url",
+    "engine",
+    "launch",
+    "recover",
+    "shutdown",
+    "workflow_workflow",
+]
+
+T = TypeVar("T")
+
+APP_NAME = "agenticraft"
+_lock = threading.Lock()
+_settings: dict[str, Any] = {"db": None, "executor_id": None, "app_version": None}
+_launched = False
+
+
+def database_url(db: str | os.PathLike[str] | None = None) -> str:
+    """The DBOS system database URL for ``db``: a URL as is (``sqlite:///...``,
+    ``postgresql://...``), a path as a SQLite file; None: ``$AGENTICRAFT_DURABLE_DB``, else
+    ``~/.agenticraft/durable.db``."""
+    if db is None:
+        db = os.environ.get("AGENTICRAFT_DURABLE_DB")
+    if db is None:
+        path = Path.home() / ".agenticraft" / "durable.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    text = os.fspath(db)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().absolute()}"
+
+
+def configure(
+    db: str | os.PathLike[str] | None = None,
+    *,
+    executor_id: str | None = None,
+    app_version: str | None = None,
+) -> None:
+    """Choose the database (a SQLite path or a URL, see :func:`database_url`) and, for many
+    workers, this process's ``executor_id``; ``app_version`` pins DBOS's application version
+    (by default a digest of the registered workflow code). Only before DBOS starts."""
+    with _lock:
+        if _launched:
+            raise ConfigurationError("the durable engine is already running: configure() comes first")
+        _settings.update(db=db, executor_id=executor_id, app_version=app_version)
+
+
+def launch() -> None:
+    """Start DBOS on the configured database, once per process (later calls do nothing).
+
+    Raises :class:`DurableDatabaseError` when the database cannot be opened or reached.
+    """
+    global _launched
+    with _lock:
+        if _launched:
+            return
+        url = database_url(_settings["db"])
+        config: dict[str, Any] = {"name": APP_NAME, "system_database_url": url, "log_level": "WARNING"}
+        if _settings["executor_id"] is not None:
+            config["executor_id"] = _settings["executor_id"]
+        if _settings["app_version"] is not None:
+            config["application_version"] = _settings["app_version"]
+        try:
+            DBOS(config=config)  # type: ignore[arg-type]
+            DBOS.launch()
+        except Exception as exc:
+            DBOS.destroy()
+            raise DurableDatabaseError(f"cannot open the durable database {_redacted(url)}: {exc}") from exc
+        _launched = True
+
+
+def shutdown() -> None:
+    """Stop DBOS in this process (a later run starts it again, after :func:`configure`)."""
+    global _launched
+    with _lock:
+        DBOS.destroy()
+        _launched = False
+
+
+def recover(executor_ids: Sequence[str]) -> list[str]:
+    """Resume here the unfinished runs of other executors (workers that died): their ids.
+    DBOS resumes a process's own runs at launch; another executor's need this call."""
+    launch()
+    return [h.workflow_id for h in DBOS._recover_pending_workflows(list(executor_ids))]
+
+
+def _redacted(url: str) -> str:
+    head, sep, tail = url.rpartition("@")
+    if not sep or "://" not in head:
+        return url
+    scheme, _, _ = head.partition("://")
+    return f"{scheme}://***@{tail}"
+
+
+_RUNNERS: dict[str, Runner] = {}
+
+
+async def _dispatch(kind: str, name: str, payload: dict[str, Any]) -> Any:
+    runner = _RUNNERS.get(kind)
+    if runner is None:
+        raise DurableError(f"no durable {kind} runner is registered in this process")
+    return await runner(name, payload)
+
+
+@DBOS.workflow(name="agenticraft.agent_run")
+async def agent_workflow(agent_name: str, payload: dict[str, Any]) -> Any:
+    """The DBOS workflow of a durable agent run (its id is the run id)."""
+    return await _dispatch("agent", agent_name, payload)
+
+
+@DBOS.workflow(name="agenticraft.workflow_run")
+async def workflow_workflow(workflow_name: str, payload: dict[str, Any]) -> Any:
+    """The DBOS workflow of a durable workflow run (its id is the run id)."""
+    return await _dispatch("workflow", workflow_name, payload)
+
+
+_FUNCTIONS = {"agent": agent_workflow, "workflow": workflow_workflow}
+
+
+class _Slot:
+    def __init__(self) -> None:
+        self._reservation = DBOS.reserve_step()
+
+    async def record(self, name: str, fn: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        result: T = await self._reservation.run_async({"name": name}, fn)
+        return result
+
+
+class DBOSEngine:
+    """:class:`~agenticraft.durable.engine.DurableEngine` on DBOS (one per process: :data:`engine`)."""
+
+    def __init__(self) -> None:
+        self._handles: dict[str, Any] = {}  # runs started here: their task handles
+
+    def register_runner(self, kind: str, runner: Runner) -> None:
+        _RUNNERS[kind] = runner
+
+    async def start(self, kind: str, name: str, run_id: str, payload: dict[str, Any]) -> None:
+        launch()
+        status = await DBOS.get_workflow_status_async(run_id)
+        if status is None:
+            with SetWorkflowID(run_id):
+                self._handles[run_id] = await DBOS.start_workflow_async(_FUNCTIONS[kind], name, payload)
+        elif status.status == "CANCELLED":
+            await DBOS.resume_workflow_async(run_id)
+        # PENDING or ENQUEUED: it runs (here after launch's recovery, or in another process);
+        # SUCCESS or ERROR: it is over, its result is recorded
+
+    async def result(self, run_id: str) -> Any:
+        launch()
+        handle = self._handles.pop(run_id, None)
+        if handle is None:
+            handle = await DBOS.retrieve_workflow_async(run_id)
+        try:
+            # shielded: a reader that stops waiting must not cancel a run executing in its task
+            return await asyncio.shield(handle.get_result(polling_interval_sec=0.05))
+        except DBOSAwaitedWorkflowCancelledError:
+            raise DurableCancelledError(f"durable run {run_id!r} was cancelled") from None
+
+    async def cancel(self, run_id: str) -> None:
+        launch()
+        await DBOS.cancel_workflow_async(run_id)
+
+    def current_run(self) -> str | None:
+        return DBOS.workflow_id if _launched else None
+
+    async def step(
+        self, name: str, fn: Callable[[], Coroutine[Any, Any, T]], *, preemptible: bool = False
+    ) -> T:
+        result: T = await DBOS.run_step_async({"name": name, "preemptible": preemptible}, fn)
+        return result
+
+    def slots(self, count: int) -> Sequence[StepSlot]:
+        return [_Slot() for _ in range(count)]
+
+    async def recorded(self, run_id: str, prefix: str) -> dict[str, Any]:
+        # read in an empty context: inside the run, DBOS would record the read itself as a step
+        steps = await asyncio.to_thread(contextvars.Context().run, DBOS.list_workflow_steps, run_id)
+        return {
+            s["function_name"][len(prefix) :]: s["output"]
+            for s in steps
+            if s["function_name"].startswith(prefix) and s["error"] is None
+        }
+
+
+engine = DBOSEngine()
+"""The process's engine."""
