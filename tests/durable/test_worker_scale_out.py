@@ -40,7 +40,9 @@ def model(request: RecordedRequest) -> ScriptedResponse:
     if body["messages"][-1]["role"] == "tool":
         events = openai_stream_events(f"Refunded order {order}.")
     else:
-        events = openai_stream_events(tool_calls=[ScriptedToolCall("refund", {"order": order}, id=f"c{order}")])
+        events = openai_stream_events(
+            tool_calls=[ScriptedToolCall("refund", {"order": order}, id=f"c{order}")]
+        )
     return ScriptedResponse(200, {"content-type": "text/event-stream"}, events)
 
 

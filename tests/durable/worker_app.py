@@ -4,8 +4,8 @@ to ``AGENTICRAFT_TEST_TOOL_LOG`` (the tool's side effect the tests count)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
+import time
 
 from agenticraft import Agent, tool
 from agenticraft.durable import DurableAgent
@@ -13,7 +13,7 @@ from agenticraft.providers import OpenAIProvider, RetryPolicy
 
 
 @tool
-async def refund(order: int) -> str:
+def refund(order: int) -> str:
     """Refund an order.
 
     Args:
@@ -21,7 +21,7 @@ async def refund(order: int) -> str:
     """
     with open(os.environ["AGENTICRAFT_TEST_TOOL_LOG"], "a") as log:  # one short append: atomic
         log.write(f"{order} {os.getpid()}\n")
-    await asyncio.sleep(float(os.environ.get("AGENTICRAFT_TEST_TOOL_SECONDS", "0.1")))
+    time.sleep(float(os.environ.get("AGENTICRAFT_TEST_TOOL_SECONDS", "0.1")))  # a thread of its own
     return f"refunded {order}"
 
 
