@@ -91,8 +91,11 @@ class RunQueue:
                     application_name=self.application or APP_NAME,
                 )
             except Exception as exc:
+                from .worker import redact_db
+
                 raise DurableDatabaseError(
-                    f"the durable runs' database {self.db!r} cannot be reached: {type(exc).__name__}: {exc}"
+                    f"the durable runs' database {redact_db(self.db)} cannot be reached: "
+                    f"{type(exc).__name__}: {exc}"
                 ) from exc
         return self._dbos_client
 
