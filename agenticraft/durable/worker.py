@@ -82,6 +82,9 @@ async def run_worker(
     for limit, what in ((concurrency, "concurrency"), (queue_concurrency, "queue_concurrency")):
         if limit is not None and limit < 1:
             raise DurableError(f"{what} must be at least 1, not {limit}")
+    if concurrency is not None and queue_concurrency is not None:
+        # DBOS refuses a worker limit above the queue's; a worker never runs more than the queue allows
+        concurrency = min(concurrency, queue_concurrency)
     executor_id = executor_id or new_executor_id()
     # this worker dequeues from its queue only (and the engine's internal one)
     configure(db, executor_id=executor_id, listen_queues=[queue])

@@ -1,6 +1,6 @@
 """The agent the worker tests run in ``agenticraft worker`` subprocesses: a support agent on the
 local OpenAI server (``AGENTICRAFT_TEST_MODEL_URL``) with a ``refund`` tool that appends each call
-to ``AGENTICRAFT_TEST_TOOL_LOG`` (the tool's side effect the tests count)."""
+to ``AGENTICRAFT_TEST_TOOL_LOG`` as it starts and as it ends (the side effect the tests count)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,15 @@ def refund(order: int) -> str:
     Args:
         order: The order number.
     """
-    with open(os.environ["AGENTICRAFT_TEST_TOOL_LOG"], "a") as log:  # one short append: atomic
-        log.write(f"{order} {os.getpid()}\n")
+    _log(order, "start")
     time.sleep(float(os.environ.get("AGENTICRAFT_TEST_TOOL_SECONDS", "0.1")))  # a thread of its own
+    _log(order, "end")
     return f"refunded {order}"
+
+
+def _log(order: int, event: str) -> None:
+    with open(os.environ["AGENTICRAFT_TEST_TOOL_LOG"], "a") as log:  # one short append: atomic
+        log.write(f"{order} {os.getpid()} {event}\n")
 
 
 agent = Agent(
