@@ -9,7 +9,8 @@ Three agents, each run plainly (``agent.arun``) and durably (``DurableAgent.arun
 
 - 1 model turn, no tool (the model answers at once);
 - 2 model turns, 1 tool call;
-- 2 model turns, 4 tool calls (the first turn asks for four at once).
+- 2 model turns, 4 tool calls (the first turn asks for four; the tool is ``sequential``, so
+  the four calls and their steps follow each other rather than overlap).
 
 The durable cost of a run is ``base + turns * per_turn + tools * per_tool``; the three extra
 costs (durable minus plain, medians over ``runs`` runs) give the three unknowns. The model is a
@@ -43,7 +44,7 @@ from agenticraft.testing import FunctionModel  # noqa: E402
 SHAPES = {"1 turn, 0 tools": (1, 0), "2 turns, 1 tool": (2, 1), "2 turns, 4 tools": (2, 4)}
 
 
-@tool
+@tool(sequential=True)  # one call at a time: each call's step is timed on its own
 def lookup(key: str) -> str:
     """Look a key up.
 
