@@ -13,7 +13,9 @@ Three agents, each run plainly (``agent.arun``) and durably (``DurableAgent.arun
   the four calls and their steps follow each other rather than overlap).
 
 The durable cost of a run is ``base + turns * per_turn + tools * per_tool``; the three extra
-costs (durable minus plain, medians over ``runs`` runs) give the three unknowns. The model is a
+costs (durable minus plain, medians over ``runs`` runs) give the three unknowns. The floor is
+the engine itself: a bare DBOS workflow of 4 empty async steps against one of none, on the
+same database, in the same process. The model is a
 ``FunctionModel`` (in-process) and the tool returns at once, so the figures are the engine's own
 cost: each recorded step is a write to the database. Results go to
 ``bench/results/durable-pg-<timestamp>.{json,md}``.
@@ -73,9 +75,40 @@ async def _median(run: Callable[[], Awaitable[Any]], runs: int) -> float:
     return statistics.median(walls)
 
 
+def _bare_dbos_workflow() -> Callable[[int], Awaitable[int]]:
+    """A DBOS workflow of ``n`` empty async steps (registered before the engine launches)."""
+    from dbos import DBOS
+
+    @DBOS.step(name="bench.bare_step")
+    async def step(i: int) -> int:
+        return i
+
+    @DBOS.workflow(name="bench.bare_workflow")
+    async def workflow(n: int) -> int:
+        total = 0
+        for i in range(n):
+            total += await step(i)
+        return total
+
+    return workflow
+
+
+async def _floor_per_step(workflow: Callable[[int], Awaitable[int]], runs: int) -> float:
+    from dbos import SetWorkflowID
+
+    async def steps(n: int) -> None:
+        with SetWorkflowID(uuid.uuid4().hex):
+            await workflow(n)
+
+    none = await _median(lambda: steps(0), runs)
+    four = await _median(lambda: steps(4), runs)
+    return (four - none) / 4
+
+
 async def measure(runs: int) -> dict[str, Any]:
     from agenticraft.durable import DurableAgent, launch
 
+    bare = _bare_dbos_workflow()
     rows = []
     agents = {}
     for name, (_, tools) in SHAPES.items():
@@ -107,7 +140,16 @@ async def measure(runs: int) -> dict[str, Any]:
     one, two, four = (row["extra_ms"] for row in rows)
     per_tool = (four - two) / 3
     per_turn = two - one - per_tool
-    return {"rows": rows, "per_turn_ms": per_turn, "per_tool_ms": per_tool, "base_ms": one - per_turn}
+    floor = await _floor_per_step(bare, runs) * 1e3
+    return {
+        "rows": rows,
+        "per_turn_ms": per_turn,
+        "per_tool_ms": per_tool,
+        "base_ms": one - per_turn,
+        "dbos_step_ms": floor,
+        "turn_over_dbos_step": per_turn / floor,
+        "tool_over_dbos_step": per_tool / floor,
+    }
 
 
 def markdown(document: dict[str, Any]) -> str:
@@ -125,6 +167,9 @@ def markdown(document: dict[str, Any]) -> str:
         f"Added latency: **{document['per_turn_ms']:.2f} ms per model turn**, "
         f"**{document['per_tool_ms']:.2f} ms per tool call**, {document['base_ms']:.2f} ms per run "
         f"(start and end of the workflow); medians of {document['runs']} runs.",
+        f"The floor, a bare DBOS step on the same database: {document['dbos_step_ms']:.2f} ms "
+        f"(a model turn costs {document['turn_over_dbos_step']:.2f}x that, a tool call "
+        f"{document['tool_over_dbos_step']:.2f}x).",
     ]
     return "\n".join(lines) + "\n"
 

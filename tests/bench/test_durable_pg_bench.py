@@ -21,5 +21,5 @@ def test_durable_pg_bench_smoke_reports_every_figure(postgres_database: str, tmp
     assert [(r["turns"], r["tools"]) for r in document["rows"]] == [(1, 0), (2, 1), (2, 4)]
     for row in document["rows"]:
         assert row["plain_ms"] > 0 and row["durable_ms"] > 0
-    assert all(math.isfinite(document[k]) for k in ("per_turn_ms", "per_tool_ms", "base_ms"))
+    assert all(math.isfinite(document[k]) for k in ("per_turn_ms", "per_tool_ms", "base_ms", "dbos_step_ms"))
     assert "ms per model turn" in (tmp_path / "d.md").read_text()
