@@ -178,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--smoke", action="store_true", help="CI sizes: a few runs")
     parser.add_argument("--db", help="a PostgreSQL URL (default: a throwaway cluster, fsync on)")
+    parser.add_argument("--runs", type=int, default=60, help="runs per median (default 60)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--name", default=None)
     args = parser.parse_args(argv)
@@ -190,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
 
         cluster = PostgresCluster.start(durable=True)
         db = cluster.url.rsplit("/", 1)[0] + "/bench"
-    runs = 3 if args.smoke else 40
+    runs = 3 if args.smoke else args.runs
     try:
         configure(db)
         document: dict[str, Any] = {

@@ -104,6 +104,7 @@ class Liveness:
         self._thread: threading.Thread | None = None
         #: executor ids this worker has recovered (for logs and tests)
         self.recovered: list[str] = []
+        self._beaten = False
 
     def _connect(self) -> Any:
         import psycopg
@@ -116,22 +117,7 @@ class Liveness:
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
                 conn.execute(_SCHEMA)
-            conn.execute(
-                "INSERT INTO agenticraft.workers "
-                "(executor_id, application_name, app_version, queue, host, pid, dead_after) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (executor_id) DO UPDATE "
-                "SET beat_at = now(), claimed_by = NULL, pid = EXCLUDED.pid, "
-                "dead_after = EXCLUDED.dead_after",
-                (
-                    self.executor_id,
-                    self.application_name,
-                    self.app_version,
-                    self.queue,
-                    socket.gethostname(),
-                    os.getpid(),
-                    self.dead_after,
-                ),
-            )
+            self.beat(conn)
         self._thread = threading.Thread(target=self._run, name="agenticraft-liveness", daemon=True)
         self._thread.start()
 
@@ -153,7 +139,7 @@ class Liveness:
 
     def _run(self) -> None:
         conn: Any = None
-        while not self._stop.is_set():
+        while not self._stop.wait(self.interval):  # start() wrote the first beat
             try:
                 if conn is None or conn.closed:
                     conn = self._connect()
@@ -164,15 +150,38 @@ class Liveness:
                 if conn is not None:
                     conn.close()
                 conn = None
-            self._stop.wait(self.interval)
         if conn is not None:
             conn.close()
 
     def beat(self, conn: Any) -> None:
-        conn.execute(
-            "UPDATE agenticraft.workers SET beat_at = now(), claimed_by = NULL WHERE executor_id = %s",
-            (self.executor_id,),
-        )
+        """Refresh this worker's row, writing it again if it is gone: a worker taken for dead
+        (paused past ``dead_after``) that goes on must be watched again, or the runs it takes
+        next would never be recovered if it died."""
+        before = conn.execute(
+            "INSERT INTO agenticraft.workers "
+            "(executor_id, application_name, app_version, queue, host, pid, dead_after) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (executor_id) DO UPDATE "
+            "SET beat_at = now(), claimed_by = NULL, pid = EXCLUDED.pid, dead_after = EXCLUDED.dead_after "
+            "RETURNING (xmax = 0)",
+            (
+                self.executor_id,
+                self.application_name,
+                self.app_version,
+                self.queue,
+                socket.gethostname(),
+                os.getpid(),
+                self.dead_after,
+            ),
+        ).fetchone()
+        inserted = bool(before and before[0])
+        if inserted and self._beaten:
+            log.warning(
+                "worker %s was taken for dead (no heartbeat for %ss) and its runs given to others; "
+                "it goes on",
+                self.executor_id,
+                self.dead_after,
+            )
+        self._beaten = True
 
     def recover_dead(self, conn: Any) -> list[str]:
         """Claim the rows of dead workers of this application and version, recover their runs,

@@ -20,7 +20,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
-from .errors import DurableDatabaseError, DurableError
+from .errors import DurableCancelledError, DurableDatabaseError, DurableError
 
 if TYPE_CHECKING:
     from agenticraft.core.response import AgentResponse
@@ -43,24 +43,44 @@ def _require_dbos() -> Any:
 
 
 class RunHandle:
-    """A queued run: its ``run_id``, :meth:`status` and :meth:`result`."""
+    """A queued run: its ``run_id``, :meth:`status`, :meth:`result` and :meth:`cancel`."""
 
     def __init__(self, queue: RunQueue, run_id: str) -> None:
         self.queue = queue
         self.run_id = run_id
 
+    async def _handle(self) -> Any:
+        from dbos._error import DBOSNonExistentWorkflowError
+
+        client = await asyncio.to_thread(self.queue._client)
+        try:
+            return await client.retrieve_workflow_async(self.run_id)
+        except DBOSNonExistentWorkflowError:
+            raise DurableError(f"no durable run {self.run_id!r} in {self.queue._where}") from None
+
     async def status(self) -> str:
         """``ENQUEUED``, ``PENDING`` (running), ``SUCCESS``, ``ERROR`` or ``CANCELLED``."""
-        handle = await self.queue._client().retrieve_workflow_async(self.run_id)
-        status = await handle.get_status()
+        status = await (await self._handle()).get_status()
         return str(status.status)
 
     async def result(self, *, poll: float = 0.2) -> AgentResponse:
-        """Wait for the run to end; its response, or the error it ended with."""
+        """Wait for the run to end: its response, or the error it ended with
+        (:class:`DurableCancelledError` when it was cancelled)."""
+        from dbos._error import DBOSAwaitedWorkflowCancelledError
+
         from agenticraft.core.response import AgentResponse
 
-        handle = await self.queue._client().retrieve_workflow_async(self.run_id)
-        return AgentResponse.from_dict(await handle.get_result(polling_interval_sec=poll))
+        handle = await self._handle()
+        try:
+            return AgentResponse.from_dict(await handle.get_result(polling_interval_sec=poll))
+        except DBOSAwaitedWorkflowCancelledError:
+            raise DurableCancelledError(f"durable run {self.run_id!r} was cancelled") from None
+
+    async def cancel(self) -> None:
+        """Cancel the run: a queued one never starts, a running one stops at its next step."""
+        await self._handle()
+        client = await asyncio.to_thread(self.queue._client)
+        await client.cancel_workflow_async(self.run_id)
 
     def __repr__(self) -> str:
         return f"RunHandle(run_id={self.run_id!r}, queue={self.queue.name!r})"
@@ -91,11 +111,8 @@ class RunQueue:
                     application_name=self.application or APP_NAME,
                 )
             except Exception as exc:
-                from .worker import redact_db
-
                 raise DurableDatabaseError(
-                    f"the durable runs' database {redact_db(self.db)} cannot be reached: "
-                    f"{type(exc).__name__}: {exc}"
+                    f"the durable runs' database {self._where} cannot be reached: {type(exc).__name__}: {exc}"
                 ) from exc
         return self._dbos_client
 
@@ -122,8 +139,23 @@ class RunQueue:
         if priority is not None:
             options["priority"] = priority
         client = await asyncio.to_thread(self._client)
-        await client.enqueue_async(options, name, payload)
+        try:
+            await client.enqueue_async(options, name, payload)
+        except Exception as exc:
+            from sqlalchemy.exc import ProgrammingError
+
+            if isinstance(exc, ProgrammingError):  # no tables: no durable process ever ran here
+                raise DurableDatabaseError(
+                    f"{self._where} holds no durable runs yet: start a worker on it first ({exc.orig})"
+                ) from exc
+            raise
         return RunHandle(self, run_id)
+
+    @property
+    def _where(self) -> str:
+        from .worker import redact_db
+
+        return redact_db(self.db)
 
     def handle(self, run_id: str) -> RunHandle:
         """The handle of a run enqueued before (by this process or another)."""

@@ -108,3 +108,16 @@ def test_the_libpq_dsn_drops_the_driver_tag() -> None:
             recover=Recorder(),
             dead_after=0,
         )
+
+
+def test_a_worker_taken_for_dead_writes_its_row_again(
+    make: Callable[..., Liveness], caplog: pytest.LogCaptureFixture
+) -> None:
+    live = make("paused", Recorder(), dead_after=60, interval=60)
+    live.start()
+    with live._connect() as conn:
+        conn.execute("DELETE FROM agenticraft.workers WHERE executor_id = 'paused'")  # claimed, recovered
+        assert live.workers() == []
+        live.beat(conn)
+    assert [w.executor_id for w in live.workers()] == ["paused"]
+    assert "worker paused was taken for dead" in caplog.text
