@@ -16,7 +16,7 @@ from agenticraft.durable import DurableDatabaseError
 from agenticraft.durable.queue import RunQueue
 from agenticraft.durable.worker import is_postgres, new_executor_id, redact_db
 
-APP = str(Path(__file__).with_name("worker_app.py"))
+APP = str(Path(__file__).parents[1] / "durable" / "worker_app.py")
 
 
 def _closed_port() -> int:
