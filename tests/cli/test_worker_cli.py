@@ -90,3 +90,26 @@ def test_database_urls_are_told_apart_and_shown_without_their_password() -> None
     assert redact_db("postgresql://app@h/db") == "postgresql://app@h/db"
     assert redact_db("runs.db") == "runs.db"
     assert new_executor_id() != new_executor_id()
+
+
+AGENTS_MODULE = """
+from agenticraft import Agent
+from agenticraft.testing import FunctionModel
+
+plain = Agent(name="cli-worker-plain", model=FunctionModel(lambda messages, tools: "hi"))
+several = {"a": plain}
+nothing = []
+"""
+
+
+def test_the_worker_makes_plain_agents_durable_and_needs_one(tmp_path: Path) -> None:
+    from agenticraft.cli.session import UsageError
+    from agenticraft.cli.worker import load_durable_agents
+    from agenticraft.durable import DurableAgent
+
+    module = tmp_path / "cli_worker_agents.py"
+    module.write_text(AGENTS_MODULE)
+    (durable,) = load_durable_agents(f"{module}:several")  # a plain Agent, made durable
+    assert isinstance(durable, DurableAgent) and durable.name == "cli-worker-plain"
+    with pytest.raises(UsageError, match="no agent to run"):
+        load_durable_agents(f"{module}:nothing")
