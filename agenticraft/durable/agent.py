@@ -218,19 +218,21 @@ class DurableStream:
             await engine.start("agent", self.durable.name, run_id, self._payload)
             waiter = asyncio.ensure_future(engine.result(run_id))
             waiter.add_done_callback(lambda _: queue.put_nowait(_Ended()))
+            done: DoneChunk | None = None
             while True:
                 item = await queue.get()
                 if isinstance(item, _Ended):
                     data = waiter.result()  # the run's error is raised here
-                    self._response = AgentResponse.from_dict(data)
-                    yield DoneChunk(self._response, run_id=run_id)
+                    if done is None:  # it ran elsewhere: its recorded response
+                        self._response = AgentResponse.from_dict(data)
+                        yield DoneChunk(self._response, run_id=run_id)
                     return
                 if item is END:
                     continue  # this execution ended: its result follows
                 if isinstance(item, DoneChunk):
+                    # the answer is complete; the stream ends once the engine recorded the run
+                    done = item
                     self._response = item.response
-                    yield item
-                    return
                 yield item
         finally:
             if waiter is not None and not waiter.done():

@@ -188,9 +188,11 @@ class DBOSEngine:
         handle = self._handles.pop(run_id, None)
         if handle is None:
             handle = await DBOS.retrieve_workflow_async(run_id)
+        # shielded: a reader that stops waiting must not cancel a run executing in its task
+        waiting = asyncio.ensure_future(handle.get_result(polling_interval_sec=0.05))
+        waiting.add_done_callback(_seen)
         try:
-            # shielded: a reader that stops waiting must not cancel a run executing in its task
-            return await asyncio.shield(handle.get_result(polling_interval_sec=0.05))
+            return await asyncio.shield(waiting)
         except DBOSAwaitedWorkflowCancelledError:
             raise DurableCancelledError(f"durable run {run_id!r} was cancelled") from None
 
@@ -218,6 +220,11 @@ class DBOSEngine:
             for s in steps
             if s["function_name"].startswith(prefix) and s["error"] is None
         }
+
+
+def _seen(task: asyncio.Future[Any]) -> None:
+    if not task.cancelled():
+        task.exception()  # retrieved: a result nobody waits for any more is not logged
 
 
 engine = DBOSEngine()

@@ -1,0 +1,84 @@
+"""The engine's edges: an unreachable database is a typed error, the URL forms, one DBOS per
+process, and the extra is optional (``import agenticraft`` loads no DBOS)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agenticraft import Agent
+from agenticraft.core.errors import ConfigurationError
+from agenticraft.durable import DurableAgent, DurableDatabaseError, configure, database_url, launch, shutdown
+from agenticraft.testing import FunctionModel
+
+
+def test_a_sqlite_file_that_cannot_be_opened_is_a_typed_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    configure(tmp_path / "file" / "runs.db")  # under a file: no database there
+    with pytest.raises(DurableDatabaseError, match="cannot open the durable database sqlite:///"):
+        launch()
+    # nothing is left half-started: the next configuration works
+    configure(tmp_path / "runs.db")
+    try:
+        durable = DurableAgent(Agent(model=FunctionModel(lambda m, t: "ok")), name="after-bad-db")
+        assert durable.run("Hi", run_id="ok-1").content == "ok"
+    finally:
+        shutdown()
+
+
+def test_an_unreachable_postgresql_server_is_a_typed_error_without_the_password() -> None:
+    configure("postgresql://agent:s3cret@127.0.0.1:1/runs")  # port 1: connection refused
+    with pytest.raises(DurableDatabaseError, match=r"postgresql://\*\*\*@127.0.0.1:1/runs") as caught:
+        launch()
+    assert "s3cret" not in str(caught.value)
+    configure(None)
+
+
+def test_database_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert database_url(tmp_path / "a.db") == f"sqlite:///{tmp_path / 'a.db'}"
+    assert database_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    monkeypatch.setenv("AGENTICRAFT_DURABLE_DB", str(tmp_path / "env.db"))
+    assert database_url() == f"sqlite:///{tmp_path / 'env.db'}"
+    monkeypatch.delenv("AGENTICRAFT_DURABLE_DB")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert database_url() == f"sqlite:///{tmp_path / '.agenticraft' / 'durable.db'}"
+
+
+def test_one_engine_per_process_configured_before_it_starts(tmp_path: Path) -> None:
+    configure(tmp_path / "runs.db")
+    launch()
+    try:
+        launch()  # a second launch does nothing
+        with pytest.raises(ConfigurationError, match="configure\\(\\) comes first"):
+            configure(tmp_path / "other.db")
+    finally:
+        shutdown()
+
+
+def test_a_durable_agent_name_is_registered_once() -> None:
+    agent = Agent(model=FunctionModel(lambda m, t: "ok"))
+    DurableAgent(agent, name="twice")
+    DurableAgent(agent, name="twice")  # the same agent again: fine, one capability
+    assert sum(1 for c in agent.capabilities if c.hooks) == 1
+    with pytest.raises(ConfigurationError, match="'twice' is already registered"):
+        DurableAgent(Agent(model=FunctionModel(lambda m, t: "ok")), name="twice")
+    with pytest.raises(ConfigurationError, match="needs a name"):
+        DurableAgent(agent, name="")
+
+
+def test_import_agenticraft_loads_no_engine_and_a_missing_extra_names_it() -> None:
+    code = (
+        "import sys, agenticraft\n"
+        "assert 'dbos' not in sys.modules and 'sqlalchemy' not in sys.modules\n"
+        "sys.modules['dbos'] = None\n"
+        "try:\n"
+        "    import agenticraft.durable\n"
+        "except ImportError as exc:\n"
+        "    print(exc)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "pip install 'agenticraft[durable]'" in out.stdout
