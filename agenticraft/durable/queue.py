@@ -17,12 +17,14 @@ set up by a worker (or any durable process) once: the client creates no tables.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from .errors import DurableCancelledError, DurableDatabaseError, DurableError
 
 if TYPE_CHECKING:
+    from agenticraft.core.messages import Message
     from agenticraft.core.response import AgentResponse
 
 __all__ = ["DEFAULT_QUEUE", "RunHandle", "RunQueue"]
@@ -122,14 +124,20 @@ class RunQueue:
         prompt: str,
         *,
         run_id: str | None = None,
+        history: Sequence[Message] | None = None,
+        deps: Any = None,
         priority: int | None = None,
     ) -> RunHandle:
         """Queue a run of ``agent`` (a ``DurableAgent`` or its name) on ``prompt``.
 
-        ``run_id`` keys the run (default: a new one); ``priority``: lower runs first.
+        ``run_id`` keys the run (default: a new one); ``history`` and ``deps`` are the run's, as
+        for ``DurableAgent.arun`` (``deps`` is recorded with the run: keep it plain data);
+        ``priority``: lower runs first.
         """
-        name = agent if isinstance(agent, str) else agent.name
-        payload = agent.payload(prompt) if not isinstance(agent, str) else _payload(prompt)
+        if isinstance(agent, str):
+            name, payload = agent, _payload(prompt, history, deps)
+        else:
+            name, payload = agent.name, agent.payload(prompt, history=history, deps=deps)
         run_id = run_id or uuid4().hex
         options: dict[str, Any] = {
             "queue_name": self.name,
@@ -174,8 +182,12 @@ class RunQueue:
         self.close()
 
 
-def _payload(prompt: str) -> dict[str, Any]:
-    """The run input ``DurableAgent.payload(prompt)`` makes, without the agent at hand."""
+def _payload(prompt: str, history: Sequence[Message] | None, deps: Any) -> dict[str, Any]:
+    """The run input ``DurableAgent.payload`` makes, without the agent at hand."""
     from agenticraft.core.messages import Message, message_to_dict
 
-    return {"prompt": message_to_dict(Message.user(prompt)), "history": [], "deps": None}
+    return {
+        "prompt": message_to_dict(Message.user(prompt)),
+        "history": [message_to_dict(m) for m in history or ()],
+        "deps": deps,
+    }

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from agenticraft import Agent, tool
+from agenticraft.core.messages import Message
 from agenticraft.durable import DurableAgent, DurableCancelledError, DurableDatabaseError, DurableError
 from agenticraft.durable.queue import RunQueue
 from agenticraft.durable.worker import run_worker
@@ -26,7 +27,12 @@ def refund(order: int) -> str:
     return f"refunded {order}"
 
 
+first_turns: list[list[str]] = []  # the roles each run's first model turn saw
+
+
 def model(messages, tools):  # type: ignore[no-untyped-def]
+    if messages[-1].role == "user":
+        first_turns.append([m.role for m in messages])
     if messages[-1].role == "tool":
         return f"Done: {messages[-1].results[0].content}."
     return [ToolCall("refund", {"order": 7})]
@@ -60,6 +66,11 @@ async def test_a_run_enqueued_by_name_or_agent_is_run_by_the_worker(worker: str)
         assert (await by_name.result()).content == "Done: refunded 7."
         assert (await by_agent.result()).content == "Done: refunded 7."
         assert await queue.handle("by-name").status() == "SUCCESS"
+        earlier = [Message.user("My order is 7."), Message.assistant("Noted.")]
+        first_turns.clear()
+        with_history = await queue.enqueue("queue-client-clerk", "Refund it", run_id="h", history=earlier)
+        assert (await with_history.result()).content == "Done: refunded 7."
+        assert first_turns == [["user", "assistant", "user"]]
 
 
 async def test_a_run_no_worker_listens_for_waits_and_can_be_cancelled(worker: str) -> None:
