@@ -68,8 +68,9 @@ async def run_worker(
     stop: asyncio.Event | None = None,
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Run the queued runs of ``agents`` (``DurableAgent`` objects, constructed before this call)
-    until ``stop`` is set, or SIGTERM / SIGINT arrives when ``stop`` is not given.
+    """Run the queued runs of ``agents`` (``DurableAgent`` objects: constructing them registered
+    them with the engine, so this call only checks there is one) until ``stop`` is set, or
+    SIGTERM / SIGINT arrives when ``stop`` is not given.
 
     ``on_ready`` is called with the executor id once the worker listens to the queue.
     """
@@ -123,8 +124,8 @@ def _start_liveness(db: str, executor_id: str, queue: str, dead_after: float) ->
     from .liveness import Liveness
 
     def recover(executor_ids: Sequence[str]) -> object:
-        # the engine's own recovery of PENDING workflows of these executors (what DBOS
-        # Conductor calls when it sees an executor die); idempotent, see liveness.py
+        # the engine's own recovery of the PENDING workflows of these executors (the same
+        # re-enqueue as its startup recovery of its own runs); idempotent, see liveness.py
         return DBOS._recover_pending_workflows(list(executor_ids))
 
     liveness = Liveness(
