@@ -32,6 +32,7 @@ from agenticraft.durable.errors import (
     DurableToolInterruptedError,
 )
 from agenticraft.durable.steps import DurableHooks
+from agenticraft.durable.workflow import DurableWorkflow, EngineCheckpoint
 
 __all__ = [
     "DBOSEngine",
@@ -45,6 +46,8 @@ __all__ = [
     "DurableSerializationError",
     "DurableStream",
     "DurableToolInterruptedError",
+    "DurableWorkflow",
+    "EngineCheckpoint",
     "configure",
     "database_url",
     "launch",

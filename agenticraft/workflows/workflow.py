@@ -249,8 +249,23 @@ class Workflow:
     def stream(self, **inputs: Any) -> WorkflowStream:
         """Stream a run: every step's events, tagged by step id, with step start and end
         events (wrong wiring or inputs raise here, before anything runs)."""
+        return self.open_run(inputs, self.checkpoint)
+
+    def open_run(
+        self,
+        inputs: dict[str, Any],
+        checkpoint: Checkpoint,
+        *,
+        run_id: str | None = None,
+        restored: dict[str, Any] | None = None,
+    ) -> WorkflowStream:
+        """A stream of one run recorded in ``checkpoint`` instead of the workflow's own (a
+        durable engine's record); ``restored`` maps step ids to outputs already recorded, which
+        do not run again."""
         self.check()
-        return WorkflowStream(self, self._checked_inputs(inputs), self.checkpoint)
+        return WorkflowStream(
+            self, self._checked_inputs(inputs), checkpoint, run_id=run_id, restored=restored
+        )
 
     async def run(self, **inputs: Any) -> WorkflowResult:
         """Run to the end; the result holds every step's output and record. A failed step
