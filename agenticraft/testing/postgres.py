@@ -4,7 +4,7 @@ package (``/usr/lib/postgresql/<version>/bin``, or ``initdb`` on ``PATH``).
 The durable-run tests and ``bench/durable_pg.py`` use it, and ``.ci/run`` starts one for the whole
 test run through the command line here::
 
-    python -m agenticraft.testing.postgres start DIR   # prints the cluster's URL
+    python -m agenticraft.testing.postgres start DIR   # prints the cluster's URL (--durable: fsync on)
     python -m agenticraft.testing.postgres stop DIR    # stops it and removes DIR
 
 In Python::
@@ -170,13 +170,17 @@ class PostgresCluster:
 
 
 def _main(argv: Sequence[str]) -> int:
+    durable = "--durable" in argv
+    argv = [a for a in argv if a != "--durable"]
     if len(argv) != 2 or argv[0] not in ("start", "stop"):
-        print("usage: python -m agenticraft.testing.postgres start|stop DIR", file=sys.stderr)
+        print(
+            "usage: python -m agenticraft.testing.postgres start [--durable] DIR | stop DIR", file=sys.stderr
+        )
         return 2
     command, directory = argv[0], Path(argv[1])
     if command == "start":
         try:
-            cluster = PostgresCluster.start(directory)
+            cluster = PostgresCluster.start(directory, durable=durable)
         except PostgresUnavailable as exc:
             print(f"postgres: {exc}", file=sys.stderr)
             return 1

@@ -31,6 +31,9 @@ def test_a_cluster_serves_sql_and_is_gone_after_stop() -> None:
     try:
         with psycopg.connect(cluster.url) as conn:
             assert conn.execute("SELECT 1 + 1").fetchone() == (2,)
+            assert conn.execute("SHOW fsync").fetchone() == (
+                "off",
+            )  # a test cluster need not survive a power cut
         assert cluster.url.startswith("postgresql://postgres@127.0.0.1:")
         assert (cluster.directory / "url").read_text() == cluster.url
     finally:
@@ -50,10 +53,11 @@ def test_the_command_line_starts_and_stops_a_cluster(capsys: pytest.CaptureFixtu
         if os.environ.get("CI"):
             raise
         pytest.skip(f"no PostgreSQL server binaries: {exc}")
-    assert postgres._main(["start", str(directory)]) == 0
+    assert postgres._main(["start", "--durable", str(directory)]) == 0  # as the bench starts one
     url = capsys.readouterr().out.strip()
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT current_user").fetchone() == ("postgres",)
+        assert conn.execute("SHOW fsync").fetchone() == ("on",)
     assert postgres._main(["stop", str(directory)]) == 0
     assert not directory.exists()
     assert postgres._main(["stop", str(directory)]) == 0  # nothing there: nothing to do
