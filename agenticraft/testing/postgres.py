@@ -158,7 +158,8 @@ class PostgresCluster:
         return cluster
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown) and remove its directory; safe to call twice."""
+        """Stop the server (immediate shutdown: nothing here is kept) and remove its directory;
+        safe to call twice."""
         try:
             if (self.data / "postmaster.pid").exists():
                 _run(
