@@ -210,6 +210,36 @@ def build_parser(plugin_commands: Sequence[PluginCommand] = ()) -> argparse.Argu
     plugins.add_argument("--json", action="store_true", help="as JSON")
     plugins.add_argument("--all", action="store_true", help="the built-in plugin too")
 
+    worker = commands.add_parser(
+        "worker", help="run the durable runs queued for an agent (N workers share one PostgreSQL queue)"
+    )
+    worker.add_argument(
+        "agent",
+        metavar="MODULE:AGENT",
+        help="a DurableAgent (or Agent, or a list), e.g. myapp.agents:support",
+    )
+    worker.add_argument(
+        "--db",
+        default=os.environ.get("AGENTICRAFT_DURABLE_DB"),
+        help="the engine's database: postgresql://... shared by all workers, or a SQLite path "
+        "(default: AGENTICRAFT_DURABLE_DB)",
+    )
+    worker.add_argument("--queue", default="agenticraft", help="the queue to run (default agenticraft)")
+    worker.add_argument("--concurrency", type=int, help="runs at once in this worker (default: no limit)")
+    worker.add_argument(
+        "--queue-concurrency", type=int, help="runs at once over all workers of the queue (default: no limit)"
+    )
+    worker.add_argument(
+        "--dead-after",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="a worker silent this long is dead and its runs go to the others (default 10)",
+    )
+    worker.add_argument(
+        "--poll", type=float, default=1.0, metavar="SECONDS", help="how often the queue is polled (default 1)"
+    )
+
     workflow = commands.add_parser("workflow", help="look at a workflow")
     actions = workflow.add_subparsers(dest="action", metavar="ACTION", required=True)
     show = actions.add_parser("show", help="print the workflow's graph as a Mermaid flowchart")
@@ -302,6 +332,22 @@ def _dispatch(
         from .status import show_providers
 
         return show_providers()
+    if command == "worker":
+        from .worker import run_worker_command
+
+        if not args.db:
+            raise UsageError(
+                "worker needs --db (a postgresql:// URL or a SQLite path), or AGENTICRAFT_DURABLE_DB"
+            )
+        return run_worker_command(
+            args.agent,
+            db=args.db,
+            queue=args.queue,
+            concurrency=args.concurrency,
+            queue_concurrency=args.queue_concurrency,
+            dead_after=args.dead_after,
+            poll_interval=args.poll,
+        )
     if command == "workflow":
         from .workflow import show_workflow
 

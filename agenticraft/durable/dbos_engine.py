@@ -69,14 +69,17 @@ def configure(
     *,
     executor_id: str | None = None,
     app_version: str | None = None,
+    listen_queues: Sequence[str] | None = None,
 ) -> None:
     """Choose the database (a SQLite path or a URL, see :func:`database_url`) and, for many
     workers, this process's ``executor_id``; ``app_version`` pins DBOS's application version
-    (by default a digest of the registered workflow code). Only before DBOS starts."""
+    (by default a digest of the registered workflow code); ``listen_queues`` names the queues
+    this process dequeues runs from (None: every queue; a worker gives its own). Only before
+    DBOS starts."""
     with _lock:
         if _launched:
             raise ConfigurationError("the durable engine is already running: configure() comes first")
-        _settings.update(db=db, executor_id=executor_id, app_version=app_version)
+        _settings.update(db=db, executor_id=executor_id, app_version=app_version, listen_queues=listen_queues)
 
 
 def launch() -> None:
@@ -97,6 +100,8 @@ def launch() -> None:
         try:
             _prepare_sqlite(url)
             DBOS(config=config)  # type: ignore[arg-type]
+            if _settings.get("listen_queues") is not None:
+                DBOS.listen_queues(list(_settings["listen_queues"]))
             DBOS.launch()
         except Exception as exc:
             DBOS.destroy()
