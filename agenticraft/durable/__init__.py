@@ -31,7 +31,9 @@ from agenticraft.durable.errors import (
     DurableSerializationError,
     DurableToolInterruptedError,
 )
+from agenticraft.durable.queue import RunHandle, RunQueue
 from agenticraft.durable.steps import DurableHooks
+from agenticraft.durable.worker import run_worker
 from agenticraft.durable.workflow import DurableWorkflow, EngineCheckpoint
 
 __all__ = [
@@ -48,9 +50,12 @@ __all__ = [
     "DurableToolInterruptedError",
     "DurableWorkflow",
     "EngineCheckpoint",
+    "RunHandle",
+    "RunQueue",
     "configure",
     "database_url",
     "launch",
     "recover",
+    "run_worker",
     "shutdown",
 ]

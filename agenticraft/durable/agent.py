@@ -26,9 +26,22 @@ from agenticraft.durable.errors import DurableCancelledError, DurableError
 from agenticraft.durable.live import END, channels
 from agenticraft.durable.steps import DurableHooks, RunScope
 
-__all__ = ["DurableAgent", "DurableStream"]
+__all__ = ["DurableAgent", "DurableStream", "run_payload"]
 
 _agents: dict[str, DurableAgent] = {}
+
+
+def run_payload(
+    prompt: Prompt | None, *, history: Sequence[Message] | None = None, deps: Any = None
+) -> dict[str, Any]:
+    """The input of a durable run as the engine records it: plain JSON, so a process that does
+    not have the agent (a queue client) can make it from the agent's name alone."""
+    message = prompt if isinstance(prompt, Message) or prompt is None else Message.user(prompt)
+    return {
+        "prompt": None if message is None else message_to_dict(message),
+        "history": [message_to_dict(m) for m in history or ()],
+        "deps": deps,
+    }
 
 
 class DurableAgent:
@@ -65,12 +78,7 @@ class DurableAgent:
         self, prompt: Prompt | None, *, history: Sequence[Message] | None = None, deps: Any = None
     ) -> dict[str, Any]:
         """The input of a run as the engine records it (what a queue enqueues)."""
-        message = prompt if isinstance(prompt, Message) or prompt is None else Message.user(prompt)
-        return {
-            "prompt": None if message is None else message_to_dict(message),
-            "history": [message_to_dict(m) for m in history or ()],
-            "deps": deps,
-        }
+        return run_payload(prompt, history=history, deps=deps)
 
     def stream(
         self,

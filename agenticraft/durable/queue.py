@@ -134,10 +134,10 @@ class RunQueue:
         for ``DurableAgent.arun`` (``deps`` is recorded with the run: keep it plain data);
         ``priority``: lower runs first.
         """
-        if isinstance(agent, str):
-            name, payload = agent, _payload(prompt, history, deps)
-        else:
-            name, payload = agent.name, agent.payload(prompt, history=history, deps=deps)
+        from .agent import run_payload
+
+        name = agent if isinstance(agent, str) else agent.name
+        payload = run_payload(prompt, history=history, deps=deps)
         run_id = run_id or uuid4().hex
         options: dict[str, Any] = {
             "queue_name": self.name,
@@ -180,14 +180,3 @@ class RunQueue:
 
     async def __aexit__(self, *exc_info: object) -> None:
         self.close()
-
-
-def _payload(prompt: str, history: Sequence[Message] | None, deps: Any) -> dict[str, Any]:
-    """The run input ``DurableAgent.payload`` makes, without the agent at hand."""
-    from agenticraft.core.messages import Message, message_to_dict
-
-    return {
-        "prompt": message_to_dict(Message.user(prompt)),
-        "history": [message_to_dict(m) for m in history or ()],
-        "deps": deps,
-    }
