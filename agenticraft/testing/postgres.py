@@ -1,8 +1,8 @@
 """A throwaway PostgreSQL cluster on 127.0.0.1, from the server binaries of Debian's ``postgresql``
 package (``/usr/lib/postgresql/<version>/bin``, or ``initdb`` on ``PATH``).
 
-The durable-run tests and ``bench/durable_pg.py`` use it, and ``.ci/run`` starts one for the whole
-test run through the command line here::
+The durable-run tests and ``bench/durable.py --db postgres`` use it, and ``.ci/run`` starts one
+for the whole test run through the command line here::
 
     python -m agenticraft.testing.postgres start DIR   # prints the cluster's URL (--durable: fsync on)
     python -m agenticraft.testing.postgres stop DIR    # stops it and removes DIR
