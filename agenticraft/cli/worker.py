@@ -56,7 +56,8 @@ def run_worker_command(
     if not dead_after > 0 or not poll_interval > 0:
         raise UsageError("--dead-after and --poll must be a number of seconds more than 0")
     try:
-        from agenticraft.durable.worker import redact_db, run_worker
+        from agenticraft.durable.database import redact_db
+        from agenticraft.durable.worker import run_worker
     except ImportError as exc:
         raise UsageError(f"{exc}") from exc
     agents = load_durable_agents(spec)

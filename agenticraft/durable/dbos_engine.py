@@ -25,6 +25,7 @@ from dbos import DBOS, SetWorkflowID
 from dbos._error import DBOSAwaitedWorkflowCancelledError
 
 from agenticraft.core.errors import ConfigurationError
+from agenticraft.durable.database import redact_db
 from agenticraft.durable.engine import Runner, StepSlot
 from agenticraft.durable.errors import DurableCancelledError, DurableDatabaseError, DurableError
 
@@ -105,7 +106,7 @@ def launch() -> None:
             DBOS.launch()
         except Exception as exc:
             DBOS.destroy()
-            raise DurableDatabaseError(f"cannot open the durable database {_redacted(url)}: {exc}") from exc
+            raise DurableDatabaseError(f"cannot open the durable database {redact_db(url)}: {exc}") from exc
         _launched = True
 
 
@@ -133,14 +134,6 @@ def recover(executor_ids: Sequence[str]) -> list[str]:
     DBOS resumes a process's own runs at launch; another executor's need this call."""
     launch()
     return [h.workflow_id for h in DBOS._recover_pending_workflows(list(executor_ids))]
-
-
-def _redacted(url: str) -> str:
-    head, sep, tail = url.rpartition("@")
-    if not sep or "://" not in head:
-        return url
-    scheme, _, _ = head.partition("://")
-    return f"{scheme}://***@{tail}"
 
 
 _RUNNERS: dict[str, Runner] = {}

@@ -161,7 +161,7 @@ class RunQueue:
 
     @property
     def _where(self) -> str:
-        from .worker import redact_db
+        from .database import redact_db
 
         return redact_db(self.db)
 

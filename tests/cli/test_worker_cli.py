@@ -13,8 +13,9 @@ import pytest
 
 from agenticraft.cli.main import main
 from agenticraft.durable import DurableDatabaseError
+from agenticraft.durable.database import is_postgres, redact_db
 from agenticraft.durable.queue import RunQueue
-from agenticraft.durable.worker import is_postgres, new_executor_id, redact_db
+from agenticraft.durable.worker import new_executor_id
 
 APP = str(Path(__file__).parents[1] / "durable" / "worker_app.py")
 
@@ -39,7 +40,9 @@ def test_a_worker_on_an_unreachable_database_exits_with_one_typed_error_line() -
     done = _worker(f"{APP}:support", "--db", url)
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
-    assert last.startswith("agenticraft: error: cannot open the durable database postgresql://***@127.0.0.1:")
+    assert last.startswith(
+        "agenticraft: error: cannot open the durable database postgresql://app:***@127.0.0.1:"
+    )
     assert "s3cret" not in done.stderr
     assert "Connection refused" in last
 

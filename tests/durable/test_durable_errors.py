@@ -31,7 +31,7 @@ def test_a_sqlite_file_that_cannot_be_opened_is_a_typed_error(tmp_path: Path) ->
 
 def test_an_unreachable_postgresql_server_is_a_typed_error_without_the_password() -> None:
     configure("postgresql://agent:s3cret@127.0.0.1:1/runs")  # port 1: connection refused
-    with pytest.raises(DurableDatabaseError, match=r"postgresql://\*\*\*@127.0.0.1:1/runs") as caught:
+    with pytest.raises(DurableDatabaseError, match=r"postgresql://agent:\*\*\*@127.0.0.1:1/runs") as caught:
         launch()
     assert "s3cret" not in str(caught.value)
     configure(None)

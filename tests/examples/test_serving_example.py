@@ -8,7 +8,7 @@ from example_helpers import run_example
 
 def test_serving_example_streams_and_answers_through_the_api() -> None:
     assert run_example("serving.py") == [
-        "routes: ['/ag-ui', '/v1/chat/completions', '/api/chat']",
+        "routes: ['/v1/chat/completions', '/api/chat', '/ag-ui']",
         "streamed: It is 18C and sunny in Paris.",
         "through the API: It is 18C and sunny in Oslo.",
     ]
