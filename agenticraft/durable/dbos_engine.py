@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import logging
 import os
 import sqlite3
 import threading
@@ -98,15 +99,40 @@ def launch() -> None:
         if _settings["app_version"] is not None:
             config["application_version"] = _settings["app_version"]
         try:
-            _prepare_sqlite(url)
-            DBOS(config=config)  # type: ignore[arg-type]
-            if _settings.get("listen_queues") is not None:
-                DBOS.listen_queues(list(_settings["listen_queues"]))
-            DBOS.launch()
+            with _held_logs():
+                _prepare_sqlite(url)
+                DBOS(config=config)  # type: ignore[arg-type]
+                if _settings.get("listen_queues") is not None:
+                    DBOS.listen_queues(list(_settings["listen_queues"]))
+                DBOS.launch()
         except Exception as exc:
             DBOS.destroy()
             raise DurableDatabaseError(f"cannot open the durable database {_redacted(url)}: {exc}") from exc
         _launched = True
+
+
+class _Hold(logging.Filter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.records.append(record)
+        return False
+
+
+@contextlib.contextmanager
+def _held_logs() -> Any:
+    """Hold what DBOS logs while it starts: passed on if it starts, dropped if it fails (its
+    error, with a traceback, is then the :class:`DurableDatabaseError` in one line)."""
+    logger, hold = logging.getLogger("dbos"), _Hold()
+    logger.addFilter(hold)
+    try:
+        yield
+    finally:
+        logger.removeFilter(hold)
+    for record in hold.records:  # reached only when the launch succeeded
+        logger.handle(record)
 
 
 def _prepare_sqlite(url: str) -> None:
