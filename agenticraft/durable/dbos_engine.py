@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from dbos import DBOS, SetWorkflowID
 from dbos._error import DBOSAwaitedWorkflowCancelledError
 
-from agenticraft.core.errors import ConfigurationError
+from agenticraft.core.errors import AgentiCraftError, ConfigurationError
 from agenticraft.durable.engine import Runner, StepSlot
 from agenticraft.durable.errors import DurableCancelledError, DurableDatabaseError, DurableError
 
@@ -109,6 +109,22 @@ def launch() -> None:
             DBOS.destroy()
             raise DurableDatabaseError(f"cannot open the durable database {_redacted(url)}: {exc}") from exc
         _launched = True
+
+
+class _OneLineRunErrors(logging.Filter):
+    """A run that fails with one of our typed errors (a ``DurableSerializationError``, a tool
+    error) is logged by DBOS as one line, not a traceback: the caller gets the error itself.
+    Anything else (a bug) keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, AgentiCraftError):
+            record.msg, record.args = f"{record.getMessage()} {type(exc).__name__}: {exc}", None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+logging.getLogger("dbos").addFilter(_OneLineRunErrors())
 
 
 class _Hold(logging.Filter):

@@ -4,6 +4,7 @@ response of a finished run, cancel and resume, and the agent's plain runs left a
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -165,6 +166,31 @@ async def test_a_tool_result_that_is_not_json_is_a_typed_error(server: OpenAISer
     with pytest.raises(DurableSerializationError):  # the failure is recorded with the run
         await durable.arun("Open a", run_id="f-1")
     assert len(server.requests) == 1
+
+
+async def test_a_run_failing_with_a_typed_error_is_logged_in_one_line_not_a_traceback(
+    server: OpenAIServer,
+) -> None:
+    class Socket:
+        pass
+
+    def connect(host: str) -> Socket:
+        """Connect."""
+        return Socket()
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("dbos").addHandler(handler)
+    server.add_stream(tool_calls=[ScriptedToolCall("connect", {"host": "h"}, id="call_1")])
+    durable = DurableAgent(_agent(server, [connect]), name="sockets")
+    try:
+        with pytest.raises(DurableSerializationError):
+            await durable.arun("Connect", run_id="sock-1")
+    finally:
+        logging.getLogger("dbos").removeHandler(handler)
+    [failed] = [r for r in records if "DurableSerializationError" in r.getMessage()]
+    assert failed.exc_info is None and "'connect' returned a Socket" in failed.getMessage()
 
 
 async def test_a_provider_error_fails_the_run_and_is_recorded_with_it(server: OpenAIServer) -> None:
