@@ -257,7 +257,7 @@ class PluginManager:
             return
         try:
             plugin = entry.load()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a module calling sys.exit() must not end the host
             self._infos[info.name] = info
             self._fail(info, "failed", f"{type(exc).__name__}: {exc}")
             return
@@ -285,7 +285,7 @@ class PluginManager:
                 given = value(info)
                 try:
                     impl.function(**{name: given for name in impl.argnames})
-                except Exception as exc:
+                except (Exception, SystemExit) as exc:
                     self._fail(info, "loaded", f"{hook} raised {type(exc).__name__}: {exc}")
 
     def refused(self, info: PluginInfo, kind: str, name: str, why: str) -> None:
