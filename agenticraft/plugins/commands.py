@@ -28,7 +28,7 @@ from agenticraft.plugins.manager import PluginInfo, PluginManager
 __all__ = ["ARGUMENT_OPTIONS", "CLI_COMMANDS", "PluginCLI", "PluginCommand"]
 
 #: the commands of the ``agenticraft`` CLI itself: no plugin command may take these names
-CLI_COMMANDS = ("chat", "run", "demo", "serve", "mcp", "new", "providers", "plugins", "workflow")
+CLI_COMMANDS = ("chat", "run", "demo", "serve", "mcp", "new", "providers", "plugins", "workflow", "worker")
 
 #: the argparse options an argument may use
 ARGUMENT_OPTIONS = frozenset(

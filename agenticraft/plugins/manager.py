@@ -191,6 +191,7 @@ class PluginManager:
                 )
 
     def _fail(self, info: PluginInfo, status: Status, error: str) -> None:
+        error = " ".join(error.split())  # one line (pluggy's messages span several)
         info.status = status
         info.errors.append(error)
         what = {

@@ -242,6 +242,8 @@ def test_an_unknown_hook_and_a_bad_signature_are_the_plugin_s_errors(site: Path)
     assert typo_info is not None and typo_info.errors[0].startswith("unknown hook 'register_model'")
     assert bad_info is not None and bad_info.status == "failed"
     assert "registry" in bad_info.errors[0]
+    assert all("\n" not in str(w.message) for w in caught)  # one line each, on the command line too
+    assert "\n" not in bad_info.errors[0]
 
 
 def test_refused_toolsets_commands_and_encoders_are_reported(site: Path) -> None:
