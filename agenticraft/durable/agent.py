@@ -8,7 +8,6 @@ the agent's memory: a memory that lived in a dead process would not be there to 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncGenerator, Sequence
 from types import TracebackType
 from typing import Any
@@ -21,7 +20,7 @@ from agenticraft.core.messages import Message, message_from_dict, message_to_dic
 from agenticraft.core.response import AgentResponse
 from agenticraft.core.sync import run_sync
 from agenticraft.durable.dbos_engine import engine as default_engine
-from agenticraft.durable.engine import DurableEngine
+from agenticraft.durable.engine import DurableEngine, run_key
 from agenticraft.durable.errors import DurableCancelledError, DurableError
 from agenticraft.durable.live import END, channels
 from agenticraft.durable.steps import DurableHooks, RunScope
@@ -90,9 +89,7 @@ class DurableAgent:
     ) -> DurableStream:
         """Stream run ``run_id`` (default: a new id): its events live; a resumed run first
         replays the events of what was recorded, then streams the rest."""
-        return DurableStream(
-            self, run_id or uuid.uuid4().hex, self.payload(prompt, history=history, deps=deps)
-        )
+        return DurableStream(self, run_key(run_id), self.payload(prompt, history=history, deps=deps))
 
     async def arun(
         self,

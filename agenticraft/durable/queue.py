@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from uuid import uuid4
 
+from .engine import run_key
 from .errors import DurableCancelledError, DurableDatabaseError, DurableError
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ class RunQueue:
 
         name = agent if isinstance(agent, str) else agent.name
         payload = run_payload(prompt, history=history, deps=deps)
-        run_id = run_id or uuid4().hex
+        run_id = run_key(run_id)
         options: dict[str, Any] = {
             "queue_name": self.name,
             "workflow_name": AGENT_WORKFLOW,
