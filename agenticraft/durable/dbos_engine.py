@@ -35,7 +35,9 @@ __all__ = [
     "configure",
     "database_url",
     "engine",
+    "held_logs",
     "launch",
+    "one_line",
     "recover",
     "shutdown",
     "workflow_workflow",
@@ -99,7 +101,7 @@ def launch() -> None:
         if _settings["app_version"] is not None:
             config["application_version"] = _settings["app_version"]
         try:
-            with _held_logs():
+            with held_logs():
                 _prepare_sqlite(url)
                 DBOS(config=config)  # type: ignore[arg-type]
                 if _settings.get("listen_queues") is not None:
@@ -107,7 +109,9 @@ def launch() -> None:
                 DBOS.launch()
         except Exception as exc:
             DBOS.destroy()
-            raise DurableDatabaseError(f"cannot open the durable database {_redacted(url)}: {exc}") from exc
+            raise DurableDatabaseError(
+                f"cannot open the durable database {_redacted(url)}: {one_line(exc)}"
+            ) from exc
         _launched = True
 
 
@@ -127,6 +131,11 @@ class _OneLineRunErrors(logging.Filter):
 logging.getLogger("dbos").addFilter(_OneLineRunErrors())
 
 
+def one_line(exc: BaseException) -> str:
+    """``exc``'s message on one line (SQLAlchemy's and psycopg's span several)."""
+    return " ".join(str(exc).split())
+
+
 class _Hold(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
@@ -138,7 +147,7 @@ class _Hold(logging.Filter):
 
 
 @contextlib.contextmanager
-def _held_logs() -> Any:
+def held_logs() -> Any:
     """Hold what DBOS logs while it starts: passed on if it starts, dropped if it fails (its
     error, with a traceback, is then the :class:`DurableDatabaseError` in one line)."""
     logger, hold = logging.getLogger("dbos"), _Hold()

@@ -105,16 +105,18 @@ class RunQueue:
     def _client(self) -> Any:
         if self._dbos_client is None:
             dbos = _require_dbos()
-            from .dbos_engine import APP_NAME, database_url
+            from .dbos_engine import APP_NAME, database_url, held_logs, one_line
 
             try:
-                self._dbos_client = dbos.DBOSClient(
-                    system_database_url=database_url(self.db),
-                    application_name=self.application or APP_NAME,
-                )
+                with held_logs():  # DBOS logs the failure too: the error below says it once
+                    self._dbos_client = dbos.DBOSClient(
+                        system_database_url=database_url(self.db),
+                        application_name=self.application or APP_NAME,
+                    )
             except Exception as exc:
                 raise DurableDatabaseError(
-                    f"the durable runs' database {self._where} cannot be reached: {type(exc).__name__}: {exc}"
+                    f"the durable runs' database {self._where} cannot be reached: "
+                    f"{type(exc).__name__}: {one_line(exc)}"
                 ) from exc
         return self._dbos_client
 
