@@ -21,6 +21,8 @@ message and pickles as it is.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from agenticraft.core.errors import AgentiCraftError
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "DurableError",
     "DurableSerializationError",
     "DurableToolInterruptedError",
+    "redact_db",
 ]
 
 
@@ -56,3 +59,15 @@ class DurableToolInterruptedError(DurableError):
 
 class DurableCancelledError(DurableError):
     """The run was cancelled before it finished; running its ``run_id`` again resumes it."""
+
+
+def redact_db(db: str) -> str:
+    """``db`` with its password hidden, for logs and messages."""
+    if "://" not in db:
+        return db
+    parts = urlsplit(db)
+    if parts.password is None:
+        return db
+    netloc = parts.netloc.rpartition("@")
+    user = netloc[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))

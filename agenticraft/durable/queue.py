@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .engine import run_key
-from .errors import DurableCancelledError, DurableDatabaseError, DurableError
+from .errors import DurableCancelledError, DurableDatabaseError, DurableError, redact_db
 
 if TYPE_CHECKING:
     from agenticraft.core.messages import Message
@@ -163,8 +163,6 @@ class RunQueue:
 
     @property
     def _where(self) -> str:
-        from .worker import redact_db
-
         return redact_db(self.db)
 
     def handle(self, run_id: str) -> RunHandle:

@@ -22,10 +22,9 @@ import signal
 import socket
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
-from .errors import DurableDatabaseError, DurableError
+from .errors import DurableDatabaseError, DurableError, redact_db
 from .queue import DEFAULT_QUEUE
 
 __all__ = ["is_postgres", "new_executor_id", "redact_db", "run_worker"]
@@ -36,18 +35,6 @@ log = logging.getLogger("agenticraft.durable.worker")
 def is_postgres(db: str) -> bool:
     """Whether ``db`` is a PostgreSQL URL (not a SQLite path or URL)."""
     return db.split("://", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
-
-
-def redact_db(db: str) -> str:
-    """``db`` with its password hidden, for logs and messages."""
-    if "://" not in db:
-        return db
-    parts = urlsplit(db)
-    if parts.password is None:
-        return db
-    netloc = parts.netloc.rpartition("@")
-    user = netloc[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
 
 
 def new_executor_id() -> str:
