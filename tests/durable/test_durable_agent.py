@@ -122,6 +122,30 @@ async def test_cancel_stops_the_run_and_running_it_again_resumes_it(server: Open
     assert calls == ["Paris", "Paris"]
 
 
+async def test_running_the_run_id_again_right_after_stream_cancel_resumes_it(server: OpenAIServer) -> None:
+    started, released = asyncio.Event(), asyncio.Event()
+    calls: list[str] = []
+
+    async def lookup(city: str) -> str:
+        """Weather of a city."""
+        calls.append(city)
+        started.set()
+        await released.wait()
+        return f"{city}: sunny"
+
+    _script(server)
+    durable = DurableAgent(_agent(server, [lookup]), name="weather-cancel-now")
+    async with durable.stream("Weather in Paris?", run_id="c-now") as stream:
+        async for event in stream:
+            if event.type == "tool_call":
+                await started.wait()
+                stream.cancel()  # no durable.cancel() awaited: leaving the block is enough
+    released.set()
+    response = await durable.arun("Weather in Paris?", run_id="c-now")
+    assert response.content == "Sunny in Paris."
+    assert calls == ["Paris", "Paris"]
+
+
 async def test_a_changed_definition_on_resume_is_a_typed_error(server: OpenAIServer) -> None:
     started, released = asyncio.Event(), asyncio.Event()
 
