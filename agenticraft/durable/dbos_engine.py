@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dbos import DBOS, SetWorkflowID
-from dbos._error import DBOSAwaitedWorkflowCancelledError
+from dbos._error import DBOSAwaitedWorkflowCancelledError, DBOSWorkflowCancelledError
 
 from agenticraft.core.errors import AgentiCraftError, ConfigurationError
 from agenticraft.durable.engine import Runner, StepSlot
@@ -117,12 +117,12 @@ def launch() -> None:
 
 class _OneLineRunErrors(logging.Filter):
     """A run that fails with one of our typed errors (a ``DurableSerializationError``, a tool
-    error) is logged by DBOS as one line, not a traceback: the caller gets the error itself.
-    Anything else (a bug) keeps its traceback."""
+    error) or is cancelled is logged by DBOS as one line, not a traceback: the caller gets the
+    error itself. Anything else (a bug) keeps its traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        if isinstance(exc, AgentiCraftError):
+        if isinstance(exc, AgentiCraftError | DBOSAwaitedWorkflowCancelledError | DBOSWorkflowCancelledError):
             record.msg, record.args = f"{record.getMessage()} {type(exc).__name__}: {exc}", None
             record.exc_info = record.exc_text = None
         return True
