@@ -135,28 +135,39 @@ async def test_running_the_run_id_again_right_after_stream_cancel_resumes_it(ser
 
     _script(server)
     durable = DurableAgent(_agent(server, [lookup]), name="weather-cancel-now")
-    records: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
-    logging.getLogger("dbos").addHandler(handler)
     async with durable.stream("Weather in Paris?", run_id="c-now") as stream:
         async for event in stream:
             if event.type == "tool_call":
                 await started.wait()
                 stream.cancel()  # no durable.cancel() awaited: leaving the block is enough
     released.set()
-    try:
-        response = await durable.arun("Weather in Paris?", run_id="c-now")
-        for _ in range(100):  # until the cancelled execution has ended and been logged
-            if any("Exception encountered" in r.getMessage() for r in records):
-                break
-            await asyncio.sleep(0.05)
-    finally:
-        logging.getLogger("dbos").removeHandler(handler)
-    logged = [r for r in records if "Exception encountered" in r.getMessage()]
-    assert logged and all(r.exc_info is None and "Cancelled" in r.getMessage() for r in logged)
+    response = await durable.arun("Weather in Paris?", run_id="c-now")
     assert response.content == "Sunny in Paris."
     assert calls == ["Paris", "Paris"]
+
+
+def test_dbos_logs_a_cancelled_run_in_one_line() -> None:
+    from dbos._error import DBOSAwaitedWorkflowCancelledError
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("dbos")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise DBOSAwaitedWorkflowCancelledError("c-9")
+        except DBOSAwaitedWorkflowCancelledError as exc:
+            logger.error("Exception encountered in asynchronous workflow:", exc_info=exc)
+        try:
+            raise KeyError("a bug")
+        except KeyError as exc:
+            logger.error("Exception encountered in asynchronous workflow:", exc_info=exc)
+    finally:
+        logger.removeHandler(handler)
+    cancelled, bug = records
+    assert cancelled.exc_info is None and "DBOSAwaitedWorkflowCancelledError" in cancelled.getMessage()
+    assert bug.exc_info is not None  # a bug keeps its traceback
 
 
 async def test_a_changed_definition_on_resume_is_a_typed_error(server: OpenAIServer) -> None:
