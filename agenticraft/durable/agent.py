@@ -8,7 +8,7 @@ the agent's memory: a memory that lived in a dead process would not be there to 
 from __future__ import annotations
 
 import asyncio
-import uuid
+import contextlib
 from collections.abc import AsyncGenerator, Sequence
 from types import TracebackType
 from typing import Any
@@ -21,7 +21,7 @@ from agenticraft.core.messages import Message, message_from_dict, message_to_dic
 from agenticraft.core.response import AgentResponse
 from agenticraft.core.sync import run_sync
 from agenticraft.durable.dbos_engine import engine as default_engine
-from agenticraft.durable.engine import DurableEngine
+from agenticraft.durable.engine import DurableEngine, run_key
 from agenticraft.durable.errors import DurableCancelledError, DurableError
 from agenticraft.durable.live import END, channels
 from agenticraft.durable.steps import DurableHooks, RunScope
@@ -90,9 +90,7 @@ class DurableAgent:
     ) -> DurableStream:
         """Stream run ``run_id`` (default: a new id): its events live; a resumed run first
         replays the events of what was recorded, then streams the rest."""
-        return DurableStream(
-            self, run_id or uuid.uuid4().hex, self.payload(prompt, history=history, deps=deps)
-        )
+        return DurableStream(self, run_key(run_id), self.payload(prompt, history=history, deps=deps))
 
     async def arun(
         self,
@@ -174,6 +172,7 @@ class DurableStream:
         self._events: AsyncGenerator[RunEvent, None] = self._run()
         self._response: AgentResponse | None = None
         self._cancelled = False
+        self._cancelling: asyncio.Future[Any] | None = None
         self._queue: asyncio.Queue[Any] = asyncio.Queue()
 
     def __aiter__(self) -> DurableStream:
@@ -195,6 +194,9 @@ class DurableStream:
 
     async def aclose(self) -> None:
         await self._events.aclose()
+        if self._cancelling is not None:  # the engine's cancel is written before we return,
+            with contextlib.suppress(Exception):  # so running the run_id again resumes it
+                await asyncio.shield(self._cancelling)
 
     def cancel(self) -> None:
         """Cancel the run (the engine's cancel); the stream ends at its next event."""
@@ -202,7 +204,7 @@ class DurableStream:
             return
         self._cancelled = True
         self._queue.put_nowait(_Cancelled())  # a consumer waiting for the next event stops now
-        task = asyncio.ensure_future(self.durable.engine.cancel(self.run_id))
+        task = self._cancelling = asyncio.ensure_future(self.durable.engine.cancel(self.run_id))
         _background.add(task)
         task.add_done_callback(_settled)
 

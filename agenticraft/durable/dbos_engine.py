@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import logging
 import os
 import sqlite3
 import threading
@@ -22,9 +23,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dbos import DBOS, SetWorkflowID
-from dbos._error import DBOSAwaitedWorkflowCancelledError
+from dbos._error import DBOSAwaitedWorkflowCancelledError, DBOSWorkflowCancelledError
 
-from agenticraft.core.errors import ConfigurationError
+from agenticraft.core.errors import AgentiCraftError, ConfigurationError
 from agenticraft.durable.database import redact_db
 from agenticraft.durable.engine import Runner, StepSlot
 from agenticraft.durable.errors import DurableCancelledError, DurableDatabaseError, DurableError
@@ -35,7 +36,9 @@ __all__ = [
     "configure",
     "database_url",
     "engine",
+    "held_logs",
     "launch",
+    "one_line",
     "recover",
     "shutdown",
     "workflow_workflow",
@@ -99,15 +102,63 @@ def launch() -> None:
         if _settings["app_version"] is not None:
             config["application_version"] = _settings["app_version"]
         try:
-            _prepare_sqlite(url)
-            DBOS(config=config)  # type: ignore[arg-type]
-            if _settings.get("listen_queues") is not None:
-                DBOS.listen_queues(list(_settings["listen_queues"]))
-            DBOS.launch()
+            with held_logs():
+                _prepare_sqlite(url)
+                DBOS(config=config)  # type: ignore[arg-type]
+                if _settings.get("listen_queues") is not None:
+                    DBOS.listen_queues(list(_settings["listen_queues"]))
+                DBOS.launch()
         except Exception as exc:
             DBOS.destroy()
-            raise DurableDatabaseError(f"cannot open the durable database {redact_db(url)}: {exc}") from exc
+            raise DurableDatabaseError(
+                f"cannot open the durable database {redact_db(url)}: {one_line(exc)}"
+            ) from exc
         _launched = True
+
+
+class _OneLineRunErrors(logging.Filter):
+    """A run that fails with one of our typed errors (a ``DurableSerializationError``, a tool
+    error) or is cancelled is logged by DBOS as one line, not a traceback: the caller gets the
+    error itself. Anything else (a bug) keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, AgentiCraftError | DBOSAwaitedWorkflowCancelledError | DBOSWorkflowCancelledError):
+            record.msg, record.args = f"{record.getMessage()} {type(exc).__name__}: {exc}", None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+logging.getLogger("dbos").addFilter(_OneLineRunErrors())
+
+
+def one_line(exc: BaseException) -> str:
+    """``exc``'s message on one line (SQLAlchemy's and psycopg's span several)."""
+    return " ".join(str(exc).split())
+
+
+class _Hold(logging.Filter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        self.records.append(record)
+        return False
+
+
+@contextlib.contextmanager
+def held_logs() -> Any:
+    """Hold what DBOS logs while it starts: passed on if it starts, dropped if it fails (its
+    error, with a traceback, is then the :class:`DurableDatabaseError` in one line)."""
+    logger, hold = logging.getLogger("dbos"), _Hold()
+    logger.addFilter(hold)
+    try:
+        yield
+    finally:
+        logger.removeFilter(hold)
+    for record in hold.records:  # reached only when the launch succeeded
+        logger.handle(record)
 
 
 def _prepare_sqlite(url: str) -> None:

@@ -13,10 +13,11 @@ its JSON result. The engine calls it when the run starts and again when it resum
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
-__all__ = ["DurableEngine", "Runner", "StepSlot"]
+__all__ = ["DurableEngine", "Runner", "StepSlot", "run_key"]
 
 T = TypeVar("T")
 
@@ -76,3 +77,14 @@ class DurableEngine(Protocol):
         """The results recorded so far by steps of ``run_id`` whose name starts with ``prefix``
         (the name without the prefix as key); read outside the run's own record."""
         ...
+
+
+def run_key(run_id: object) -> str:
+    """``run_id`` checked (a non-empty str), or a new id when it is None."""
+    if run_id is None:
+        return uuid.uuid4().hex
+    if not isinstance(run_id, str):
+        raise TypeError(f"run_id must be a str, not {type(run_id).__name__}")
+    if not run_id.strip():
+        raise ValueError("run_id must not be empty (leave it out for a new run)")
+    return run_id

@@ -19,8 +19,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from uuid import uuid4
 
+from .database import redact_db
+from .engine import run_key
 from .errors import DurableCancelledError, DurableDatabaseError, DurableError
 
 if TYPE_CHECKING:
@@ -105,16 +106,18 @@ class RunQueue:
     def _client(self) -> Any:
         if self._dbos_client is None:
             dbos = _require_dbos()
-            from .dbos_engine import APP_NAME, database_url
+            from .dbos_engine import APP_NAME, database_url, held_logs, one_line
 
             try:
-                self._dbos_client = dbos.DBOSClient(
-                    system_database_url=database_url(self.db),
-                    application_name=self.application or APP_NAME,
-                )
+                with held_logs():  # DBOS logs the failure too: the error below says it once
+                    self._dbos_client = dbos.DBOSClient(
+                        system_database_url=database_url(self.db),
+                        application_name=self.application or APP_NAME,
+                    )
             except Exception as exc:
                 raise DurableDatabaseError(
-                    f"the durable runs' database {self._where} cannot be reached: {type(exc).__name__}: {exc}"
+                    f"the durable runs' database {self._where} cannot be reached: "
+                    f"{type(exc).__name__}: {one_line(exc)}"
                 ) from exc
         return self._dbos_client
 
@@ -138,7 +141,7 @@ class RunQueue:
 
         name = agent if isinstance(agent, str) else agent.name
         payload = run_payload(prompt, history=history, deps=deps)
-        run_id = run_id or uuid4().hex
+        run_id = run_key(run_id)
         options: dict[str, Any] = {
             "queue_name": self.name,
             "workflow_name": AGENT_WORKFLOW,
@@ -161,8 +164,6 @@ class RunQueue:
 
     @property
     def _where(self) -> str:
-        from .database import redact_db
-
         return redact_db(self.db)
 
     def handle(self, run_id: str) -> RunHandle:

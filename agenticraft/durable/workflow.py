@@ -11,13 +11,12 @@ A fanned-out step is one durable step: after a crash in its middle, its items ru
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
 from agenticraft.core.errors import ConfigurationError
 from agenticraft.durable.dbos_engine import engine as default_engine
-from agenticraft.durable.engine import DurableEngine, StepSlot
+from agenticraft.durable.engine import DurableEngine, StepSlot, run_key
 from agenticraft.workflows.checkpoint import CheckpointedRun
 from agenticraft.workflows.trace import WorkflowFailedError, WorkflowResult
 from agenticraft.workflows.workflow import Workflow
@@ -86,7 +85,7 @@ class DurableWorkflow:
     async def run(self, *, run_id: str | None = None, **inputs: Any) -> WorkflowResult:
         """Run (or resume, or fetch the finished) run ``run_id``; a failed step raises
         :class:`~agenticraft.workflows.trace.WorkflowFailedError` as ``Workflow.run`` does."""
-        run_id = run_id or uuid.uuid4().hex
+        run_id = run_key(run_id)
         await self.engine.start("workflow", self.name, run_id, {"inputs": inputs})
         data = await self.engine.result(run_id)
         result = _local_results.pop(run_id, None) or self._rebuilt(run_id, data)

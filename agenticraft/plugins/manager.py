@@ -191,6 +191,7 @@ class PluginManager:
                 )
 
     def _fail(self, info: PluginInfo, status: Status, error: str) -> None:
+        error = " ".join(error.split())  # one line (pluggy's messages span several)
         info.status = status
         info.errors.append(error)
         what = {
@@ -257,7 +258,7 @@ class PluginManager:
             return
         try:
             plugin = entry.load()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a module calling sys.exit() must not end the host
             self._infos[info.name] = info
             self._fail(info, "failed", f"{type(exc).__name__}: {exc}")
             return
@@ -285,7 +286,7 @@ class PluginManager:
                 given = value(info)
                 try:
                     impl.function(**{name: given for name in impl.argnames})
-                except Exception as exc:
+                except (Exception, SystemExit) as exc:
                     self._fail(info, "loaded", f"{hook} raised {type(exc).__name__}: {exc}")
 
     def refused(self, info: PluginInfo, kind: str, name: str, why: str) -> None:

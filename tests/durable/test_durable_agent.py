@@ -4,6 +4,7 @@ response of a finished run, cancel and resume, and the agent's plain runs left a
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,54 @@ async def test_cancel_stops_the_run_and_running_it_again_resumes_it(server: Open
     assert calls == ["Paris", "Paris"]
 
 
+async def test_running_the_run_id_again_right_after_stream_cancel_resumes_it(server: OpenAIServer) -> None:
+    started, released = asyncio.Event(), asyncio.Event()
+    calls: list[str] = []
+
+    async def lookup(city: str) -> str:
+        """Weather of a city."""
+        calls.append(city)
+        started.set()
+        await released.wait()
+        return f"{city}: sunny"
+
+    _script(server)
+    durable = DurableAgent(_agent(server, [lookup]), name="weather-cancel-now")
+    async with durable.stream("Weather in Paris?", run_id="c-now") as stream:
+        async for event in stream:
+            if event.type == "tool_call":
+                await started.wait()
+                stream.cancel()  # no durable.cancel() awaited: leaving the block is enough
+    released.set()
+    response = await durable.arun("Weather in Paris?", run_id="c-now")
+    assert response.content == "Sunny in Paris."
+    assert calls == ["Paris", "Paris"]
+
+
+def test_dbos_logs_a_cancelled_run_in_one_line() -> None:
+    from dbos._error import DBOSAwaitedWorkflowCancelledError
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("dbos")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise DBOSAwaitedWorkflowCancelledError("c-9")
+        except DBOSAwaitedWorkflowCancelledError as exc:
+            logger.error("Exception encountered in asynchronous workflow:", exc_info=exc)
+        try:
+            raise KeyError("a bug")
+        except KeyError as exc:
+            logger.error("Exception encountered in asynchronous workflow:", exc_info=exc)
+    finally:
+        logger.removeHandler(handler)
+    cancelled, bug = records
+    assert cancelled.exc_info is None and "DBOSAwaitedWorkflowCancelledError" in cancelled.getMessage()
+    assert bug.exc_info is not None  # a bug keeps its traceback
+
+
 async def test_a_changed_definition_on_resume_is_a_typed_error(server: OpenAIServer) -> None:
     started, released = asyncio.Event(), asyncio.Event()
 
@@ -165,6 +214,31 @@ async def test_a_tool_result_that_is_not_json_is_a_typed_error(server: OpenAISer
     with pytest.raises(DurableSerializationError):  # the failure is recorded with the run
         await durable.arun("Open a", run_id="f-1")
     assert len(server.requests) == 1
+
+
+async def test_a_run_failing_with_a_typed_error_is_logged_in_one_line_not_a_traceback(
+    server: OpenAIServer,
+) -> None:
+    class Socket:
+        pass
+
+    def connect(host: str) -> Socket:
+        """Connect."""
+        return Socket()
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("dbos").addHandler(handler)
+    server.add_stream(tool_calls=[ScriptedToolCall("connect", {"host": "h"}, id="call_1")])
+    durable = DurableAgent(_agent(server, [connect]), name="sockets")
+    try:
+        with pytest.raises(DurableSerializationError):
+            await durable.arun("Connect", run_id="sock-1")
+    finally:
+        logging.getLogger("dbos").removeHandler(handler)
+    [failed] = [r for r in records if "DurableSerializationError" in r.getMessage()]
+    assert failed.exc_info is None and "'connect' returned a Socket" in failed.getMessage()
 
 
 async def test_a_provider_error_fails_the_run_and_is_recorded_with_it(server: OpenAIServer) -> None:

@@ -82,3 +82,26 @@ def test_import_agenticraft_loads_no_engine_and_a_missing_extra_names_it() -> No
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "pip install 'agenticraft[durable]'" in out.stdout
+
+
+async def test_a_run_id_that_is_not_a_non_empty_str_is_refused(tmp_path: Path) -> None:
+    from agenticraft.durable import DurableWorkflow, RunQueue
+    from agenticraft.workflows import Workflow
+
+    durable = DurableAgent(Agent(model=FunctionModel(lambda m, t: "ok")), name="run-id-checks")
+    wf = Workflow("run-id-checks")
+
+    @wf.step
+    async def only() -> str:
+        return "x"
+
+    durable_wf = DurableWorkflow(wf)
+    queue = RunQueue(str(tmp_path / "never-opened.db"))
+    for bad, error in ((123, TypeError), ("", ValueError), ("  ", ValueError)):
+        with pytest.raises(error, match="run_id must"):
+            await durable.arun("Hi", run_id=bad)  # type: ignore[arg-type]
+        with pytest.raises(error, match="run_id must"):
+            await durable_wf.run(run_id=bad)  # type: ignore[arg-type]
+        with pytest.raises(error, match="run_id must"):
+            await queue.enqueue("run-id-checks", "Hi", run_id=bad)  # type: ignore[arg-type]
+    queue.close()

@@ -120,6 +120,32 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_others_work(site: Pat
     assert models.parse("openai:gpt-4o") == ("openai", "gpt-4o")
 
 
+def test_a_plugin_that_exits_at_import_or_in_a_hook_is_reported_not_the_end_of_the_process(
+    site: Path,
+) -> None:
+    quitter, _ = make_plugin(site, "raise SystemExit(3)\n", name="quitter")
+    exiter, _ = make_plugin(
+        site,
+        """
+        import sys
+        from agenticraft.plugins import hookimpl
+
+        @hookimpl
+        def register_providers(register):
+            sys.exit("no licence")
+        """,
+        name="exiter",
+    )
+    make_plugin(site, FULL_PLUGIN, name="good")
+    manager = manager_for(site)
+    models = registry_for(manager)
+    with pytest.warns(PluginWarning):
+        assert models.parse("good:x") == ("good", "x")
+    failed, loaded = manager.get(quitter), manager.get(exiter)
+    assert failed is not None and failed.status == "failed" and failed.errors == ["SystemExit: 3"]
+    assert loaded is not None and loaded.errors == ["register_providers raised SystemExit: no licence"]
+
+
 def test_a_hook_that_raises_is_reported_and_the_plugin_s_other_hooks_work(site: Path) -> None:
     name, _ = make_plugin(
         site,
@@ -216,6 +242,8 @@ def test_an_unknown_hook_and_a_bad_signature_are_the_plugin_s_errors(site: Path)
     assert typo_info is not None and typo_info.errors[0].startswith("unknown hook 'register_model'")
     assert bad_info is not None and bad_info.status == "failed"
     assert "registry" in bad_info.errors[0]
+    assert all("\n" not in str(w.message) for w in caught)  # one line each, on the command line too
+    assert "\n" not in bad_info.errors[0]
 
 
 def test_refused_toolsets_commands_and_encoders_are_reported(site: Path) -> None:
