@@ -28,6 +28,7 @@ from agenticraft.durable.errors import (
     DurableDatabaseError,
     DurableDefinitionChangedError,
     DurableError,
+    DurableRunElsewhereError,
     DurableSerializationError,
     DurableToolInterruptedError,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "DurableEngine",
     "DurableError",
     "DurableHooks",
+    "DurableRunElsewhereError",
     "DurableSerializationError",
     "DurableStream",
     "DurableToolInterruptedError",

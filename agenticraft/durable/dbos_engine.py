@@ -28,7 +28,12 @@ from dbos._error import DBOSAwaitedWorkflowCancelledError, DBOSWorkflowCancelled
 from agenticraft.core.errors import AgentiCraftError, ConfigurationError
 from agenticraft.durable.database import redact_db
 from agenticraft.durable.engine import Runner, StepSlot
-from agenticraft.durable.errors import DurableCancelledError, DurableDatabaseError, DurableError
+from agenticraft.durable.errors import (
+    DurableCancelledError,
+    DurableDatabaseError,
+    DurableError,
+    DurableRunElsewhereError,
+)
 
 __all__ = [
     "DBOSEngine",
@@ -238,7 +243,16 @@ class DBOSEngine:
                 self._handles[run_id] = await DBOS.start_workflow_async(_FUNCTIONS[kind], name, payload)
         elif status.status == "CANCELLED":
             await DBOS.resume_workflow_async(run_id)
-        # PENDING or ENQUEUED: it runs (here after launch's recovery, or in another process);
+        elif status.status == "PENDING" and not status.queue_name and status.executor_id != DBOS.executor_id:
+            # started by arun in a process with another executor id; nothing hands it on (no
+            # queue, and DBOS resumes it only when that executor launches again)
+            raise DurableRunElsewhereError(
+                f"durable run {run_id!r} is unfinished under executor {status.executor_id!r} (this "
+                f"process is {DBOS.executor_id!r}): if that process is gone, resume the run here with "
+                f"agenticraft.durable.recover([{status.executor_id!r}]) or start it again with "
+                f"configure(..., executor_id={status.executor_id!r}); to wait for it, use result(run_id)"
+            )
+        # PENDING here or on a queue, or ENQUEUED: it runs (here after launch's recovery, or on a worker);
         # SUCCESS or ERROR: it is over, its result is recorded
 
     async def result(self, run_id: str) -> Any:

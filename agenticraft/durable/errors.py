@@ -28,6 +28,7 @@ __all__ = [
     "DurableDatabaseError",
     "DurableDefinitionChangedError",
     "DurableError",
+    "DurableRunElsewhereError",
     "DurableSerializationError",
     "DurableToolInterruptedError",
 ]
@@ -56,3 +57,9 @@ class DurableToolInterruptedError(DurableError):
 
 class DurableCancelledError(DurableError):
     """The run was cancelled before it finished; running its ``run_id`` again resumes it."""
+
+
+class DurableRunElsewhereError(DurableError):
+    """The run is unfinished under another executor (a process with another ``executor_id``
+    that started it, alive or dead), and no queue hands it on: this process does not take it
+    over unasked. The message names the executor and the ways to go on."""

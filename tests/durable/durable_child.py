@@ -49,7 +49,7 @@ agent = Agent(
     tools=[refund],
     hooks=[KillAfterFirstTool()] if mode == "kill" else [],
 )
-configure(db)
+configure(db, executor_id=os.environ.get("DURABLE_EXECUTOR"))
 durable = DurableAgent(agent, name="support")
 
 

@@ -52,3 +52,21 @@ def test_a_run_killed_after_its_first_tool_call_resumes_in_a_new_process(
     assert uninterrupted["content"] == response["content"]
     assert uninterrupted["messages"] == response["messages"]
     assert tool_calls(tmp_path) == ["123", "123"]  # once per run
+
+
+def test_a_run_left_by_another_executor_is_a_typed_error_not_a_silent_wait(
+    tmp_path: Path, server: OpenAIServer
+) -> None:
+    script_refund(server)
+    code, _, _ = run_child(tmp_path, server, "kill", DURABLE_EXECUTOR="a")
+    assert code == -signal.SIGKILL and tool_calls(tmp_path) == ["123"]
+    code, events, last = run_child(tmp_path, server, "resume")  # this process is executor "local"
+    assert code == 0 and events == []
+    assert last.startswith(
+        "ERROR DurableRunElsewhereError: durable run 'refund-123' is unfinished under executor 'a'"
+    )
+    assert "recover(['a'])" in last
+    # the executor it belongs to takes it up again, and nothing recorded runs twice
+    _, _, last = run_child(tmp_path, server, "resume", DURABLE_EXECUTOR="a")
+    assert json.loads(last.removeprefix("RESPONSE "))["content"] == "Refunded order 123."
+    assert tool_calls(tmp_path) == ["123"] and len(server.requests) == 2
