@@ -32,6 +32,7 @@ from agenticraft.durable.errors import (
     DurableCancelledError,
     DurableDatabaseError,
     DurableError,
+    DurableRunConflictError,
     DurableRunElsewhereError,
 )
 
@@ -226,6 +227,31 @@ class _Slot:
         return result
 
 
+#: what of a run's input must be the same when its ``run_id`` is used again (``None`` given:
+#: "whatever the run was started with"); deps are left out (they are not always comparable)
+_REQUEST_KEYS = {"agent": ("prompt", "history"), "workflow": ("inputs",)}
+
+
+async def _same_request(kind: str, name: str, run_id: str, payload: dict[str, Any]) -> None:
+    """Refuse a ``run_id`` used again for another request: a run id names one run, and
+    returning the old run's answer to a new prompt would be a silent wrong answer."""
+    given = {key: payload.get(key) for key in _REQUEST_KEYS[kind] if payload.get(key)}
+    if not given:  # resuming or reading the run as it is
+        return
+    found = await DBOS.list_workflows_async(workflow_ids=[run_id], load_input=True, load_output=False)
+    recorded_args = tuple(found[0].input["args"]) if found and found[0].input else ()
+    if len(recorded_args) != 2:
+        return  # not a run of ours (or no input kept): nothing to compare
+    recorded_name, recorded = recorded_args
+    changed = [key for key, value in given.items() if recorded.get(key) != value]
+    if recorded_name != name or changed:
+        what = f"{kind} {recorded_name!r}" if recorded_name != name else " and ".join(changed)
+        raise DurableRunConflictError(
+            f"durable run {run_id!r} was started with another {what}: a run_id names one run; "
+            "use a new run_id for a new request, or leave the prompt out to resume or read this one"
+        )
+
+
 class DBOSEngine:
     """:class:`~agenticraft.durable.engine.DurableEngine` on DBOS (one per process: :data:`engine`)."""
 
@@ -241,7 +267,9 @@ class DBOSEngine:
         if status is None:
             with SetWorkflowID(run_id):
                 self._handles[run_id] = await DBOS.start_workflow_async(_FUNCTIONS[kind], name, payload)
-        elif status.status == "CANCELLED":
+            return
+        await _same_request(kind, name, run_id, payload)
+        if status.status == "CANCELLED":
             await DBOS.resume_workflow_async(run_id)
         elif status.status == "PENDING" and not status.queue_name and status.executor_id != DBOS.executor_id:
             # started by arun in a process with another executor id; nothing hands it on (no

@@ -28,6 +28,7 @@ __all__ = [
     "DurableDatabaseError",
     "DurableDefinitionChangedError",
     "DurableError",
+    "DurableRunConflictError",
     "DurableRunElsewhereError",
     "DurableSerializationError",
     "DurableToolInterruptedError",
@@ -63,3 +64,8 @@ class DurableRunElsewhereError(DurableError):
     """The run is unfinished under another executor (a process with another ``executor_id``
     that started it, alive or dead), and no queue hands it on: this process does not take it
     over unasked. The message names the executor and the ways to go on."""
+
+
+class DurableRunConflictError(DurableError):
+    """A ``run_id`` used again for another request (another prompt, history, agent or workflow
+    inputs) than its run was started with."""

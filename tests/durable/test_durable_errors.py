@@ -105,3 +105,30 @@ async def test_a_run_id_that_is_not_a_non_empty_str_is_refused(tmp_path: Path) -
         with pytest.raises(error, match="run_id must"):
             await queue.enqueue("run-id-checks", "Hi", run_id=bad)  # type: ignore[arg-type]
     queue.close()
+
+
+async def test_a_run_id_used_again_for_another_request_is_a_typed_error(tmp_path: Path) -> None:
+    from agenticraft.core.messages import Message
+    from agenticraft.durable import DurableRunConflictError
+
+    configure(tmp_path / "runs.db")
+    seen: list[str] = []
+
+    def answer(messages: list[Message], tools: object) -> str:
+        seen.append(messages[-1].text)
+        return f"answered {messages[-1].text}"
+
+    durable = DurableAgent(Agent(model=FunctionModel(answer)), name="run-id-reuse")
+    other = DurableAgent(Agent(model=FunctionModel(answer)), name="run-id-reuse-other")
+    try:
+        assert (await durable.arun("Refund order 123", run_id="r-1")).content == "answered Refund order 123"
+        # the same request again (a caller retrying) is the same run, not run again
+        assert (await durable.arun("Refund order 123", run_id="r-1")).content == "answered Refund order 123"
+        assert (await durable.arun(run_id="r-1")).content == "answered Refund order 123"  # no prompt: read it
+        with pytest.raises(DurableRunConflictError, match=r"'r-1' was started with another prompt"):
+            await durable.arun("Refund order 456", run_id="r-1")
+        with pytest.raises(DurableRunConflictError, match=r"another agent 'run-id-reuse'"):
+            await other.arun("Refund order 123", run_id="r-1")
+        assert seen == ["Refund order 123"]  # nothing ran for the refused requests
+    finally:
+        shutdown()
