@@ -199,11 +199,18 @@ Publish it with `python -m build && twine upload dist/*`; users `pip install {di
 """
 
 
+def _names(name: str) -> tuple[str, str, str]:
+    """The plugin's name, its distribution's and its module's: always ``agenticraft-*`` and
+    ``agenticraft_*``, since a bare name ("pytest", "json") would shadow a real package."""
+    plugin = name.lower().removeprefix("agenticraft-").removeprefix("agenticraft_").replace("_", "-")
+    dist = f"agenticraft-{plugin}"
+    return plugin, dist, dist.replace("-", "_")
+
+
 def plugin_files(name: str) -> dict[str, str]:
-    """The files of a new plugin package called ``name`` (``agenticraft-acme``: plugin ``acme``)."""
-    dist = name.lower()
-    plugin = dist.removeprefix("agenticraft-").removeprefix("agenticraft_").replace("_", "-")
-    package = dist.replace("-", "_")
+    """The files of a new plugin package called ``name`` (``agenticraft-acme`` or ``acme``: plugin
+    ``acme``, distribution ``agenticraft-acme``, module ``agenticraft_acme``)."""
+    plugin, dist, package = _names(name)
     cls = "".join(part.capitalize() for part in re.split(r"[-_]", plugin))
     values = {"dist": dist, "plugin": plugin, "package": package, "cls": cls, "version": __version__}
     return {
@@ -235,7 +242,7 @@ def create_plugin(target: str) -> int:
     plugin = next(iter(f for f in files if f.endswith("/__init__.py"))).split("/")[0]
     print(f"Created {target}/: a plugin package ({plugin}/__init__.py) and its tests.")
     if not name.lower().startswith("agenticraft"):
-        print(f"(tip: plugins are usually named agenticraft-{name}, so people find them)")
+        print(f"(its distribution is {_names(name)[1]}: plugin packages are named agenticraft-*)")
     print("Next:")
     print(f"  cd {target}")
     print("  pip install -e '.[dev]'   # installed, AgentiCraft finds it through its entry point")

@@ -63,3 +63,12 @@ def test_a_plugin_name_is_checked(tmp_path: Path) -> None:
     assert_one_line_error(run_cli(["new", "--plugin", "taken"], cwd=tmp_path), 2, "already exists")
     hinted = run_cli(["new", "--plugin", "acme"], cwd=tmp_path)
     assert hinted.returncode == 0 and "agenticraft-acme" in hinted.stdout  # the naming tip
+
+
+def test_a_bare_plugin_name_never_shadows_a_real_package(tmp_path: Path) -> None:
+    from agenticraft.cli.scaffold_plugin import plugin_files
+
+    files = plugin_files("pytest")
+    assert "agenticraft_pytest/__init__.py" in files and "pytest/__init__.py" not in files
+    assert 'name = "agenticraft-pytest"' in files["pyproject.toml"]
+    assert plugin_files("agenticraft-acme").keys() == plugin_files("acme").keys()
