@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from example_helpers import run_script
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "examples" / "memory_agent.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_script("memory_agent.py", *args)
 
 
 def test_remember_then_ask_in_another_process(tmp_path: Path) -> None:
